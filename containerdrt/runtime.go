@@ -1,0 +1,117 @@
+// Package containerdrt is lsctl's container runtime layer: the Runtime interface the
+// actors drive, and its implementation on containerd (images, containers, tasks, exec,
+// exit events, the binary log driver, CNI networking, hosts files, volumes, cleanup by
+// label).
+package containerdrt
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// Sentinel errors, wrapped with context by every implementation; test with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrUnavailable   = errors.New("containerd unavailable")
+	ErrNotOwned      = errors.New("owned by another project")
+	ErrPortInUse     = errors.New("host port in use")
+	ErrAlreadyExists = errors.New("already exists")
+)
+
+// Runtime is what the resource actors and the CLI use to run containers. Every method
+// takes a context first and is idempotent where it can be.
+type Runtime interface {
+	// EnsureImage makes the spec's image present (pull, build or load) per the pull
+	// policy and reports progress. It fills nothing in s.
+	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progress) error
+	// EnsureNetwork creates or reuses the project network; it allocates the subnet and
+	// writes it into n (Subnet, Gateway).
+	EnsureNetwork(ctx context.Context, n *plan.NetworkSpec) error
+	// TeardownNetwork removes the project's bridge, conflist and record; a missing
+	// network is success; a network of another project is refused.
+	TeardownNetwork(ctx context.Context, project string) error
+	// Prepare adopts a matching running container or creates a fresh one (stopping and
+	// removing a stale one), with its network namespace, CNI setup and task created but
+	// not started (runtime.md §12.2 step 4).
+	Prepare(ctx context.Context, s *plan.ContainerSpec) (Container, error)
+	// Stop sends signal ("" = the image's stop signal), waits up to grace, then SIGKILL;
+	// it returns the exit code. A task already gone is not an error.
+	Stop(ctx context.Context, id string, signal string, grace time.Duration) (exitCode int, err error)
+	// Kill sends SIGKILL to the task at once.
+	Kill(ctx context.Context, id string) error
+	// Remove deletes task, container, snapshot, CNI state and netns; missing parts are fine.
+	Remove(ctx context.Context, id string) error
+	// Exec runs a probe in the running task.
+	Exec(ctx context.Context, id string, req ExecRequest) (ExecResult, error)
+	// WaitPort waits until a TCP connect to addr ("ip:port") succeeds or ctx ends.
+	WaitPort(ctx context.Context, addr string) error
+	// List returns the containers labelled with the project.
+	List(ctx context.Context, project string) ([]Managed, error)
+}
+
+// Container is a prepared container whose task exists.
+type Container interface {
+	ID() string
+	IP() string
+	Ports() []plan.PortBinding // as actually published
+	// Adopted reports that a matching running container was reused (Start is a no-op).
+	Adopted() bool
+	// Start starts the task.
+	Start(ctx context.Context) error
+	// Exited delivers the init process's exit once, then is closed.
+	Exited() <-chan ExitStatus
+}
+
+// ExitStatus is a task's exit. Signal deaths report 128 + the signal number.
+type ExitStatus struct {
+	Code int
+	At   time.Time
+}
+
+// ExecRequest is one probe execution.
+type ExecRequest struct {
+	Argv    []string
+	Env     []string // added to the container process environment ("K=V")
+	Timeout time.Duration
+}
+
+// ExecResult is a probe outcome. Output holds up to 4 KiB of combined output.
+type ExecResult struct {
+	ExitCode int
+	Output   string
+	TimedOut bool
+}
+
+// Managed is a container found by its project label.
+type Managed struct {
+	ID         string
+	Project    string
+	Resource   string
+	Kind       string
+	Image      string
+	ConfigHash string
+	IP         string
+	Ports      []plan.PortBinding
+	DependsOn  []string
+	Restarts   int
+	StartedAt  time.Time // zero when unknown
+	Running    bool
+	PID        uint32
+	Labels     map[string]string
+}
+
+// Progress receives image acquisition updates; it may be nil.
+type Progress func(ProgressUpdate)
+
+// ProgressUpdate is one image acquisition update.
+type ProgressUpdate struct {
+	Phase   string // "pulling", "pulled", "building", "build-step", "built", "present"
+	Ref     string
+	Done    int64
+	Total   int64
+	Message string
+	Elapsed time.Duration
+}

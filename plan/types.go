@@ -1,0 +1,184 @@
+// Package plan turns a validated manifest into a Plan: one Node per resource with its
+// resolved container specification, outputs and dependencies, in a deterministic
+// topological order. It is pure data: no I/O except the generated-secrets store it is
+// handed.
+package plan
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/lightshuttle/lsctl/manifest"
+)
+
+// Plan is the fully resolved form of a manifest (runtime.md §2).
+type Plan struct {
+	Project      string
+	ManifestFile string // as shown in diagnostics
+	ManifestDir  string
+	Nodes        []*Node  // declaration order (listings, addresses, tie-breaks)
+	Order        []string // topological order: every node after all its dependencies
+	Network      NetworkSpec
+	Manifest     *manifest.Manifest
+}
+
+// Node is one resource of the plan.
+type Node struct {
+	Name      string
+	Kind      manifest.Kind
+	Index     int      // declaration index
+	DependsOn []string // merged dependencies (manifest.md §22.1)
+	// Outputs are the resource's properties (manifest.md §12), in OutputNames order.
+	Outputs     map[string]string
+	OutputNames []string
+	Restart     RestartPolicy
+	Health      *Healthcheck // nil: no healthcheck (ready when running)
+	Spec        ContainerSpec
+	// SecretValues are the values to redact (runtime.md §8.4): passwords, secrets
+	// values, password/url outputs. Never printed unless --show-secrets.
+	SecretValues []string
+}
+
+// RestartPolicy is the `restart` field (runtime.md §12.5).
+type RestartPolicy string
+
+// Restart policies.
+const (
+	RestartNo        RestartPolicy = "no"
+	RestartOnFailure RestartPolicy = "on-failure"
+	RestartAlways    RestartPolicy = "always"
+)
+
+// Healthcheck is a resolved healthcheck (runtime.md §11).
+type Healthcheck struct {
+	// Test is the manifest form as resolved: ["CMD", argv...] or ["CMD-SHELL", s...].
+	Test []string
+	// Argv is what the probe execs: Test[1:] for CMD, ["/bin/sh","-c",joined] for CMD-SHELL.
+	Argv          []string
+	Env           []EnvVar // extra probe-only environment (REDISCLI_AUTH), secret
+	Interval      time.Duration
+	Timeout       time.Duration
+	Retries       int
+	StartPeriod   time.Duration
+	StartInterval time.Duration
+	// TCPPort, when non-zero, is waited for by TCP connect to <ip>:<port> from the host
+	// before exec probes start (default postgres/redis healthchecks, runtime.md §11.2).
+	TCPPort uint16
+}
+
+// Deadline is the readiness deadline measured from task start when --wait-timeout is
+// not given: start_period + retries × (interval + timeout) (runtime.md §11.4).
+func (h *Healthcheck) Deadline() time.Duration {
+	return h.StartPeriod + time.Duration(h.Retries)*(h.Interval+h.Timeout)
+}
+
+// EnvVar is one environment variable. Secret values are redacted in every output.
+type EnvVar struct {
+	Name   string
+	Value  string
+	Secret bool
+}
+
+// PortBinding is one published TCP port. HostPort is the requested port until the
+// port preflight (containerdrt) rewrites it; RequestedHostPort keeps the request.
+type PortBinding struct {
+	HostIP            string `json:"host_ip"`
+	HostPort          uint16 `json:"host_port"`
+	ContainerPort     uint16 `json:"container_port"`
+	RequestedHostPort uint16 `json:"requested_host_port"`
+}
+
+// VolumeKind tells a named volume from a host bind mount.
+type VolumeKind string
+
+// Volume kinds.
+const (
+	VolumeNamed VolumeKind = "volume"
+	VolumeBind  VolumeKind = "bind"
+)
+
+// VolumeBinding is one mount of a named volume or host path.
+type VolumeBinding struct {
+	Kind   VolumeKind
+	Source string // volume name, or absolute host path
+	Target string
+	// TargetFromImageEnv names an image Env variable whose value, when present,
+	// replaces Target (postgres: PGDATA, runtime.md §3.2).
+	TargetFromImageEnv string
+	// DefaultFor is the resource owning a default volume <project>_<resource>_data
+	// ("" for explicitly named volumes): such a volume refuses another owner (§7.1).
+	DefaultFor string
+}
+
+// BuildSpec describes a dockerfile resource's image build (runtime.md §9.7).
+type BuildSpec struct {
+	Context    string   // absolute
+	Dockerfile string   // absolute
+	Args       []EnvVar // build_args in document order
+	Target     string
+}
+
+// ContainerSpec is everything containerdrt needs to create the resource's container.
+// Image-dependent parts (image Env/Entrypoint/Cmd/User/...) are merged by containerdrt.
+type ContainerSpec struct {
+	ID       string // container identifier (runtime.md §4.1)
+	Project  string
+	Resource string
+	Kind     manifest.Kind
+	Image    string     // normalised reference (dockerfile: the build name)
+	Build    *BuildSpec // dockerfile only
+
+	// Entrypoint nil: image default. []string{""}: clear the image ENTRYPOINT.
+	Entrypoint []string
+	// Command nil: image default (also for `command: []`).
+	Command    []string
+	Env        []EnvVar // layers 2-5 of runtime.md §3.1 (image Env is merged by containerdrt)
+	WorkingDir string   // "" = image default, else "/"
+	Hostname   string
+	IP         netip.Addr // zero until the network subnet is known (Plan.AssignSubnet)
+	HostOffset int        // host part of IP within the project /24 (2..254)
+	Ports      []PortBinding
+	Volumes    []VolumeBinding
+	Labels     map[string]string // ownership labels known at plan time (runtime.md §4.2)
+
+	// Project files bind-mounted read-only (runtime.md §5.4).
+	HostsPath, ResolvConfPath, HostnamePath string
+	LogPath                                 string
+}
+
+// NetworkSpec describes the project network (runtime.md §5).
+type NetworkSpec struct {
+	Project string
+	Name    string // lightshuttle-<dns(project)>
+	Bridge  string // lsh-<8 hex FNV-1a of Name>
+	// Offsets maps each resource to its host offset in the /24 (2..254).
+	Offsets map[string]int
+	Subnet  netip.Prefix // zero until allocated
+	Gateway netip.Addr
+}
+
+// Label keys (runtime.md §4.2).
+const (
+	LabelProject       = "lightshuttle.project"
+	LabelResource      = "lightshuttle.resource"
+	LabelKind          = "lightshuttle.kind"
+	LabelConfigHash    = "lightshuttle.config-hash"
+	LabelIP            = "lightshuttle.ip"
+	LabelPorts         = "lightshuttle.ports"
+	LabelDependsOn     = "lightshuttle.depends-on"
+	LabelRestarts      = "lightshuttle.restarts"
+	LabelStartedAt     = "lightshuttle.started-at"
+	LabelContextDigest = "lightshuttle.context-digest"
+)
+
+// ImageConfig is the part of an image configuration the plan and the hash need
+// (runtime.md §9.6, §4.3).
+type ImageConfig struct {
+	Env        []string
+	Entrypoint []string
+	Cmd        []string
+	WorkingDir string
+	User       string
+	StopSignal string
+	DiffIDs    []string
+}
