@@ -27,9 +27,10 @@ type Runtime interface {
 	// EnsureImage makes the spec's image present (pull, build or load) per the pull
 	// policy and reports progress. It fills nothing in s.
 	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progress) error
-	// EnsureNetwork creates or reuses the project network; it allocates the subnet and
-	// writes it into n (Subnet, Gateway).
-	EnsureNetwork(ctx context.Context, n *plan.NetworkSpec) error
+	// EnsureNetwork creates or reuses the project network (runtime.md §5.1), assigns the
+	// subnet and every address into the plan (p.AssignSubnet), and writes the project's
+	// hosts, resolv.conf and hostname files (§5.4).
+	EnsureNetwork(ctx context.Context, p *plan.Plan) error
 	// TeardownNetwork removes the project's bridge, conflist and record; a missing
 	// network is success; a network of another project is refused.
 	TeardownNetwork(ctx context.Context, project string) error
