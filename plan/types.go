@@ -20,6 +20,8 @@ type Plan struct {
 	Order        []string // topological order: every node after all its dependencies
 	Network      NetworkSpec
 	Manifest     *manifest.Manifest
+
+	byName map[string]*Node // nil for a Plan built by hand: Node falls back to a scan
 }
 
 // Node is one resource of the plan.
@@ -131,9 +133,12 @@ type ContainerSpec struct {
 	// Entrypoint nil: image default. []string{""}: clear the image ENTRYPOINT.
 	Entrypoint []string
 	// Command nil: image default (also for `command: []`).
-	Command    []string
-	Env        []EnvVar // layers 2-5 of runtime.md §3.1 (image Env is merged by containerdrt)
-	WorkingDir string   // "" = image default, else "/"
+	Command []string
+	// Env holds layers 3-5 of runtime.md §3.1 in order: kind variables, manifest env,
+	// secrets (Secret), then LSH_* variables. MergeProcess adds the image Env, the PATH
+	// default and HOSTNAME.
+	Env        []EnvVar
+	WorkingDir string // "" = image default, else "/"
 	Hostname   string
 	IP         netip.Addr // zero until the network subnet is known (Plan.AssignSubnet)
 	HostOffset int        // host part of IP within the project /24 (2..254)

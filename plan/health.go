@@ -1,0 +1,75 @@
+package plan
+
+import (
+	"strings"
+	"time"
+
+	"github.com/lightshuttle/lsctl/manifest"
+)
+
+// Healthcheck defaults (manifest.md §16).
+const (
+	defaultInterval    = 5 * time.Second
+	defaultTimeout     = 3 * time.Second
+	defaultRetries     = 5
+	defaultStartPeriod = 5 * time.Second
+)
+
+// health resolves a resource's healthcheck. kindTest is the kind's default test (nil
+// for container and dockerfile): a healthcheck without `test` keeps it with the given
+// timings, and only the default test waits for tcpPort and gets probeEnv
+// (runtime.md §3.2-3.3, §11.2). ["NONE"] disables any healthcheck.
+func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeEnv []EnvVar) *Healthcheck {
+	hc := rs.r.Healthcheck
+	test, isDefault := kindTest, true
+	if hc != nil && hc.TestSet {
+		isDefault = false
+		test = make([]string, len(hc.Test))
+		for i := range hc.Test {
+			test[i], _ = b.resolve(rs, indexPath(rs.base+".healthcheck.test", i))
+		}
+	}
+	if len(test) == 0 || test[0] == "NONE" {
+		return nil
+	}
+	h := &Healthcheck{Test: test}
+	switch test[0] {
+	case "CMD":
+		h.Argv = append([]string(nil), test[1:]...)
+	case "CMD-SHELL":
+		h.Argv = []string{"/bin/sh", "-c", strings.Join(test[1:], " ")}
+	default:
+		return nil // invalid form: validation reported it
+	}
+	if isDefault {
+		h.TCPPort, h.Env = tcpPort, probeEnv
+	}
+	h.Interval, h.Timeout = defaultInterval, defaultTimeout
+	h.Retries, h.StartPeriod = defaultRetries, defaultStartPeriod
+	if hc != nil {
+		h.Interval = durationOr(hc.Interval, defaultInterval)
+		h.Timeout = durationOr(hc.Timeout, defaultTimeout)
+		h.StartPeriod = durationOr(hc.StartPeriod, defaultStartPeriod)
+		if hc.Retries.Set && hc.Retries.Value >= 1 {
+			h.Retries = int(hc.Retries.Value)
+		}
+		h.StartInterval = durationOr(hc.StartInterval, 0)
+	}
+	if h.StartInterval == 0 {
+		h.StartInterval = h.Interval
+	}
+	return h
+}
+
+// durationOr parses a duration field, falling back to def when unset or invalid
+// (validation reports invalid ones).
+func durationOr(s manifest.Str, def time.Duration) time.Duration {
+	if !s.Set {
+		return def
+	}
+	d, err := manifest.ParseDuration(s.Value)
+	if err != nil {
+		return def
+	}
+	return d
+}
