@@ -51,8 +51,10 @@ type Manifest struct {
 	Version   Str
 	Project   Project
 	Resources []*Resource // declaration order; reserved kinds excluded
-	Reserved  []Reserved  // reserved-kind resources, kept only to reject references to them
-	Dashboard *Dashboard
+	// ResourcesPos is the position of the `resources` key (manifest-wide resource errors).
+	ResourcesPos Pos
+	Reserved     []Reserved // reserved-kind resources, kept only to reject references to them
+	Dashboard    *Dashboard
 
 	// Observability and Export are kept as written, for `lsctl manifest` and `lsctl export`.
 	Observability *yaml.Node
@@ -84,6 +86,9 @@ type Resource struct {
 	Pos     Pos // position of the resource key
 	Kind    Kind
 	KindPos Pos // position of the kind key
+	// ConfigPos is the position of the kind configuration mapping (the kind key when the
+	// configuration is null): where missing-field errors about it are reported.
+	ConfigPos Pos
 
 	DependsOn   []Str // as written, duplicates removed
 	Restart     Str   // "no" when unset (filled by validation)
@@ -115,6 +120,7 @@ type Redis struct {
 type Volume struct {
 	Enabled bool   // true unless `volume: false`
 	Name    string // explicit name; "" means the default <project>_<resource>_data
+	Named   bool   // written as a string (a volume name), even an empty one
 	Pos     Pos
 	Set     bool
 }
@@ -167,6 +173,7 @@ type Healthcheck struct {
 	Pos           Pos
 	Test          []Str
 	TestSet       bool
+	TestPos       Pos // position of the test list
 	Interval      Str
 	Timeout       Str
 	StartPeriod   Str

@@ -1,0 +1,160 @@
+package manifest
+
+import (
+	"strconv"
+)
+
+// observability type-checks the observability section (§5.2) and keeps it as written.
+func (d *decoder) observability(m *Manifest, e entry) {
+	entries, ok := d.mapping(e.val, "observability", "")
+	if !ok || isNull(e.val) {
+		return
+	}
+	m.Observability = e.val.y
+	for _, f := range entries {
+		if f.key != "otel" {
+			d.unknownField(f, "observability", "", []string{"otel"})
+			continue
+		}
+		otel, ok := d.mapping(f.val, "observability.otel", "")
+		if !ok {
+			continue
+		}
+		for _, g := range otel {
+			if g.key != "enabled" {
+				d.unknownField(g, "observability.otel", "", []string{"enabled"})
+				continue
+			}
+			if b := d.boolean(g.val, "observability.otel.enabled", ""); b.Set && b.Value {
+				d.warnf("unsupported-feature", "observability.otel.enabled", "", b.Pos,
+					"lsctl does not run an OpenTelemetry collector; ignored")
+			}
+		}
+	}
+}
+
+// exportShape lists, per export target, its settings and the settings of its
+// per-resource overrides (§5.3).
+var exportShape = map[string]struct{ target, resource []string }{
+	"compose":    {nil, []string{"enabled"}},
+	"kubernetes": {[]string{"namespace", "image_pull_policy", "replicas"}, []string{"enabled", "replicas", "image_pull_policy"}},
+	"helm":       {[]string{"chart_name", "chart_version", "replicas"}, []string{"enabled", "replicas"}},
+}
+
+// export type-checks the export section (§5.3); it runs after resources so that unknown
+// resource names can be rejected.
+func (d *decoder) export(m *Manifest, e entry) {
+	entries, ok := d.mapping(e.val, "export", "")
+	if !ok || isNull(e.val) {
+		return
+	}
+	m.ExportNode = e.val.y
+	m.Export = &Export{}
+	declared := declaredNames(m)
+	for _, f := range entries {
+		var t *ExportTarget
+		switch f.key {
+		case "compose":
+			t = &m.Export.Compose
+		case "kubernetes":
+			t = &m.Export.Kubernetes
+		case "helm":
+			t = &m.Export.Helm
+		default:
+			d.unknownField(f, "export", "", []string{"compose", "kubernetes", "helm"})
+			continue
+		}
+		d.exportTarget(t, f, joinPath("export", f.key), declared)
+	}
+}
+
+func declaredNames(m *Manifest) map[string]bool {
+	names := map[string]bool{}
+	for _, r := range m.Resources {
+		names[r.Name] = true
+	}
+	for _, r := range m.Reserved {
+		names[r.Name] = true
+	}
+	return names
+}
+
+func (d *decoder) exportTarget(t *ExportTarget, e entry, path string, declared map[string]bool) {
+	entries, ok := d.mapping(e.val, path, "")
+	if !ok {
+		return
+	}
+	shape := exportShape[e.key]
+	known := append([]string{"resources"}, shape.target...)
+	for _, f := range entries {
+		p := joinPath(path, f.key)
+		switch {
+		case f.key == "resources":
+			d.exportResources(t, f, p, shape.resource, declared)
+		case !contains(shape.target, f.key):
+			d.unknownField(f, path, "", known)
+		case f.key == "replicas":
+			t.Replicas = d.integer(f.val, p, "")
+		case f.key == "namespace":
+			t.Namespace = d.str(f.val, p, "")
+		case f.key == "image_pull_policy":
+			t.ImagePullPolicy = d.pullPolicy(f.val, p)
+		case f.key == "chart_name":
+			t.ChartName = d.str(f.val, p, "")
+		case f.key == "chart_version":
+			t.ChartVersion = d.str(f.val, p, "")
+		}
+	}
+}
+
+func (d *decoder) exportResources(t *ExportTarget, e entry, path string, fields []string, declared map[string]bool) {
+	entries, ok := d.mapping(e.val, path, "")
+	if !ok {
+		return
+	}
+	for _, r := range entries {
+		p := joinPath(path, r.key)
+		if !declared[r.key] {
+			d.errorf("unknown-export-resource", p, "", r.keyPos, "unknown resource %s", strconv.Quote(r.key))
+			continue
+		}
+		er := ExportResource{Name: r.key, Pos: r.keyPos}
+		settings, ok := d.mapping(r.val, p, r.key)
+		if !ok {
+			continue
+		}
+		for _, f := range settings {
+			fp := joinPath(p, f.key)
+			switch {
+			case !contains(fields, f.key):
+				d.unknownField(f, p, r.key, fields)
+			case f.key == "enabled":
+				er.Enabled = d.boolean(f.val, fp, r.key)
+			case f.key == "replicas":
+				er.Replicas = d.integer(f.val, fp, r.key)
+			case f.key == "image_pull_policy":
+				er.ImagePullPolicy = d.pullPolicy(f.val, fp)
+			}
+		}
+		t.Resources = append(t.Resources, er)
+	}
+}
+
+// pullPolicy decodes a Kubernetes image pull policy; the three spellings are the type.
+func (d *decoder) pullPolicy(n node, path string) Str {
+	s := d.str(n, path, "")
+	if s.Set && !contains([]string{"Always", "IfNotPresent", "Never"}, s.Value) {
+		d.errorf("type-mismatch", path, "", s.Pos, "expected one of Always, IfNotPresent, Never, found %s", strconv.Quote(s.Value))
+		return Str{}
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
