@@ -1,0 +1,362 @@
+package containerdrt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// cniPluginDirs is the discovery order of the CNI plugin directory (runtime.md §1.1).
+var cniPluginDirs = []string{"/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni"}
+
+// requiredCNIPlugins must all exist in the plugin directory (runtime.md §0).
+var requiredCNIPlugins = []string{"bridge", "static", "portmap", "firewall", "loopback"}
+
+// cniIfName is the container-side interface (runtime.md §5.3).
+const cniIfName = "eth0"
+
+// cniDir is the plugin directory: the configured one, else the first candidate that
+// holds `bridge`, else the last candidate (so the error names a real place).
+func (c *Client) cniDir() string {
+	if c.opts.CNIPath != "" {
+		return c.opts.CNIPath
+	}
+	for _, dir := range cniPluginDirs {
+		if fileExists(filepath.Join(dir, "bridge")) {
+			return dir
+		}
+	}
+	return cniPluginDirs[len(cniPluginDirs)-1]
+}
+
+// CheckCNIPlugins reports the first required plugin missing from the plugin
+// directory as `CNI plugin "<name>" not found in <dir>`.
+func (c *Client) CheckCNIPlugins() error {
+	dir := c.cniDir()
+	for _, name := range requiredCNIPlugins {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return fmt.Errorf("CNI plugin %q not found in %s", name, dir)
+		}
+	}
+	return nil
+}
+
+// cniConfig is libcni bound to the plugin directory and lsctl's result cache, which
+// DEL needs after lsctl restarted (runtime.md §5.3).
+func (c *Client) cniConfig() *libcni.CNIConfig {
+	exec := &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}}
+	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), exec)
+}
+
+func (c *Client) cniCacheDir() string {
+	return filepath.Join(c.dataRoot(), "cni", "cache")
+}
+
+// conflist renders the project network's CNI configuration (runtime.md §5.1).
+func conflist(network, bridge string) []byte {
+	type obj = map[string]any
+	conf := obj{
+		"cniVersion": "1.0.0",
+		"name":       network,
+		"plugins": []obj{
+			{
+				"type": "bridge", "bridge": bridge,
+				"isGateway": true, "isDefaultGateway": true, "ipMasq": true, "hairpinMode": true,
+				"ipam":         obj{"type": "static"},
+				"capabilities": obj{"ips": true},
+			},
+			{"type": "portmap", "capabilities": obj{"portMappings": true}, "snat": true},
+			{"type": "firewall", "backend": "iptables"},
+		},
+	}
+	return mustJSON(conf)
+}
+
+// ensureConflist (re)writes the network's conflist when it is missing or differs.
+func (c *Client) ensureConflist(network, bridge string) error {
+	path := c.conflistPath(network)
+	want := conflist(network, bridge)
+	if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, want) {
+		return nil
+	}
+	if err := writeFileAtomic(path, want, 0o644); err != nil {
+		return fmt.Errorf("write CNI configuration: %w", err)
+	}
+	return nil
+}
+
+// cniPortMapping is the portMappings capability entry of the portmap plugin.
+type cniPortMapping struct {
+	HostPort      int    `json:"hostPort"`
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+	HostIP        string `json:"hostIP,omitempty"`
+}
+
+// attachNetwork creates and pins the container's network namespace and runs CNI ADD
+// (runtime.md §5.3). It returns the namespace path for the OCI spec and the ports as
+// published. On failure nothing is left behind.
+func (c *Client) attachNetwork(ctx context.Context, s *plan.ContainerSpec) (netnsPath string, ports []plan.PortBinding, err error) {
+	if !s.IP.IsValid() {
+		return "", nil, fmt.Errorf("container %s has no address: EnsureNetwork must run before it is prepared", s.ID)
+	}
+	network := plan.NetworkName(s.Project)
+	list, err := libcni.ConfListFromFile(c.conflistPath(network))
+	if err != nil {
+		return "", nil, fmt.Errorf("load CNI configuration of network %q (run EnsureNetwork first): %w", network, err)
+	}
+	path := c.netnsPath(s.ID)
+	// A leftover attachment of an earlier container with this id (lsctl crashed)
+	// would keep its address and iptables rules: release it first.
+	if err := c.detachNetwork(ctx, s.ID); err != nil {
+		return "", nil, err
+	}
+	if err := createNetns(path); err != nil {
+		return "", nil, err
+	}
+	rt := c.runtimeConf(s, path)
+	if _, err := c.cniConfig().AddNetworkList(ctx, list, rt); err != nil {
+		// DEL undoes whatever plugins ran before the failure.
+		_ = c.cniConfig().DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		_ = removeNetns(path)
+		return "", nil, fmt.Errorf("connect container %s to network %q: %w", s.ID, network, err)
+	}
+	if err := c.isolation().ensureFirst(ctx); err != nil {
+		_ = c.detachNetwork(context.WithoutCancel(ctx), s.ID)
+		return "", nil, err
+	}
+	return path, append([]plan.PortBinding(nil), s.Ports...), nil
+}
+
+// runtimeConf is the CNI invocation for a container: eth0, its static address and
+// port mappings, IgnoreUnknown=1.
+func (c *Client) runtimeConf(s *plan.ContainerSpec, netnsPath string) *libcni.RuntimeConf {
+	maps := make([]cniPortMapping, 0, len(s.Ports))
+	for _, pb := range s.Ports {
+		hostIP := hostIPOrDefault(pb.HostIP)
+		if hostIP == "0.0.0.0" {
+			hostIP = "" // portmap's wildcard: every host address (runtime.md §17 item 19)
+		}
+		maps = append(maps, cniPortMapping{
+			HostPort: int(pb.HostPort), ContainerPort: int(pb.ContainerPort), Protocol: "tcp", HostIP: hostIP,
+		})
+	}
+	return &libcni.RuntimeConf{
+		ContainerID: s.ID,
+		NetNS:       netnsPath,
+		IfName:      cniIfName,
+		Args:        [][2]string{{"IgnoreUnknown", "1"}},
+		CapabilityArgs: map[string]any{
+			"ips":          []string{s.IP.String() + "/24"},
+			"portMappings": maps,
+		},
+	}
+}
+
+// detachNetwork runs CNI DEL for every cached attachment of the container and
+// removes its pinned namespace (runtime.md §5.3 step 4). The CNI cache holds the
+// configuration and arguments of the ADD, so this works after lsctl restarted and
+// after the conflist was deleted. Missing pieces are not errors.
+func (c *Client) detachNetwork(ctx context.Context, id string) error {
+	cfg := c.cniConfig()
+	atts, err := cfg.GetCachedAttachments(id)
+	if err != nil {
+		return fmt.Errorf("read CNI cache of container %s: %w", id, err)
+	}
+	var errs []error
+	for _, att := range atts {
+		list, err := libcni.ConfListFromBytes(att.Config)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cached CNI configuration of container %s: %w", id, err))
+			continue
+		}
+		rt := &libcni.RuntimeConf{
+			ContainerID: att.ContainerID, NetNS: att.NetNS, IfName: att.IfName,
+			Args: att.CniArgs, CapabilityArgs: att.CapabilityArgs,
+		}
+		if !fileExists(att.NetNS) {
+			rt.NetNS = "" // the plugins then only release host-side state
+		}
+		if err := cfg.DelNetworkList(ctx, list, rt); err != nil {
+			errs = append(errs, fmt.Errorf("disconnect container %s from network %q: %w", id, att.Network, err))
+		}
+	}
+	if err := removeNetns(c.netnsPath(id)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// RemoveLeftoverNetns removes pinned namespaces under /run/lsctl/netns/<namespace>/
+// whose container belongs to the project and no longer exists in containerd
+// (runtime.md §5.5), releasing their CNI state first. Ownership comes from the
+// cached CNI attachment (its network is the project's), else from the id prefix.
+func (c *Client) RemoveLeftoverNetns(ctx context.Context, project string) error {
+	dir := filepath.Join(netnsRoot, c.namespace())
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list %s: %w", dir, err)
+	}
+	network := plan.NetworkName(project)
+	var errs []error
+	for _, e := range entries {
+		id := e.Name()
+		if !c.leftoverOf(id, network, project) {
+			continue
+		}
+		if c.containerExists(ctx, id) {
+			continue
+		}
+		if err := c.detachNetwork(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// leftoverOf reports whether a pinned namespace belongs to the project: its cached
+// CNI attachment names the project's network, or, when ADD never completed, its id
+// starts with "<project>_".
+func (c *Client) leftoverOf(id, network, project string) bool {
+	atts, _ := c.cniConfig().GetCachedAttachments(id)
+	for _, att := range atts {
+		if att.Network == network {
+			return true
+		}
+	}
+	return len(atts) == 0 && strings.HasPrefix(id, project+"_")
+}
+
+// containerExists reports whether containerd still has the container; without a
+// containerd connection nothing is considered to exist.
+func (c *Client) containerExists(ctx context.Context, id string) bool {
+	if c.cd == nil {
+		return false
+	}
+	_, err := c.cd.LoadContainer(namespaces.WithNamespace(ctx, c.namespace()), id)
+	return err == nil
+}
+
+// isolator keeps project networks from reaching each other (runtime.md §5.4: a
+// project reaches nothing of other projects). Tests inject a recorder.
+type isolator interface {
+	// ensure installs the bridge's rules (idempotent).
+	ensure(ctx context.Context, bridge, network string) error
+	// ensureFirst keeps lsctl's isolation jump ahead of the CNI firewall plugin's
+	// ACCEPT rules in FORWARD, which the plugin inserts at the top on first use.
+	ensureFirst(ctx context.Context) error
+	// remove deletes the bridge's rules; missing rules are fine.
+	remove(ctx context.Context, bridge, network string) error
+}
+
+func (c *Client) isolation() isolator {
+	if c.net.firewall != nil {
+		return c.net.firewall
+	}
+	return iptablesIsolator{}
+}
+
+// isolationChain is lsctl's filter chain, jumped to first from FORWARD.
+const isolationChain = "LSCTL-ISOLATION"
+
+// iptablesIsolator implements isolation with two filter rules per bridge: traffic
+// that stays on the bridge returns, traffic from it to any other lsctl bridge drops.
+type iptablesIsolator struct{}
+
+func bridgeRules(bridge, network string) [][]string {
+	comment := []string{"-m", "comment", "--comment", "lsctl " + network}
+	return [][]string{
+		append([]string{"-i", bridge, "-o", bridge}, append(comment, "-j", "RETURN")...),
+		append([]string{"-i", bridge, "-o", "lsh+"}, append(comment, "-j", "DROP")...),
+	}
+}
+
+func (iptablesIsolator) ensure(ctx context.Context, bridge, network string) error {
+	if err := ensureIsolationChain(ctx); err != nil {
+		return err
+	}
+	for _, rule := range bridgeRules(bridge, network) {
+		if iptables(ctx, append([]string{"-C", isolationChain}, rule...)...) == nil {
+			continue
+		}
+		if err := iptables(ctx, append([]string{"-A", isolationChain}, rule...)...); err != nil {
+			return fmt.Errorf("isolate network %q: %w", network, err)
+		}
+	}
+	return nil
+}
+
+func (iptablesIsolator) ensureFirst(ctx context.Context) error {
+	out, err := iptablesOutput(ctx, "-S", "FORWARD", "1")
+	if err == nil && strings.TrimSpace(out) == "-A FORWARD -j "+isolationChain {
+		return nil
+	}
+	return ensureIsolationChain(ctx)
+}
+
+func (iptablesIsolator) remove(ctx context.Context, bridge, network string) error {
+	for _, rule := range bridgeRules(bridge, network) {
+		for iptables(ctx, append([]string{"-C", isolationChain}, rule...)...) == nil {
+			if err := iptables(ctx, append([]string{"-D", isolationChain}, rule...)...); err != nil {
+				return fmt.Errorf("remove isolation rules of network %q: %w", network, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ensureIsolationChain creates the chain and puts the jump to it first in FORWARD.
+func ensureIsolationChain(ctx context.Context) error {
+	if iptables(ctx, "-S", isolationChain) != nil {
+		if err := iptables(ctx, "-N", isolationChain); err != nil && iptables(ctx, "-S", isolationChain) != nil {
+			return fmt.Errorf("create iptables chain %s: %w", isolationChain, err)
+		}
+	}
+	out, err := iptablesOutput(ctx, "-S", "FORWARD", "1")
+	if err == nil && strings.TrimSpace(out) == "-A FORWARD -j "+isolationChain {
+		return nil
+	}
+	// Another lsctl may be moving the jump at the same moment: a failed -D only
+	// means it is already gone, and a duplicate jump at the top is harmless.
+	for i := 0; i < 8 && iptables(ctx, "-C", "FORWARD", "-j", isolationChain) == nil; i++ {
+		_ = iptables(ctx, "-D", "FORWARD", "-j", isolationChain)
+	}
+	if err := iptables(ctx, "-I", "FORWARD", "1", "-j", isolationChain); err != nil {
+		return fmt.Errorf("insert iptables jump to %s: %w", isolationChain, err)
+	}
+	return nil
+}
+
+// iptables runs `iptables -w -t filter ARGS...`.
+func iptables(ctx context.Context, args ...string) error {
+	_, err := iptablesOutput(ctx, args...)
+	return err
+}
+
+func iptablesOutput(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w", "-t", "filter"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}

@@ -1,0 +1,89 @@
+package containerdrt
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// runtime.md §12.9, §17 item 14: a second lock of the project fails naming the holder.
+func TestLockProjectBusy(t *testing.T) {
+	root := t.TempDir()
+	l, err := LockProject(root, "shop", "up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid, cmd, held := ReadProjectLock(root, "shop"); !held || pid != os.Getpid() || cmd != "up" {
+		t.Fatalf("ReadProjectLock = %d %q %v", pid, cmd, held)
+	}
+	_, err = LockProject(root, "shop", "down")
+	var busy *BusyError
+	if !errors.As(err, &busy) || busy.PID != os.Getpid() || busy.Command != "up" || busy.Project != "shop" {
+		t.Fatalf("second lock: %v", err)
+	}
+	want := `project "shop" is busy: lsctl up (pid ` + strconv.Itoa(os.Getpid()) + `) is running`
+	if err.Error() != want {
+		t.Fatalf("message %q, want %q", err, want)
+	}
+	if _, err := LockProject(root, "other", "up"); err != nil {
+		t.Fatalf("another project: %v", err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatalf("second release: %v", err)
+	}
+	if _, _, held := ReadProjectLock(root, "shop"); held {
+		t.Fatal("lock still held after Release")
+	}
+	l2, err := LockProject(root, "shop", "down")
+	if err != nil {
+		t.Fatalf("relock: %v", err)
+	}
+	l2.Release()
+}
+
+func TestReadProjectLockMissing(t *testing.T) {
+	if pid, cmd, held := ReadProjectLock(t.TempDir(), "nope"); held || pid != 0 || cmd != "" {
+		t.Fatalf("got %d %q %v", pid, cmd, held)
+	}
+}
+
+// The data-root lock is exclusive against other open files (other processes) and
+// re-entrant within the process.
+func TestLockDataRootReentrant(t *testing.T) {
+	root := t.TempDir()
+	probe := func() bool { // true when another process could take the lock now
+		f, err := os.OpenFile(filepath.Join(root, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
+	}
+	outer, err := lockDataRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := lockDataRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probe() {
+		t.Fatal("lock not held")
+	}
+	inner()
+	inner() // a second call of the same unlock is a no-op
+	if probe() {
+		t.Fatal("released while the outer hold remains")
+	}
+	outer()
+	if !probe() {
+		t.Fatal("still held after the last unlock")
+	}
+}
