@@ -1,0 +1,280 @@
+package containerdrt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/cio"
+	"github.com/containerd/errdefs"
+	"github.com/opencontainers/image-spec/identity"
+
+	"github.com/lightshuttle/lsctl/containerdrt/logdriver"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// runcRuntime is the only task runtime lsctl uses (runtime.md §0).
+const runcRuntime = "io.containerd.runc.v2"
+
+// recreateGrace is the stop grace for a stale container replaced at Prepare.
+const recreateGrace = 10 * time.Second
+
+// Prepare adopts the resource's running container when its configuration hash matches,
+// else stops and removes a stale one and creates a fresh container with its network
+// and task, not started (runtime.md §4.4, §12.2 step 4). A container of the same id
+// owned by another project or resource is never touched.
+func (c *Client) Prepare(ctx context.Context, s *plan.ContainerSpec) (Container, error) {
+	img, err := c.getImage(ctx, s.Image)
+	if err != nil {
+		return nil, err
+	}
+	icfg, err := imageConfigOf(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := plan.MergeProcess(s, icfg)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := plan.ConfigHash(s, icfg)
+	if err != nil {
+		return nil, err
+	}
+	adopted, err := c.reuseOrClear(ctx, s, hash)
+	if err != nil || adopted != nil {
+		return adopted, err
+	}
+	return c.create(ctx, s, img, icfg, proc, hash)
+}
+
+// reuseOrClear returns the adopted container when the existing one matches and runs;
+// otherwise it removes an existing container of the same owner.
+func (c *Client) reuseOrClear(ctx context.Context, s *plan.ContainerSpec, hash string) (*container, error) {
+	existing, err := c.cd.LoadContainer(ctx, s.ID)
+	if errdefs.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, c.wrapUnavailable(fmt.Errorf("load container %s: %w", s.ID, err))
+	}
+	labels, err := existing.Labels(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read labels of container %s: %w", s.ID, err)
+	}
+	if p, r := labels[plan.LabelProject], labels[plan.LabelResource]; p != s.Project || r != s.Resource {
+		return nil, fmt.Errorf("container id %q is already used by project %q resource %q: %w", s.ID, p, r, ErrNotOwned)
+	}
+	if labels[plan.LabelConfigHash] == hash {
+		if task, err := existing.Task(ctx, nil); err == nil {
+			if st, err := task.Status(ctx); err == nil && st.Status == containerd.Running {
+				return c.adopt(ctx, existing, task, labels)
+			}
+		}
+	}
+	if _, err := c.Stop(ctx, s.ID, "", recreateGrace); err != nil {
+		return nil, fmt.Errorf("replace container %s: %w", s.ID, err)
+	}
+	if err := c.Remove(ctx, s.ID); err != nil {
+		return nil, fmt.Errorf("replace container %s: %w", s.ID, err)
+	}
+	return nil, nil
+}
+
+func (c *Client) adopt(ctx context.Context, cont containerd.Container, task containerd.Task, labels map[string]string) (*container, error) {
+	ports, err := c.labelPorts(labels)
+	if err != nil {
+		return nil, err
+	}
+	ct := &container{c: c, cont: cont, task: task, ip: labels[plan.LabelIP], ports: ports, adopted: true}
+	if err := ct.watchExit(ctx); err != nil {
+		return nil, err
+	}
+	return ct, nil
+}
+
+// create makes the snapshot, network, container and task, undoing what it did when a
+// later step fails.
+func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, proc plan.Process, hash string) (_ Container, err error) {
+	// The lease keeps the fresh snapshot from garbage collection until the container
+	// record references it.
+	ctx, done, err := c.cd.WithLease(ctx)
+	if err != nil {
+		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: lease: %w", s.ID, err))
+	}
+	defer done(context.WithoutCancel(ctx))
+	cleanup := context.WithoutCancel(ctx)
+
+	netnsPath, ports, err := c.attachNetwork(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = c.detachNetwork(cleanup, s.ID)
+		}
+	}()
+	cont, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: netnsPath}, hash, ports)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = cont.Delete(cleanup, containerd.WithSnapshotCleanup)
+		}
+	}()
+	task, err := cont.NewTask(ctx, cio.LogURI(c.logURI(s)))
+	if err != nil {
+		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
+	}
+	ct := &container{c: c, cont: cont, task: task, ip: ipOf(s), ports: ports}
+	if err := ct.watchExit(ctx); err != nil {
+		_, _ = task.Delete(cleanup, containerd.WithProcessKill)
+		return nil, err
+	}
+	return ct, nil
+}
+
+// newContainer prepares the snapshot, the mounts and the container record.
+func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, in specInput, hash string, ports []plan.PortBinding) (_ containerd.Container, err error) {
+	diffIDs, err := img.RootFS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read layers of image %s: %w", FamiliarName(s.Image), err)
+	}
+	sn := c.cd.SnapshotService(c.opts.Snapshotter)
+	parent := identity.ChainID(diffIDs).String()
+	rootfs, err := sn.Prepare(ctx, s.ID, parent)
+	if errdefs.IsAlreadyExists(err) { // left by a crash between create and delete
+		if rerr := sn.Remove(ctx, s.ID); rerr != nil {
+			return nil, fmt.Errorf("remove leftover snapshot %s: %w", s.ID, rerr)
+		}
+		rootfs, err = sn.Prepare(ctx, s.ID, parent)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prepare root filesystem of %s (is image %s unpacked for %s?): %w",
+			s.ID, FamiliarName(s.Image), c.opts.Snapshotter, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = sn.Remove(context.WithoutCancel(ctx), s.ID)
+		}
+	}()
+	if in.Mounts, err = c.volumeMounts(ctx, s, icfg, rootfs); err != nil {
+		return nil, err
+	}
+	labels, err := c.containerLabels(s, hash, ports, in.Proc.StopSignal)
+	if err != nil {
+		return nil, err
+	}
+	cont, err := c.cd.NewContainer(ctx, s.ID,
+		containerd.WithImageName(s.Image),
+		containerd.WithSnapshotter(c.opts.Snapshotter),
+		containerd.WithSnapshot(s.ID),
+		containerd.WithRuntime(runcRuntime, nil),
+		containerd.WithContainerLabels(labels),
+		containerd.WithNewSpec(specOpts(in)...),
+	)
+	if errdefs.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("create container %s: %w", s.ID, ErrAlreadyExists)
+	}
+	if err != nil {
+		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: %w", s.ID, err))
+	}
+	return cont, nil
+}
+
+// logURI is the binary log URI of runtime.md §10.1: one query parameter, because the
+// shim passes parameters in unspecified order.
+func (c *Client) logURI(s *plan.ContainerSpec) *url.URL {
+	path := s.LogPath
+	if path == "" {
+		path = filepath.Join(c.opts.DataRoot, "projects", s.Project, "logs", s.Resource+".log")
+	}
+	return c.driverURI(path)
+}
+
+// driverURI runs the log driver writing records to path.
+func (c *Client) driverURI(path string) *url.URL {
+	return &url.URL{
+		Scheme:   "binary",
+		Path:     c.opts.LogDriver,
+		RawQuery: logdriver.Command + "=" + url.QueryEscape(path),
+	}
+}
+
+func hostnameOf(s *plan.ContainerSpec) string {
+	if s.Hostname != "" {
+		return s.Hostname
+	}
+	return s.Resource
+}
+
+func ipOf(s *plan.ContainerSpec) string {
+	if s.IP.IsValid() {
+		return s.IP.String()
+	}
+	return ""
+}
+
+// container is a prepared container whose task exists.
+type container struct {
+	c       *Client
+	cont    containerd.Container
+	task    containerd.Task
+	ip      string
+	ports   []plan.PortBinding
+	adopted bool
+	exited  chan ExitStatus
+}
+
+func (ct *container) ID() string                { return ct.cont.ID() }
+func (ct *container) IP() string                { return ct.ip }
+func (ct *container) Ports() []plan.PortBinding { return ct.ports }
+func (ct *container) Adopted() bool             { return ct.adopted }
+func (ct *container) Exited() <-chan ExitStatus { return ct.exited }
+
+// Start starts the task; the started-at label is written off the critical path.
+func (ct *container) Start(ctx context.Context) error {
+	if ct.adopted {
+		return nil
+	}
+	if err := ct.task.Start(ctx); err != nil {
+		return ct.c.wrapUnavailable(fmt.Errorf("start container %s: %w", ct.ID(), err))
+	}
+	at := time.Now()
+	go func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, _ = ct.cont.SetLabels(lctx, map[string]string{plan.LabelStartedAt: logfile.FormatTS(at)})
+	}()
+	return nil
+}
+
+// watchExit subscribes to the task's exit before it starts, so no exit is missed.
+func (ct *container) watchExit(ctx context.Context) error {
+	wctx := context.WithoutCancel(ctx)
+	ch, err := ct.task.Wait(wctx)
+	if err != nil {
+		return ct.c.wrapUnavailable(fmt.Errorf("wait for container %s: %w", ct.ID(), err))
+	}
+	ct.exited = make(chan ExitStatus, 1)
+	go func() {
+		defer close(ct.exited)
+		st := <-ch
+		if st.Error() != nil && !errors.Is(st.Error(), context.Canceled) {
+			// The wait stream broke (daemon restart): read the state instead.
+			ts, err := ct.task.Status(wctx)
+			if err != nil || ts.Status != containerd.Stopped {
+				return
+			}
+			ct.exited <- ExitStatus{Code: int(ts.ExitStatus), At: ts.ExitTime}
+			return
+		}
+		ct.exited <- ExitStatus{Code: int(st.ExitCode()), At: st.ExitTime()}
+	}()
+	return nil
+}
