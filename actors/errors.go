@@ -1,0 +1,32 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Restart rejections (runtime.md §12.6, §15.2).
+var (
+	ErrRestartInProgress = errors.New("restart already in progress")
+	ErrUnknownResource   = errors.New("unknown resource")
+	ErrStackStarting     = errors.New("the stack is still starting; retry once it is ready")
+	ErrStackStopping     = errors.New("the stack is stopping")
+	// ErrStartupCancelled is WaitReady's result when Shutdown interrupted the startup.
+	ErrStartupCancelled = errors.New("startup cancelled by shutdown")
+)
+
+// StartupError is a failed startup after its rollback (runtime.md §12.3). Resource is
+// empty when the network failed.
+type StartupError struct {
+	Resource  string
+	Reason    string
+	LastLines []string
+}
+
+// Error reads like the CLI line: startup failed: resource "<r>": <reason>.
+func (e *StartupError) Error() string {
+	if e.Resource == "" {
+		return "startup failed: " + e.Reason
+	}
+	return fmt.Sprintf("startup failed: resource %q: %s", e.Resource, e.Reason)
+}

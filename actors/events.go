@@ -1,0 +1,92 @@
+package actors
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Event types (runtime.md §13.1).
+const (
+	StackStarting      = "stack_starting"
+	StackStarted       = "stack_started"
+	StackStopping      = "stack_stopping"
+	StackStopped       = "stack_stopped"
+	ResourcePulling    = "resource_pulling"
+	ResourceBuilding   = "resource_building"
+	ResourceStarting   = "resource_starting"
+	ResourceStarted    = "resource_started"
+	ResourceHealthy    = "resource_healthy"
+	ResourceUnhealthy  = "resource_unhealthy"
+	ResourceExited     = "resource_exited"
+	ResourceFailed     = "resource_failed"
+	ResourceRestarting = "resource_restarting"
+	ResourceStopping   = "resource_stopping"
+	ResourceStopped    = "resource_stopped"
+)
+
+// TimeFormat is the ts format: RFC 3339 in UTC with exactly nine fractional digits.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// Event is one lifecycle event. Which fields are meaningful depends on Type; MarshalJSON
+// writes exactly the fields of runtime.md §13.1 for the type.
+type Event struct {
+	Type        string
+	Resource    string
+	TS          time.Time
+	Project     string
+	Image       string
+	ContainerID string
+	Error       string
+	ExitCode    *int
+	Attempt     int
+}
+
+// IsStackEvent reports whether the event is about the whole stack (no resource key).
+func (e Event) IsStackEvent() bool { return strings.HasPrefix(e.Type, "stack_") }
+
+// MarshalJSON writes the keys in the order type, resource, ts, then the type's fields.
+func (e Event) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"type":`)
+	writeJSON(&b, e.Type)
+	if !e.IsStackEvent() {
+		b.WriteString(`,"resource":`)
+		writeJSON(&b, e.Resource)
+	}
+	b.WriteString(`,"ts":`)
+	writeJSON(&b, e.TS.UTC().Format(TimeFormat))
+	switch e.Type {
+	case StackStarting, StackStarted, StackStopping, StackStopped:
+		b.WriteString(`,"project":`)
+		writeJSON(&b, e.Project)
+	case ResourcePulling, ResourceBuilding:
+		b.WriteString(`,"image":`)
+		writeJSON(&b, e.Image)
+	case ResourceStarted:
+		b.WriteString(`,"container_id":`)
+		writeJSON(&b, e.ContainerID)
+	case ResourceExited:
+		b.WriteString(`,"exit_code":`)
+		if e.ExitCode == nil {
+			b.WriteString("null")
+		} else {
+			writeJSON(&b, *e.ExitCode)
+		}
+	case ResourceFailed:
+		b.WriteString(`,"error":`)
+		writeJSON(&b, e.Error)
+	case ResourceRestarting:
+		b.WriteString(`,"attempt":`)
+		writeJSON(&b, e.Attempt)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// writeJSON appends v encoded; strings, ints cannot fail to encode.
+func writeJSON(b *bytes.Buffer, v any) {
+	out, _ := json.Marshal(v)
+	b.Write(out)
+}

@@ -1,0 +1,197 @@
+// Package actors is lsctl's lifecycle engine on protoactor-go: one actor per resource
+// owning its state machine (runtime.md §12), a stack supervisor that starts resources as
+// soon as their dependencies are ready and stops them in reverse dependency order, an
+// event bus (§13) and the Handle the CLI and the control API use.
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// Handle controls one running stack.
+type Handle struct {
+	plan   *plan.Plan
+	system *actor.ActorSystem
+	env    *env
+	sup    *actor.PID
+	phase  atomic.Int32
+	// stopAsked is set by Shutdown at once, so Restart rejects before the supervisor
+	// has processed the shutdown message.
+	stopAsked atomic.Bool
+
+	readyOnce  sync.Once
+	ready      chan struct{}
+	runOnce    sync.Once
+	stoppedSys chan struct{}
+	done       chan struct{}
+
+	mu       sync.Mutex
+	pids     map[string]*actor.PID
+	permits  map[string]bool
+	failure  *StartupError
+	errs     []error
+	finished bool
+}
+
+// Start creates the engine and begins the startup at once (New followed by Run).
+func Start(p *plan.Plan, rt containerdrt.Runtime, o Options) *Handle {
+	h := New(p, rt, o)
+	h.Run()
+	return h
+}
+
+// New prepares the engine without starting anything, so that subscribers can be
+// registered before the first event.
+func New(p *plan.Plan, rt containerdrt.Runtime, o Options) *Handle {
+	o = o.withDefaults()
+	h := &Handle{plan: p, ready: make(chan struct{}), stoppedSys: make(chan struct{}),
+		done: make(chan struct{}), pids: map[string]*actor.PID{}, permits: map[string]bool{}}
+	h.env = &env{plan: p, rt: rt, o: o, bus: newBus(), views: newViews(p)}
+	return h
+}
+
+// Run spawns the actor system and begins the startup; later calls do nothing.
+func (h *Handle) Run() {
+	h.runOnce.Do(func() {
+		h.system = newSystem(h.env.o.Logger)
+		ctx, cancel := context.WithCancel(context.Background())
+		h.env.images = newImageFlights(ctx, h.env.rt)
+		sup := newSupervisor(h.env, h, ctx, cancel)
+		pid := h.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return sup }))
+		h.mu.Lock()
+		h.sup = pid
+		h.mu.Unlock()
+	})
+}
+
+// WaitReady returns nil once stack_started was emitted, the *StartupError after a
+// failed startup's rollback, ErrStartupCancelled when Shutdown interrupted the startup,
+// or ctx.Err().
+func (h *Handle) WaitReady(ctx context.Context) error {
+	select {
+	case <-h.ready:
+		return nil
+	case <-h.done:
+		select {
+		case <-h.ready:
+			return nil
+		default:
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.failure != nil {
+			return h.failure
+		}
+		return ErrStartupCancelled
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Shutdown stops the stack in reverse dependency order (rolling back a startup in
+// progress); kill — the second signal — kills every remaining task at once. It is
+// idempotent and returns at once; wait on Done.
+func (h *Handle) Shutdown(kill bool) {
+	h.Run()
+	h.stopAsked.Store(true)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.finished {
+		return
+	}
+	h.system.Root.Send(h.sup, shutdownMsg{kill: kill})
+}
+
+// Done is closed after stack_stopped and the actor system's shutdown.
+func (h *Handle) Done() <-chan struct{} { return h.done }
+
+// Err aggregates the errors of the shutdown steps (runtime.md §12.7: exit code 1).
+func (h *Handle) Err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return errors.Join(h.errs...)
+}
+
+// Subscribe returns the events published from now on. Internal subscribers are
+// lossless and must read until the channel closes (after stack_stopped) or call
+// cancel; external ones are disconnected (channel closed) when 256 events behind.
+func (h *Handle) Subscribe(external bool) (<-chan Event, func()) {
+	return h.env.bus.subscribe(external)
+}
+
+// List returns the resource views in declaration order (runtime.md §14).
+func (h *Handle) List() []View { return h.env.views.list() }
+
+// Get returns one resource's view.
+func (h *Handle) Get(name string) (View, bool) { return h.env.views.get(name) }
+
+// Project is the project name.
+func (h *Handle) Project() string { return h.plan.Project }
+
+// Restart begins a restart of one resource (runtime.md §12.6) and returns once it is
+// accepted, or rejected with ErrUnknownResource, ErrStackStarting, ErrStackStopping or
+// ErrRestartInProgress (test with errors.Is).
+func (h *Handle) Restart(name string) error {
+	if _, ok := h.env.views.get(name); !ok {
+		return fmt.Errorf("restart %q: %w", name, ErrUnknownResource)
+	}
+	switch phase := h.phase.Load(); {
+	case h.stopAsked.Load() || phase >= phaseStopping:
+		return fmt.Errorf("restart %q: %w", name, ErrStackStopping)
+	case phase == phaseStarting:
+		return fmt.Errorf("restart %q: %w", name, ErrStackStarting)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.permits[name] {
+		return fmt.Errorf("restart %q: %w", name, ErrRestartInProgress)
+	}
+	h.permits[name] = true
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			delete(h.permits, name)
+		})
+	}
+	h.system.Root.Send(h.pids[name], restartMsg{release: release})
+	return nil
+}
+
+func (h *Handle) setPID(name string, pid *actor.PID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pids[name] = pid
+}
+
+// markReady unblocks WaitReady after stack_started.
+func (h *Handle) markReady() { h.readyOnce.Do(func() { close(h.ready) }) }
+
+// finish is called by the supervisor after stack_stopped: it stops the actors, waits
+// for them and for any image acquisition, then closes the bus and Done.
+func (h *Handle) finish(sup *actor.PID, failure *StartupError, errs []error) {
+	h.mu.Lock()
+	h.failure, h.errs, h.finished = failure, errs, true
+	h.mu.Unlock()
+	h.system.Root.Stop(sup)
+	go func() {
+		<-h.stoppedSys
+		h.env.images.wait()
+		h.system.Shutdown()
+		h.env.bus.close()
+		close(h.done)
+	}()
+}
+
+// actorsStopped is called once the supervisor and its children have stopped.
+func (h *Handle) actorsStopped() { close(h.stoppedSys) }

@@ -1,0 +1,183 @@
+package actors
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lightshuttle/lsctl/containerdrt/fakert"
+)
+
+// runtime.md §17 item 32: a probe passing 300 ms after start with interval 5s is
+// detected well under 1 s (§11.2 bound: 1.3 × T + 100 ms).
+func TestAcceleratedProbing_32(t *testing.T) {
+	b := newPlan("p")
+	b.add("db").Health = health(5*time.Second, time.Second, 5, 5*time.Second)
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{ProbePassAfter: 300 * time.Millisecond})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	d := s.await(ResourceHealthy, "db", time.Second).TS.Sub(s.await(ResourceStarted, "db", time.Second).TS)
+	if d < 300*time.Millisecond || d > 490*time.Millisecond {
+		t.Fatalf("healthy %s after start, want within [300ms, 490ms]", d)
+	}
+	execs := rt.CallsOf("exec")
+	if first := execs[0].At.Sub(rt.CallsOf("start")[0].At); first > 10*time.Millisecond {
+		t.Fatalf("first probe %s after start, want within 10ms", first)
+	}
+}
+
+// runtime.md §17 item 33: with start_interval 200ms, no gap between probes during the
+// start period exceeds 200 ms plus the probe's duration.
+func TestStartIntervalBoundsGaps_33(t *testing.T) {
+	b := newPlan("p")
+	h := health(5*time.Second, time.Second, 5, 10*time.Second)
+	h.StartInterval = 200 * time.Millisecond
+	b.add("db").Health = h
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{ProbePassAfter: 1500 * time.Millisecond, ProbeLatency: 5 * time.Millisecond})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	execs := rt.CallsOf("exec")
+	if len(execs) < 8 {
+		t.Fatalf("only %d probes in 1.5 s", len(execs))
+	}
+	for i := 1; i < len(execs); i++ {
+		gap := execs[i].At.Sub(execs[i-1].At)
+		// 60 ms of slack: timer wake-ups on a loaded 2-core machine.
+		if gap > 200*time.Millisecond+5*time.Millisecond+60*time.Millisecond {
+			t.Errorf("gap %d = %s exceeds start_interval + probe duration", i, gap)
+		}
+		if gap < 25*time.Millisecond-time.Millisecond {
+			t.Errorf("gap %d = %s below the 25ms floor", i, gap)
+		}
+	}
+}
+
+// runtime.md §17 item 34: failures in start_period do not count; after readiness,
+// retries consecutive counted failures make it unhealthy; a pass makes it healthy.
+func TestUnhealthyOnlyAfterReady_34(t *testing.T) {
+	b := newPlan("p")
+	b.add("db").Health = health(10*time.Millisecond, time.Second, 3, 200*time.Millisecond)
+	rt := fakert.New()
+	failing := make(chan struct{})
+	healing := make(chan struct{})
+	rt.Set("db", fakert.Behavior{Probe: func(n int, since time.Duration) bool {
+		select {
+		case <-healing:
+			return true
+		case <-failing:
+			return false
+		default:
+		}
+		return since > 150*time.Millisecond // several failures inside start_period first
+	}})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(rt.CallsOf("exec")) < 4 || index(s.events(), ResourceUnhealthy, "db") >= 0 {
+		t.Fatalf("start-period failures must not count: %s", describe(s.events()))
+	}
+	close(failing)
+	s.await(ResourceUnhealthy, "db", 2*time.Second)
+	if v, _ := s.h.Get("db"); v.Status != StatusUnhealthy {
+		t.Fatalf("status %s", v.Status)
+	}
+	close(healing)
+	s.awaitNth(ResourceHealthy, "db", 2, 2*time.Second)
+	if v, _ := s.h.Get("db"); v.Status != StatusHealthy {
+		t.Fatalf("status %s", v.Status)
+	}
+}
+
+// §11.3: failures before the first readiness never produce unhealthy; only the
+// deadline ends the wait.
+func TestNoUnhealthyBeforeReady(t *testing.T) {
+	b := newPlan("p")
+	b.add("db").Health = health(5*time.Millisecond, time.Second, 2, 0)
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{ProbePassAfter: time.Hour})
+	o := fast()
+	o.WaitTimeout = 150 * time.Millisecond
+	s := startStack(t, b.p, rt, o)
+	if err := s.waitReady(5 * time.Second); err == nil {
+		t.Fatal("want a deadline failure")
+	}
+	if index(s.events(), ResourceUnhealthy, "db") >= 0 {
+		t.Fatal("unhealthy emitted before the resource was ever ready")
+	}
+}
+
+// runtime.md §17 item 35: a probe exceeding its timeout counts as a failure.
+func TestProbeTimeoutIsFailure_35(t *testing.T) {
+	b := newPlan("p")
+	b.add("db").Health = health(10*time.Millisecond, 20*time.Millisecond, 2, 0)
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{ProbeLatency: 50 * time.Millisecond})
+	s := startStack(t, b.p, rt, fast())
+	var se *StartupError
+	if err := s.waitReady(5 * time.Second); !errors.As(err, &se) {
+		t.Fatalf("WaitReady = %v", err)
+	}
+	want := "healthcheck did not pass within 60ms (last probe: timed out)"
+	if se.Reason != want {
+		t.Fatalf("reason %q, want %q", se.Reason, want)
+	}
+}
+
+// runtime.md §17 item 36 (durations scaled down): the deadline is start_period +
+// retries × (interval + timeout) from task start, or --wait-timeout.
+func TestReadinessDeadline_36(t *testing.T) {
+	cases := []struct {
+		name string
+		wait time.Duration
+		want time.Duration
+	}{
+		{"default", 0, 50*time.Millisecond + 5*(80*time.Millisecond+10*time.Millisecond)},
+		{"wait-timeout", 200 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newPlan("p")
+			b.add("db").Health = health(80*time.Millisecond, 10*time.Millisecond, 5, 50*time.Millisecond)
+			rt := fakert.New()
+			rt.Set("db", fakert.Behavior{ProbePassAfter: time.Hour})
+			o := fast()
+			o.WaitTimeout = tc.wait
+			s := startStack(t, b.p, rt, o)
+			failed := s.await(ResourceFailed, "db", 5*time.Second)
+			d := failed.TS.Sub(s.await(ResourceStarted, "db", time.Second).TS)
+			if d < tc.want || d > tc.want+100*time.Millisecond { // spec: ±1 s at 45 s
+
+				t.Fatalf("failed after %s, want %s", d, tc.want)
+			}
+			if !strings.HasPrefix(failed.Error, "healthcheck did not pass within "+tc.want.String()+" (last probe: exit code 1: not ready)") {
+				t.Fatalf("error %q", failed.Error)
+			}
+		})
+	}
+}
+
+// §11.2: the TCP port precheck precedes exec probes.
+func TestPortPrecheckBeforeExec(t *testing.T) {
+	b := newPlan("p")
+	h := health(time.Second, time.Second, 3, time.Second)
+	h.TCPPort = 5432
+	b.add("db").Health = h
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{PortAfter: 80 * time.Millisecond})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	start, execs := rt.CallsOf("start")[0].At, rt.CallsOf("exec")
+	if len(rt.CallsOf("wait-port")) != 1 || len(execs) != 1 || execs[0].At.Sub(start) < 80*time.Millisecond {
+		t.Fatalf("exec probes must wait for the port: %+v", rt.Calls())
+	}
+}

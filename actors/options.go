@@ -1,0 +1,73 @@
+package actors
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Default durations (runtime.md §12.5, §12.7).
+const (
+	DefaultGrace      = 10 * time.Second
+	DefaultResetAfter = 60 * time.Second
+	maxBackoff        = 30 * time.Second
+	// lastLogLines is how many log lines a startup failure report carries (§12.3).
+	lastLogLines = 20
+)
+
+// Options configure the lifecycle engine. The zero value gives the spec's defaults.
+type Options struct {
+	// Grace is the stop grace period (--grace); 0 means DefaultGrace.
+	Grace time.Duration
+	// WaitTimeout replaces Healthcheck.Deadline() when non-zero (--wait-timeout).
+	WaitTimeout time.Duration
+	// Redact removes secret values from error texts; nil leaves them as they are.
+	Redact func(string) string
+	// LastLogLines returns up to n last log lines of a resource, for the startup
+	// failure report; nil gives none.
+	LastLogLines func(resource string, n int) []string
+	// Backoff is the delay before policy restart attempt n (from 1); nil gives
+	// min(2^(n-1) s, 30 s).
+	Backoff func(attempt int) time.Duration
+	// ResetAfter is how long a resource must stay ready for the attempt counter to
+	// reset; 0 means DefaultResetAfter.
+	ResetAfter time.Duration
+	// Logger receives diagnostics, protoactor's included (at warn and above); nil discards.
+	Logger *slog.Logger
+	// Now is the clock for event timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Redact == nil {
+		o.Redact = func(s string) string { return s }
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.ResetAfter <= 0 {
+		o.ResetAfter = DefaultResetAfter
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// DefaultBackoff is min(2^(n-1) s, 30 s) for attempt n ≥ 1 (runtime.md §12.5).
+func DefaultBackoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempt > 6 {
+		return maxBackoff
+	}
+	return min(time.Duration(1<<(attempt-1))*time.Second, maxBackoff)
+}

@@ -1,0 +1,170 @@
+package actors
+
+import (
+	"context"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// mode tells why the current incarnation is starting; it decides what a failure means.
+type mode int
+
+const (
+	modeStartup mode = iota // part of up: a failure fails the startup
+	modePolicy              // restart-policy attempt: a failure schedules the next one
+	modeManual              // restart-one: a failure leaves the resource failed
+)
+
+// env is what every actor of a stack shares.
+type env struct {
+	plan   *plan.Plan
+	rt     containerdrt.Runtime
+	o      Options
+	bus    *bus
+	views  *views
+	images *imageFlights
+}
+
+// resource is the actor owning one plan node's lifecycle (runtime.md §12). Its state
+// changes only in Receive; runtime calls run in goroutines whose results come back as
+// messages tagged with the incarnation (gen) they belong to.
+type resource struct {
+	*env
+	node       *plan.Node
+	sup        *actor.PID
+	dependents []*actor.PID
+	behavior   actor.Behavior
+	self       *actor.PID
+	root       *actor.RootContext
+
+	gen        int
+	ctx        context.Context // the current incarnation's work
+	cancel     context.CancelFunc
+	inflight   int
+	afterDrain func()
+	mode       mode
+
+	imageReady, netUp, preparing bool
+	waiting                      map[string]bool // dependencies not ready yet
+	depOutputs                   map[string]map[string]string
+	container                    containerdrt.Container
+	dying                        string // ID of a container being discarded
+	status                       string
+	everReady, stackStarted      bool
+	aborted, stopping, killMode  bool
+
+	health   healthState
+	attempts int // consecutive policy attempts
+	restarts int
+	lastExit *int
+	backoff  timerSlot
+	reset    timerSlot
+	release  func() // restart permit held by a manual restart
+}
+
+// discardGen tags the result of discarding a failed attempt's container.
+const discardGen = -2
+
+// timerSlot is one cancellable timer identified by a token.
+type timerSlot struct {
+	token  int
+	cancel context.CancelFunc
+}
+
+func (t *timerSlot) stop() {
+	if t.cancel != nil {
+		t.cancel()
+		t.cancel = nil
+	}
+	t.token++
+}
+
+func newResource(e *env, n *plan.Node, sup *actor.PID, dependents []*actor.PID) *resource {
+	a := &resource{env: e, node: n, sup: sup, dependents: dependents, behavior: actor.NewBehavior(),
+		waiting: map[string]bool{}, depOutputs: map[string]map[string]string{}, status: StatusPending}
+	for _, d := range n.DependsOn {
+		a.waiting[d] = true
+	}
+	return a
+}
+
+// Receive counts finished goroutines, dispatches to the current state, then runs the
+// continuation waiting for every goroutine to be back.
+func (a *resource) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		a.self, a.root = ctx.Self(), ctx.ActorSystem().Root
+		a.begin()
+		return
+	case opResult:
+		a.inflight--
+		_ = m
+	}
+	a.behavior.Receive(ctx)
+	for a.afterDrain != nil && a.inflight == 0 {
+		f := a.afterDrain
+		a.afterDrain = nil
+		f()
+	}
+}
+
+// run executes f in a goroutine and delivers its result to the actor.
+func (a *resource) run(f func() opResult) {
+	a.inflight++
+	root, self := a.root, a.self
+	go func() { root.Send(self, f()) }()
+}
+
+// after delivers a tick after d, or a cancelled tick when ctx ends first.
+func (a *resource) after(ctx context.Context, d time.Duration, kind tickKind, token int) {
+	gen := a.gen
+	a.run(func() opResult {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return tick{opBase: opBase{gen}, kind: kind, token: token}
+		case <-ctx.Done():
+			return tick{opBase: opBase{gen}, kind: kind, token: token, cancelled: true}
+		}
+	})
+}
+
+// newIncarnation cancels the previous incarnation's work and starts a fresh context.
+func (a *resource) newIncarnation(m mode) {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.gen++
+	a.mode = m
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.health = healthState{}
+}
+
+// current reports whether an async result belongs to the current incarnation.
+func (a *resource) current(r opResult) bool { return r.generation() == a.gen && !a.aborted }
+
+// emit publishes a resource event stamped now.
+func (a *resource) emit(e Event) {
+	e.Resource, e.TS = a.node.Name, a.o.Now()
+	if e.Error != "" {
+		e.Error = a.o.Redact(e.Error)
+	}
+	a.bus.publish(e)
+}
+
+func (a *resource) setStatus(s string) {
+	a.status = s
+	a.views.update(a.node.Name, func(v *View) { v.Status = s })
+}
+
+// begin starts image acquisition at once, without waiting for anything (§12.2 step 3).
+func (a *resource) begin() {
+	a.newIncarnation(modeStartup)
+	a.behavior.Become(a.statePending)
+	a.acquireImage()
+}

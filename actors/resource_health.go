@@ -1,0 +1,232 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
+)
+
+// Probe schedule bounds during the start period (runtime.md §11.2).
+const (
+	minStartGap = 25 * time.Millisecond
+	portRetry   = 10 * time.Millisecond
+	// defaultInterval replaces a zero interval (Docker's default) so probes never spin.
+	defaultInterval = 30 * time.Second
+	maxOutput       = 200 // characters of probe output kept in a failure summary
+)
+
+// healthState is the probe bookkeeping of one incarnation (runtime.md §11).
+type healthState struct {
+	taskStart  time.Time
+	probing    bool
+	passedOnce bool
+	ready      bool
+	failures   int // consecutive counted failures
+	unhealthy  bool
+	last       string // summary of the last probe, for the deadline message
+	deadline   time.Duration
+}
+
+// stateStarting: the task is being started, then probed until ready.
+func (a *resource) stateStarting(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case startDone:
+		a.onStarted(m)
+	case portOpen:
+		switch {
+		case !a.current(m):
+		case m.err == nil:
+			a.probe()
+		case a.ctx.Err() == nil: // refused before the runtime's own wait: try again
+			a.after(a.ctx, portRetry, tickPort, 0)
+		}
+	case probeDone:
+		a.onProbe(m)
+	case tick:
+		a.onHealthTick(m)
+	case exited:
+		if a.current(m) && m.ok {
+			a.recordExit(m.status.Code)
+			a.fail(fmt.Sprintf("exited with code %d before becoming ready", m.status.Code))
+		}
+	default:
+		a.common(ctx)
+	}
+}
+
+// onStarted records the task start and begins readiness detection (§11.4).
+func (a *resource) onStarted(m startDone) {
+	if !a.current(m) {
+		return
+	}
+	if m.err != nil {
+		a.fail(fmt.Sprintf("starting task: %v", m.err))
+		return
+	}
+	a.health.taskStart = time.Now()
+	at := m.at
+	a.views.update(a.node.Name, func(v *View) { v.StartedAt, v.ExitCode = &at, nil })
+	a.emit(Event{Type: ResourceStarted, ContainerID: a.container.ID()})
+	a.watchExit()
+	h := a.node.Health
+	if h == nil {
+		a.becomeReady()
+		return
+	}
+	a.health.deadline = h.Deadline()
+	if a.o.WaitTimeout > 0 {
+		a.health.deadline = a.o.WaitTimeout
+	}
+	a.after(a.ctx, a.health.deadline, tickDeadline, 0)
+	if h.TCPPort == 0 {
+		a.probe()
+		return
+	}
+	a.waitPort()
+}
+
+// waitPort waits for the TCP port before exec probes (default postgres/redis checks).
+func (a *resource) waitPort() {
+	gen, ctx := a.gen, a.ctx
+	addr := net.JoinHostPort(a.container.IP(), strconv.Itoa(int(a.node.Health.TCPPort)))
+	a.run(func() opResult { return portOpen{opBase{gen}, a.rt.WaitPort(ctx, addr)} })
+}
+
+// watchExit turns the task's exit into a message.
+func (a *resource) watchExit() {
+	gen, ctx, ch := a.gen, a.ctx, a.container.Exited()
+	a.run(func() opResult {
+		select {
+		case st, ok := <-ch:
+			return exited{opBase{gen}, st, ok}
+		case <-ctx.Done():
+			return exited{opBase: opBase{gen}}
+		}
+	})
+}
+
+// probe runs one exec probe unless one is already running (probes never overlap).
+func (a *resource) probe() {
+	if a.health.probing {
+		return
+	}
+	a.health.probing = true
+	h, gen, ctx, id := a.node.Health, a.gen, a.ctx, a.container.ID()
+	req := containerdrt.ExecRequest{Argv: h.Argv, Timeout: h.Timeout}
+	for _, e := range h.Env {
+		req.Env = append(req.Env, e.Name+"="+e.Value)
+	}
+	a.run(func() opResult {
+		started := time.Now()
+		res, err := a.rt.Exec(ctx, id, req)
+		return probeDone{opBase{gen}, res, err, started, time.Now()}
+	})
+}
+
+// onProbe counts the result (§11.3) and schedules the next probe (§11.2).
+func (a *resource) onProbe(m probeDone) {
+	if !a.current(m) {
+		return
+	}
+	hs, h := &a.health, a.node.Health
+	hs.probing = false
+	pass := m.err == nil && !m.res.TimedOut && m.res.ExitCode == 0
+	inStart := !hs.passedOnce && m.started.Sub(hs.taskStart) < h.StartPeriod
+	hs.last = probeSummary(m)
+	if pass {
+		hs.passedOnce, hs.failures = true, 0
+		if !hs.ready {
+			a.becomeReady()
+		} else if hs.unhealthy {
+			hs.unhealthy = false
+			a.setStatus(StatusHealthy)
+			a.emit(Event{Type: ResourceHealthy})
+		}
+	} else if !inStart {
+		hs.failures++
+		if hs.ready && !hs.unhealthy && hs.failures >= h.Retries {
+			hs.unhealthy = true
+			a.setStatus(StatusUnhealthy)
+			a.emit(Event{Type: ResourceUnhealthy})
+		}
+	}
+	a.after(a.ctx, a.nextProbeDelay(m), tickProbe, 0)
+}
+
+// nextProbeDelay: during the start period the gap grows with the time since task start
+// and is measured from the previous probe's start; afterwards it is interval from its end.
+func (a *resource) nextProbeDelay(m probeDone) time.Duration {
+	hs, h := &a.health, a.node.Health
+	now := time.Now()
+	elapsed := now.Sub(hs.taskStart)
+	interval := h.Interval
+	if interval <= 0 {
+		interval = defaultInterval
+	}
+	if hs.passedOnce || elapsed >= h.StartPeriod {
+		return interval - now.Sub(m.ended)
+	}
+	maxGap := h.StartInterval
+	if maxGap <= 0 {
+		maxGap = interval
+	}
+	gap := min(max(elapsed/4, minStartGap), max(maxGap, minStartGap))
+	return m.started.Add(gap).Sub(now)
+}
+
+// onHealthTick handles the probe, deadline, reset and port-retry timers.
+func (a *resource) onHealthTick(m tick) {
+	if !a.current(m) || m.cancelled {
+		return
+	}
+	switch m.kind {
+	case tickProbe:
+		a.probe()
+	case tickPort:
+		a.waitPort()
+	case tickDeadline:
+		if !a.health.ready {
+			last := a.health.last
+			if last == "" {
+				last = "none"
+			}
+			a.fail(fmt.Sprintf("healthcheck did not pass within %s (last probe: %s)", a.health.deadline, last))
+		}
+	case tickReset:
+		a.onResetTick(m)
+	}
+}
+
+// probeSummary describes a probe result for last_error (redacted when emitted).
+func probeSummary(m probeDone) string {
+	switch {
+	case m.err != nil:
+		if errorsIsContext(m.err) {
+			return "cancelled"
+		}
+		return "error: " + m.err.Error()
+	case m.res.TimedOut:
+		return "timed out"
+	}
+	out := strings.TrimSpace(m.res.Output)
+	if len(out) > maxOutput {
+		out = out[:maxOutput] + "…"
+	}
+	if out == "" {
+		return fmt.Sprintf("exit code %d", m.res.ExitCode)
+	}
+	return fmt.Sprintf("exit code %d: %s", m.res.ExitCode, out)
+}
+
+// errorsIsContext reports an error caused by cancellation, not by the probe.
+func errorsIsContext(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

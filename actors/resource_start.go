@@ -1,0 +1,151 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// acquireImage joins (or leads) the stack-wide acquisition of the node's image.
+func (a *resource) acquireImage() {
+	gen, ctx, self, root := a.gen, a.ctx, a.self, a.root
+	notify := func(phase string) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
+	a.run(func() opResult {
+		return imageDone{opBase{gen}, a.images.acquire(ctx, &a.node.Spec, notify)}
+	})
+}
+
+// statePending: acquiring the image, preparing, and waiting for dependencies.
+func (a *resource) statePending(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case imageProgress:
+		a.onImageProgress(m)
+	case imageDone:
+		if !a.current(m) {
+			return
+		}
+		if m.err != nil {
+			a.fail(fmt.Sprintf("image %s: %v", a.node.Spec.Image, m.err))
+			return
+		}
+		a.imageReady = true
+		if a.status == StatusPulling || a.status == StatusBuilding {
+			a.setStatus(StatusPending)
+		}
+		a.maybePrepare()
+	case netReady:
+		a.netUp = true
+		a.maybePrepare()
+	case prepared:
+		a.onPrepared(m)
+	case depReady:
+		a.depOutputs[m.name] = m.outputs
+		delete(a.waiting, m.name)
+		a.maybeStart()
+	case depFailed:
+		a.failDependency(m.dep)
+	default:
+		a.common(ctx)
+	}
+}
+
+// onImageProgress turns the first pulling/building phase into status and event.
+func (a *resource) onImageProgress(m imageProgress) {
+	if m.gen != a.gen || a.aborted || a.imageReady {
+		return
+	}
+	switch {
+	case m.phase == "pulling" && a.status != StatusPulling:
+		a.setStatus(StatusPulling)
+		a.emit(Event{Type: ResourcePulling, Image: a.node.Spec.Image})
+	case m.phase == "building" && a.status != StatusBuilding:
+		a.setStatus(StatusBuilding)
+		a.emit(Event{Type: ResourceBuilding, Image: a.node.Spec.Image})
+	}
+}
+
+// maybePrepare creates the container once the image and the network are there
+// (§12.2 step 4), without waiting for dependencies.
+func (a *resource) maybePrepare() {
+	if !a.imageReady || !a.netUp || a.preparing || a.container != nil {
+		return
+	}
+	a.preparing = true
+	a.prepare()
+}
+
+// prepare runs rt.Prepare for the current incarnation.
+func (a *resource) prepare() {
+	gen, ctx := a.gen, a.ctx
+	a.run(func() opResult {
+		c, err := a.rt.Prepare(ctx, &a.node.Spec)
+		return prepared{opBase{gen}, c, err}
+	})
+}
+
+// onPrepared records the container, or fails the resource.
+func (a *resource) onPrepared(m prepared) {
+	if !a.current(m) {
+		a.adoptStale(m)
+		return
+	}
+	a.preparing = false
+	if m.err != nil {
+		a.fail(fmt.Sprintf("creating container: %v", m.err))
+		return
+	}
+	a.setContainer(m)
+	a.maybeStart()
+}
+
+// setContainer records a freshly prepared container in the actor and its view.
+func (a *resource) setContainer(m prepared) {
+	a.container = m.c
+	id, ip := m.c.ID(), m.c.IP()
+	a.views.update(a.node.Name, func(v *View) {
+		v.ContainerID, v.IP, v.Ports = &id, &ip, m.c.Ports()
+	})
+}
+
+// adoptStale keeps a container prepared by a cancelled incarnation so that stopping
+// removes it; a second one is removed at once.
+func (a *resource) adoptStale(m prepared) {
+	if m.c == nil {
+		return
+	}
+	if a.container == nil {
+		a.setContainer(m)
+		return
+	}
+	id := m.c.ID()
+	a.run(func() opResult { return stopDone{opBase{-1}, a.rt.Remove(context.Background(), id)} })
+}
+
+// maybeStart starts the task once it is prepared and every dependency is ready (§12.2
+// step 5): no level barrier.
+func (a *resource) maybeStart() {
+	if a.container == nil || len(a.waiting) > 0 || a.aborted {
+		return
+	}
+	a.startTask()
+}
+
+// startTask emits resource_starting and starts the task.
+func (a *resource) startTask() {
+	a.setStatus(StatusStarting)
+	a.emit(Event{Type: ResourceStarting})
+	a.behavior.Become(a.stateStarting)
+	gen, ctx, c := a.gen, a.ctx, a.container
+	a.run(func() opResult {
+		err := c.Start(ctx)
+		return startDone{opBase{gen}, err, a.o.Now()}
+	})
+}
+
+// failDependency marks a never-started resource failed because dep failed (§12.3).
+func (a *resource) failDependency(dep string) {
+	a.cancel()
+	a.gen++
+	a.failWith(fmt.Sprintf("not started: dependency %q failed", dep))
+}

@@ -1,0 +1,238 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
+
+// common handles what every state accepts: the stack's control messages, stop and
+// kill (which must always get through), restart requests and stray results.
+func (a *resource) common(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case stackStartedMsg:
+		a.stackStarted = true
+	case netReady:
+		a.netUp = true
+	case depReady:
+		a.depOutputs[m.name] = m.outputs
+		delete(a.waiting, m.name)
+	case prepared:
+		a.adoptStale(m)
+	case restartMsg:
+		a.onRestart(m)
+	case abortMsg:
+		a.abort()
+	case stopMsg:
+		a.onStop()
+	case killMsg:
+		a.onKill()
+	case stopDone:
+		if m.gen == discardGen {
+			a.dying = ""
+		}
+	}
+}
+
+// abort cancels every in-flight operation and timer; nothing new starts afterwards.
+func (a *resource) abort() {
+	if a.aborted {
+		return
+	}
+	a.aborted = true
+	a.afterDrain = nil // a pending replacement must not prepare anything
+	a.cancel()
+	a.gen++
+	a.backoff.stop()
+	a.reset.stop()
+	a.releasePermit()
+	a.behavior.Become(a.stateDraining)
+}
+
+// stateDraining: aborted; waiting for the stop message.
+func (a *resource) stateDraining(ctx actor.Context) { a.common(ctx) }
+
+// onStop stops and removes the container once every goroutine is back (so that a
+// container still being prepared is removed too).
+func (a *resource) onStop() {
+	if a.stopping {
+		return
+	}
+	a.abort()
+	a.stopping = true
+	a.afterDrain = a.stopContainer
+}
+
+// onKill kills the task at once (second interrupt, runtime.md §12.8).
+func (a *resource) onKill() {
+	if a.killMode {
+		return
+	}
+	a.killMode = true
+	for _, id := range []string{a.containerID(), a.dying} {
+		if id != "" {
+			a.run(func() opResult { return killDone{opBase{-1}, a.rt.Kill(context.Background(), id)} })
+		}
+	}
+}
+
+// containerID is the current container's ID, "" when there is none.
+func (a *resource) containerID() string {
+	if a.container == nil {
+		return ""
+	}
+	return a.container.ID()
+}
+
+// stopContainer runs §12.7 step 3 for this resource: stop signal, grace, kill, remove.
+func (a *resource) stopContainer() {
+	failed := a.status == StatusFailed
+	if a.container == nil {
+		a.finishStop(failed, nil)
+		return
+	}
+	a.setStatus(StatusStopping)
+	a.emit(Event{Type: ResourceStopping})
+	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
+	id, gen, grace, kill := a.container.ID(), a.gen, a.o.Grace, a.killMode
+	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, kill)} })
+}
+
+// stopAndRemove stops the task and removes the container; removal is attempted even
+// when stopping failed.
+func (a *resource) stopAndRemove(id string, grace time.Duration, kill bool) error {
+	ctx := context.Background()
+	var errs []error
+	if kill {
+		grace = 0
+		if err := a.rt.Kill(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("killing %s: %w", a.node.Name, err))
+		}
+	}
+	if _, err := a.rt.Stop(ctx, id, "", grace); err != nil {
+		errs = append(errs, fmt.Errorf("stopping %s: %w", a.node.Name, err))
+	}
+	if err := a.rt.Remove(ctx, id); err != nil {
+		errs = append(errs, fmt.Errorf("removing %s: %w", a.node.Name, err))
+	}
+	return errors.Join(errs...)
+}
+
+// stateStopping: the stop is in progress; kill may still arrive.
+func (a *resource) stateStopping(ctx actor.Context, failed bool) {
+	switch m := ctx.Message().(type) {
+	case stopDone:
+		if m.generation() != a.gen {
+			a.common(ctx)
+			return
+		}
+		a.clearContainer(failed)
+		a.emit(Event{Type: ResourceStopped})
+		err := m.err
+		a.afterDrain = func() { a.finishStop(failed, err) }
+	default:
+		a.common(ctx)
+	}
+}
+
+// finishStop reports the resource stopped; a failed resource keeps its status.
+func (a *resource) finishStop(failed bool, err error) {
+	a.behavior.Become(a.stateStopped)
+	a.clearContainer(failed)
+	a.root.Send(a.sup, resStopped{name: a.node.Name, err: err})
+}
+
+// clearContainer forgets the removed container; a failed resource keeps its status.
+func (a *resource) clearContainer(failed bool) {
+	a.container = nil
+	if failed {
+		a.setStatus(StatusFailed)
+	} else {
+		a.setStatus(StatusStopped)
+	}
+	a.views.update(a.node.Name, func(v *View) { v.ContainerID, v.IP, v.Ports = nil, nil, nil })
+}
+
+// stateStopped: final; a late restart request only gives its permit back.
+func (a *resource) stateStopped(ctx actor.Context) {
+	if m, ok := ctx.Message().(restartMsg); ok {
+		m.release()
+	}
+}
+
+// onRestart begins a restart of this resource (runtime.md §12.6).
+func (a *resource) onRestart(m restartMsg) {
+	if a.aborted {
+		m.release()
+		return
+	}
+	a.release = m.release
+	a.countRestart()
+	a.recreate(modeManual)
+}
+
+// recreate replaces the container with a fresh one once the previous incarnation's
+// goroutines are back; a pending policy attempt is cancelled.
+func (a *resource) recreate(m mode) {
+	a.newIncarnation(m)
+	a.lastExit = nil
+	a.backoff.stop()
+	a.reset.stop()
+	a.behavior.Become(a.stateRecreating)
+	a.afterDrain = a.replaceContainer
+}
+
+// replaceContainer stops and removes the old container (events only for restart-one),
+// then prepares the new one.
+func (a *resource) replaceContainer() {
+	if a.container == nil {
+		a.prepare()
+		return
+	}
+	if a.mode == modeManual {
+		a.setStatus(StatusStopping)
+		a.emit(Event{Type: ResourceStopping})
+	}
+	id, gen, grace := a.container.ID(), a.gen, a.o.Grace
+	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, false)} })
+}
+
+// stateRecreating: the old container goes, the new one is prepared, then started.
+func (a *resource) stateRecreating(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case stopDone:
+		if !a.current(m) {
+			a.common(ctx)
+			return
+		}
+		a.container = nil
+		if a.mode == modeManual {
+			a.clearContainer(false)
+			a.emit(Event{Type: ResourceStopped})
+		}
+		if m.err != nil {
+			a.o.Logger.Warn("replacing container", "resource", a.node.Name, "error", a.o.Redact(m.err.Error()))
+		}
+		a.prepare()
+	case prepared:
+		if !a.current(m) {
+			a.adoptStale(m)
+			return
+		}
+		if m.err != nil {
+			a.fail(fmt.Sprintf("creating container: %v", m.err))
+			return
+		}
+		a.setContainer(m)
+		a.startTask()
+	default:
+		a.common(ctx)
+	}
+}

@@ -1,0 +1,130 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/lightshuttle/lsctl/containerdrt/fakert"
+)
+
+// runtime.md §17 item 50 (order): dependents stop before their dependencies,
+// independent branches in parallel, then the network goes and stack_stopped ends it.
+func TestShutdownReverseOrder_50(t *testing.T) {
+	b := newPlan("p")
+	b.add("db")
+	b.add("cache")
+	b.add("api", "db", "cache")
+	b.add("web", "api")
+	b.add("worker", "db")
+	rt := fakert.New()
+	for _, n := range []string{"db", "cache", "api", "web", "worker"} {
+		rt.Set(n, fakert.Behavior{Stop: 30 * time.Millisecond})
+	}
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s.stop(false, 5*time.Second)
+	evs := s.events()
+	assertReverseStopOrder(t, evs, b)
+	// Three levels of 30 ms: web ∥ worker, then api, then db ∥ cache.
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Fatalf("shutdown took %s: branches not parallel", d)
+	}
+	if index(evs, ResourceStopping, "worker") > index(evs, ResourceStopped, "web") {
+		t.Fatalf("worker waited for web: %s", describe(evs))
+	}
+	last := rt.Calls()[len(rt.Calls())-1]
+	if last.Op != "teardown-network" || evs[len(evs)-1].Type != StackStopped {
+		t.Fatalf("network teardown must come last: %+v", last)
+	}
+	if err := rt.Clean(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.h.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range s.h.List() {
+		if v.Status != StatusStopped || v.ContainerID != nil {
+			t.Fatalf("%s after shutdown: %+v", v.Name, v)
+		}
+	}
+}
+
+// runtime.md §17 item 51: a second interrupt kills every remaining task at once and
+// cleanup still completes.
+func TestSecondInterruptKills_51(t *testing.T) {
+	b := newPlan("p")
+	b.add("db")
+	b.add("api", "db")
+	b.add("other")
+	rt := fakert.New()
+	for _, n := range []string{"db", "api", "other"} {
+		rt.Set(n, fakert.Behavior{IgnoreTerm: true})
+	}
+	o := fast()
+	o.Grace = time.Hour
+	s := startStack(t, b.p, rt, o)
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.h.Shutdown(false)
+	s.await(ResourceStopping, "api", time.Second)
+	start := time.Now()
+	s.h.Shutdown(true)
+	s.h.Shutdown(true) // further signals are ignored
+	s.waitDone(2 * time.Second)
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Fatalf("kill took %s", d)
+	}
+	killed := map[string]bool{}
+	for _, c := range rt.CallsOf("kill") {
+		killed[c.Resource] = true
+	}
+	if !killed["db"] || !killed["api"] || !killed["other"] {
+		t.Fatalf("kills: %v", killed)
+	}
+	if err := rt.Clean(); err != nil {
+		t.Fatal(err)
+	}
+	assertReverseStopOrder(t, s.events(), b)
+}
+
+// Shutdown is idempotent and Done closes once.
+func TestShutdownIdempotent(t *testing.T) {
+	b := newPlan("p")
+	b.add("a")
+	rt := fakert.New()
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.h.Shutdown(false)
+	s.h.Shutdown(false)
+	s.waitDone(5 * time.Second)
+	s.h.Shutdown(true)
+	if n := count(s.events(), StackStopped, ""); n != 1 {
+		t.Fatalf("%d stack_stopped", n)
+	}
+}
+
+// A kill during startup (second signal right away) still cleans everything up.
+func TestKillDuringStartup(t *testing.T) {
+	b := newPlan("p")
+	b.add("db")
+	b.add("api", "db")
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{IgnoreTerm: true, Start: 20 * time.Millisecond})
+	rt.Set("api", fakert.Behavior{Pull: time.Hour})
+	o := fast()
+	o.Grace = time.Hour
+	s := startStack(t, b.p, rt, o)
+	s.await(ResourceStarting, "db", 2*time.Second)
+	s.h.Shutdown(false)
+	s.h.Shutdown(true)
+	s.waitDone(2 * time.Second)
+	if err := rt.Clean(); err != nil {
+		t.Fatal(err)
+	}
+}

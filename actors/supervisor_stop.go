@@ -1,0 +1,94 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+)
+
+// onShutdown starts the graceful shutdown (or rollback during startup); kill — the
+// second interrupt — kills every remaining task at once (runtime.md §12.8).
+func (s *supervisor) onShutdown(kill bool) {
+	if s.phase == phaseStopped {
+		return
+	}
+	if s.phase != phaseStopping {
+		s.beginShutdown()
+	}
+	if kill && !s.kill {
+		s.kill = true
+		for _, n := range s.plan.Nodes {
+			s.root.Send(s.pids[n.Name], killMsg{})
+		}
+	}
+}
+
+// beginShutdown emits stack_stopping, cancels in-flight work everywhere and sends the
+// first stop messages (§12.7 steps 1–2).
+func (s *supervisor) beginShutdown() {
+	s.setPhase(phaseStopping)
+	s.publish(StackStopping)
+	for _, n := range s.plan.Nodes {
+		s.root.Send(s.pids[n.Name], abortMsg{})
+	}
+	s.cancel()
+	s.sendStops()
+	s.maybeTeardown() // nothing to stop at all
+}
+
+// sendStops tells every resource whose dependents have all stopped to stop: reverse
+// dependency order, independent branches in parallel.
+func (s *supervisor) sendStops() {
+	for _, n := range s.plan.Nodes {
+		if s.stopSent[n.Name] {
+			continue
+		}
+		ready := true
+		for _, d := range s.dependents[n.Name] {
+			if !s.stopped[d] {
+				ready = false
+				break
+			}
+		}
+		if ready {
+			s.stopSent[n.Name] = true
+			s.root.Send(s.pids[n.Name], stopMsg{})
+		}
+	}
+}
+
+// onStopped records a stopped resource and releases its dependencies' stops.
+func (s *supervisor) onStopped(m resStopped) {
+	s.stopped[m.name] = true
+	if m.err != nil {
+		s.errs = append(s.errs, m.err)
+	}
+	s.sendStops()
+	s.maybeTeardown()
+}
+
+// maybeTeardown removes the network once every resource stopped and the network
+// creation (if any) has returned (§12.7 step 4).
+func (s *supervisor) maybeTeardown() {
+	if s.tearingDown || s.netInflight || len(s.stopped) < len(s.plan.Nodes) {
+		return
+	}
+	s.tearingDown = true
+	root, self, rt, project := s.root, s.self, s.rt, s.plan.Project
+	go func() {
+		err := rt.TeardownNetwork(context.Background(), project)
+		if err != nil {
+			err = fmt.Errorf("removing the network of project %q: %w", project, err)
+		}
+		root.Send(self, teardownDone{err})
+	}()
+}
+
+// onTeardown emits stack_stopped and hands the results to the Handle (§12.7 step 5).
+func (s *supervisor) onTeardown(m teardownDone) {
+	if m.err != nil {
+		s.errs = append(s.errs, m.err)
+	}
+	s.setPhase(phaseStopped)
+	s.publish(StackStopped)
+	s.h.finish(s.self, s.failure, s.errs)
+}
