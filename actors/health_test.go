@@ -53,8 +53,8 @@ func TestStartIntervalBoundsGaps_33(t *testing.T) {
 		if gap > 200*time.Millisecond+5*time.Millisecond+60*time.Millisecond {
 			t.Errorf("gap %d = %s exceeds start_interval + probe duration", i, gap)
 		}
-		if gap < 25*time.Millisecond-time.Millisecond {
-			t.Errorf("gap %d = %s below the 25ms floor", i, gap)
+		if gap < minStartGap-time.Millisecond {
+			t.Errorf("gap %d = %s below the %s floor (at most 10 exec probes a second)", i, gap, minStartGap)
 		}
 	}
 }
@@ -63,7 +63,7 @@ func TestStartIntervalBoundsGaps_33(t *testing.T) {
 // retries consecutive counted failures make it unhealthy; a pass makes it healthy.
 func TestUnhealthyOnlyAfterReady_34(t *testing.T) {
 	b := newPlan("p")
-	b.add("db").Health = health(10*time.Millisecond, time.Second, 3, 200*time.Millisecond)
+	b.add("db").Health = health(10*time.Millisecond, time.Second, 3, 500*time.Millisecond)
 	rt := fakert.New()
 	failing := make(chan struct{})
 	healing := make(chan struct{})
@@ -75,7 +75,7 @@ func TestUnhealthyOnlyAfterReady_34(t *testing.T) {
 			return false
 		default:
 		}
-		return since > 150*time.Millisecond // several failures inside start_period first
+		return since > 350*time.Millisecond // several failures inside start_period first
 	}})
 	s := startStack(t, b.p, rt, fast())
 	if err := s.waitReady(5 * time.Second); err != nil {

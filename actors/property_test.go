@@ -28,7 +28,7 @@ func randomStack(r *rand.Rand) (*planBuilder, *fakert.Runtime, string) {
 		beh := fakert.Behavior{Pull: ms(3), Prepare: ms(3), Start: ms(3), Stop: ms(3)}
 		if r.IntN(2) == 0 {
 			node.Health = health(time.Second, time.Second, 3, time.Second)
-			if r.IntN(4) == 0 { // a failing first probe costs a 25 ms probe gap
+			if r.IntN(4) == 0 { // a failing first probe costs one start-period probe gap
 				beh.ProbePassAfter = ms(10)
 			}
 		}
