@@ -3,6 +3,7 @@ package manifest
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -151,4 +152,47 @@ func TestDockerfilePaths_29_39_40(t *testing.T) {
 	expectCodes(t, decode(df("      context: ./web\n      dockerfile: other.Dockerfile\n")), "dockerfile-not-found")
 	expectCodes(t, decode(df("      context: web\n      image: x:1\n")), "unknown-field")
 	expectCodes(t, decode(df("      context: \"\"\n")), "empty-value")
+}
+
+// Issue 6: a build context that escapes the manifest directory is refused with a clear
+// error, however it is written; contexts below it, absolute or relative, are fine.
+func TestContextOutsideManifestDir(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "project")
+	for _, d := range []string{filepath.Join(dir, "web"), filepath.Join(parent, "outside")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "Dockerfile"), []byte("FROM x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decode := func(ctx string) Diagnostics {
+		src := shopWith("  web:\n    dockerfile:\n      context: " + strconv.Quote(ctx) + "\n")
+		_, ds := Decode("lightshuttle.yml", dir, []byte(src))
+		return ds
+	}
+	for _, ctx := range []string{"../outside", "./web/../../outside", filepath.Join(parent, "outside"), "/"} {
+		d := expectCodes(t, decode(ctx), "context-outside-manifest")
+		if !strings.Contains(d.Message, "outside the manifest directory") || !strings.Contains(d.Message, strconv.Quote(dir)) {
+			t.Errorf("context %q: message = %q", ctx, d.Message)
+		}
+	}
+	for _, ctx := range []string{"./web", "web/", filepath.Join(dir, "web"), "./web/../web"} {
+		expectCodes(t, decode(ctx))
+	}
+}
+
+func TestWithinDir(t *testing.T) {
+	for _, c := range []struct {
+		dir, path string
+		want      bool
+	}{
+		{"/p", "/p", true}, {"/p", "/p/a/b", true}, {"/p", "/p/..x", true}, {"/p", "/p..x", false},
+		{"/p", "/", false}, {"/p", "/q", false}, {"/p/a", "/p", false}, {"/p", "/pp", false},
+	} {
+		if got := WithinDir(c.dir, c.path); got != c.want {
+			t.Errorf("WithinDir(%q, %q) = %v", c.dir, c.path, got)
+		}
+	}
 }

@@ -47,3 +47,13 @@ func (b *builder) nonEmpty(rs *resource, path string) string {
 	}
 	return v
 }
+
+// contextInside re-checks, once resolved, that a build context which held references
+// stays below the manifest directory (literal contexts are checked by the validator).
+func (b *builder) contextInside(rs *resource, path, ctxPath string) {
+	_, ok := b.resolve(rs, path)
+	dir := absUnder(b.m.Dir, ".")
+	if rs.recheck(path, ok) && !manifest.WithinDir(dir, ctxPath) {
+		b.errorAt("context-outside-manifest", rs, path, rs.posOf(path), manifest.ContextOutsideMessage(ctxPath, dir))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -150,5 +151,25 @@ func TestDockerfileSpec(t *testing.T) {
 				t.Errorf("image = %q, want %q", n.Spec.Image, tt.image)
 			}
 		})
+	}
+}
+
+// Issue 6: a context that leaves the manifest directory only once its references are
+// resolved is refused like a literal one; one that stays inside is kept.
+func TestDockerfileContextResolvedOutside(t *testing.T) {
+	yaml := manifestOf("shop", "web:\n  dockerfile:\n    context: ${env.CTX}")
+	for _, c := range []struct {
+		ctx     string
+		refused bool
+	}{{"../elsewhere", true}, {"/", true}, {"./web", false}} {
+		env := testEnv(map[string]string{"CTX": c.ctx})
+		p, diags := buildDiags(t, yaml, Options{Env: env})
+		got := slices.Contains(codes(diags), "context-outside-manifest")
+		if got != c.refused {
+			t.Errorf("context %q: refused = %v, diagnostics %v", c.ctx, got, codes(diags))
+		}
+		if !c.refused && (p == nil || p.Node("web").Spec.Build.Context != "/p/web") {
+			t.Errorf("context %q: plan %+v", c.ctx, p)
+		}
 	}
 }

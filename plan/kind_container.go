@@ -105,6 +105,7 @@ func (b *builder) buildSpec(rs *resource) *BuildSpec {
 		ctx = b.nonEmpty(rs, rs.base+".context")
 	}
 	spec.Context = absUnder(b.m.Dir, ctx)
+	b.contextInside(rs, rs.base+".context", spec.Context)
 	dockerfile := "Dockerfile"
 	if bd.Dockerfile.Set {
 		dockerfile = b.nonEmpty(rs, rs.base+".dockerfile")

@@ -51,7 +51,7 @@ func TestResolvedValueChecks(t *testing.T) {
 		{name: "blank entrypoint string", resource: `api: {container: {image: "x:1", entrypoint: "${env.E:-}"}}`,
 			code: "empty-entrypoint", path: "resources.api.container.entrypoint",
 			message: "resources.api.container.entrypoint: entrypoint is empty; remove it to keep the image entrypoint, or give a command vector"},
-		{name: "blank target", resource: `web: {dockerfile: {context: "${env.C:-/}", dockerfile: "/etc/hostname", target: "${env.T:-}"}}`,
+		{name: "blank target", resource: `web: {dockerfile: {context: "${env.C:-./web}", dockerfile: "/etc/hostname", target: "${env.T:-}"}}`,
 			code: "empty-value", path: "resources.web.dockerfile.target", message: "resources.web.dockerfile.target: must not be empty"},
 		{name: "unresolvable field is not re-checked", resource: `db: {postgres: {database: "${env.DB}"}}`},
 	}
