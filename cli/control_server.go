@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// maxSocketPath is the longest unix socket path Linux accepts (sun_path less the NUL).
+const maxSocketPath = 107
+
+// keepaliveEvery is the SSE comment interval on a silent stream (runtime.md §15.3).
+const keepaliveEvery = 15 * time.Second
+
+// controlPlane is what the control API needs of a running stack (*actors.Handle).
+type controlPlane interface {
+	Project() string
+	List() []actors.View
+	Get(name string) (actors.View, bool)
+	Restart(name string) error
+	Subscribe(external bool) (<-chan actors.Event, func())
+}
+
+// controlAPI serves runtime.md §15 for one project.
+type controlAPI struct {
+	cp       controlPlane
+	dataRoot string
+	tcp      bool // apply the TCP listener protection of §15.5
+	metrics  *metrics
+}
+
+// controlServer is the running control API: the unix socket and the optional TCP
+// dashboard listener.
+type controlServer struct {
+	servers []*http.Server
+	socket  string
+	stopM   func()
+}
+
+// startControl opens the project socket (and the dashboard listener when asked:
+// dashboardPort >= 0, else the manifest's dashboard.port) before the stack starts
+// (runtime.md §15.1).
+func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int) (*controlServer, error) {
+	socket := controlSocket(s.opts.DataRoot, p.Project)
+	ln, err := listenSocket(socket)
+	if err != nil {
+		return nil, err
+	}
+	m, stopM := newMetrics(cp, time.Now())
+	cs := &controlServer{socket: socket, stopM: stopM}
+	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m})
+	if dashboardPort < 0 && p.Manifest != nil && p.Manifest.Dashboard != nil && p.Manifest.Dashboard.Port.Set {
+		dashboardPort = int(p.Manifest.Dashboard.Port.Value)
+	}
+	if dashboardPort >= 0 {
+		tln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", dashboardPort))
+		if err != nil {
+			cs.close()
+			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", dashboardPort, err)
+		}
+		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m})
+		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/\n", p.Project, tln.Addr())
+	}
+	return cs, nil
+}
+
+// listenSocket listens on a fresh socket file with mode 0600, replacing a stale one.
+func listenSocket(path string) (net.Listener, error) {
+	if len(path) > maxSocketPath {
+		return nil, fmt.Errorf("control socket path %s is %d bytes, longer than the %d Linux allows; use a shorter --data-root", path, len(path), maxSocketPath)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		if conn, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			conn.Close()
+			return nil, fmt.Errorf("control socket %s is in use by another lsctl up", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove stale control socket %s: %w", path, err)
+		}
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("open control socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("restrict control socket %s to 0600: %w", path, err)
+	}
+	return ln, nil
+}
+
+func (cs *controlServer) serve(ln net.Listener, api *controlAPI) {
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	cs.servers = append(cs.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// close stops the listeners and removes the socket file.
+func (cs *controlServer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, srv := range cs.servers {
+		if srv.Shutdown(ctx) != nil {
+			srv.Close() // streams still open (events, logs -F): cut them
+		}
+	}
+	if cs.stopM != nil {
+		cs.stopM()
+	}
+	_ = os.Remove(cs.socket)
+}
+
+// route is one endpoint: method and the handler for the matched path.
+type route struct {
+	method string
+	handle func(w http.ResponseWriter, r *http.Request, name string)
+}
+
+// match finds the endpoint of a path; name is the {name} segment when there is one.
+func (api *controlAPI) match(path string) (rt *route, name string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case api.tcp && (path == "/" || len(segs) == 2 && segs[0] == "assets"):
+		return &route{http.MethodGet, api.dashboard}, ""
+	case len(segs) == 1 && segs[0] == "healthz":
+		return &route{http.MethodGet, api.healthz}, ""
+	case len(segs) == 1 && segs[0] == "metrics":
+		return &route{http.MethodGet, api.metricsHandler}, ""
+	case len(segs) == 2 && segs[0] == "api" && segs[1] == "resources":
+		return &route{http.MethodGet, api.listResources}, ""
+	case len(segs) == 2 && segs[0] == "api" && segs[1] == "events":
+		return &route{http.MethodGet, api.events}, ""
+	case len(segs) == 3 && segs[0] == "api" && segs[1] == "resources":
+		return &route{http.MethodGet, api.getResource}, segs[2]
+	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && segs[3] == "restart":
+		return &route{http.MethodPost, api.restart}, segs[2]
+	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && segs[3] == "logs":
+		return &route{http.MethodGet, api.logs}, segs[2]
+	}
+	return nil, ""
+}
+
+// ServeHTTP applies the security headers and the TCP protection, then routes.
+func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(w.Header())
+	if api.tcp && !sameOriginRequest(r) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": "forbidden cross-origin request"})
+		return
+	}
+	rt, name := api.match(r.URL.Path)
+	switch {
+	case rt == nil:
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "not found"})
+	case r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead):
+		w.Header().Set("Allow", rt.method)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "method not allowed"})
+	default:
+		rt.handle(w, r, name)
+	}
+}
+
+func (api *controlAPI) healthz(w http.ResponseWriter, _ *http.Request, _ string) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "project": api.cp.Project()})
+}
+
+func (api *controlAPI) listResources(w http.ResponseWriter, _ *http.Request, _ string) {
+	views := api.cp.List()
+	if views == nil {
+		views = []actors.View{}
+	}
+	writeJSON(w, http.StatusOK, views)
+}
+
+func (api *controlAPI) getResource(w http.ResponseWriter, _ *http.Request, name string) {
+	v, ok := api.cp.Get(name)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "unknown resource", "resource": name})
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// restart accepts a restart (202) that runs in the background (runtime.md §15.2).
+func (api *controlAPI) restart(w http.ResponseWriter, _ *http.Request, name string) {
+	err := api.cp.Restart(name)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusAccepted, map[string]any{"resource": name, "accepted": true})
+	case errors.Is(err, actors.ErrUnknownResource):
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "unknown resource", "resource": name})
+	case errors.Is(err, actors.ErrRestartInProgress):
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "restart already in progress", "resource": name})
+	case errors.Is(err, actors.ErrStackStarting):
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "stack is starting", "resource": name})
+	case errors.Is(err, actors.ErrStackStopping):
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "stack is stopping", "resource": name})
+	default:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+	}
+}
+
+// writeJSON writes a JSON response with the headers of runtime.md §15.1.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := marshalJSON(v, false)
+	if err != nil {
+		status, data = http.StatusInternalServerError, []byte(`{"error":"cannot encode response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}

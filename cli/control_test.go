@@ -1,0 +1,447 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// fakePlane is a controlPlane whose events the test publishes.
+type fakePlane struct {
+	mu         sync.Mutex
+	project    string
+	views      []actors.View
+	restartErr map[string]error
+	onRestart  func(name string)
+	subs       map[chan actors.Event]bool
+}
+
+func newFakePlane(project string, views ...actors.View) *fakePlane {
+	return &fakePlane{project: project, views: views, restartErr: map[string]error{}, subs: map[chan actors.Event]bool{}}
+}
+
+func (f *fakePlane) Project() string     { return f.project }
+func (f *fakePlane) List() []actors.View { return f.views }
+
+func (f *fakePlane) Get(name string) (actors.View, bool) {
+	for _, v := range f.views {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return actors.View{}, false
+}
+
+func (f *fakePlane) Restart(name string) error {
+	if _, ok := f.Get(name); !ok {
+		return actors.ErrUnknownResource
+	}
+	if err := f.restartErr[name]; err != nil {
+		return err
+	}
+	if f.onRestart != nil {
+		go f.onRestart(name)
+	}
+	return nil
+}
+
+func (f *fakePlane) Subscribe(bool) (<-chan actors.Event, func()) {
+	ch := make(chan actors.Event, 16)
+	f.mu.Lock()
+	f.subs[ch] = true
+	f.mu.Unlock()
+	return ch, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.subs[ch] {
+			delete(f.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+func (f *fakePlane) publish(e actors.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for ch := range f.subs {
+		ch <- e
+	}
+}
+
+func (f *fakePlane) subscribers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs)
+}
+
+func testAPI(t *testing.T, fp *fakePlane, tcp bool) (*httptest.Server, string) {
+	t.Helper()
+	root := t.TempDir()
+	m, stop := newMetrics(fp, time.Now())
+	t.Cleanup(stop)
+	srv := httptest.NewServer(&controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m})
+	t.Cleanup(srv.Close)
+	return srv, root
+}
+
+func shopViews() []actors.View {
+	return []actors.View{
+		{Name: "db", Kind: "postgres", Status: "healthy", Restarts: 2},
+		{Name: "api", Kind: "container", Status: "running"},
+	}
+}
+
+// runtime.md §15.2 endpoints and status codes (§17 items 47, 48, 60).
+func TestControlAPIEndpoints(t *testing.T) {
+	fp := newFakePlane("shop", shopViews()...)
+	fp.restartErr["api"] = actors.ErrRestartInProgress
+	srv, _ := testAPI(t, fp, false)
+	tests := []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", "/healthz", 200, `{"project":"shop","status":"ok"}`},
+		{"GET", "/api/resources/nope", 404, `{"error":"unknown resource","resource":"nope"}`},
+		{"POST", "/api/resources/db/restart", 202, `{"accepted":true,"resource":"db"}`},
+		{"POST", "/api/resources/nope/restart", 404, `{"error":"unknown resource","resource":"nope"}`},
+		{"POST", "/api/resources/api/restart", 409, `{"error":"restart already in progress","resource":"api"}`},
+		{"GET", "/api/resources/db/restart", 405, `{"error":"method not allowed"}`},
+		{"POST", "/api/resources", 405, `{"error":"method not allowed"}`},
+		{"GET", "/nowhere", 404, `{"error":"not found"}`},
+		{"GET", "/", 404, `{"error":"not found"}`},
+		{"GET", "/api/resources/db/logs?tail=x", 400, `{"error":"invalid tail"}`},
+		{"GET", "/api/resources/nope/logs", 404, `{"error":"unknown resource","resource":"nope"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || strings.TrimSpace(string(data)) != tt.body {
+				t.Errorf("got %d %s, want %d %s", resp.StatusCode, data, tt.status, tt.body)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("headers %v", resp.Header)
+			}
+			if resp.StatusCode == 405 && resp.Header.Get("Allow") == "" {
+				t.Error("405 without Allow")
+			}
+			if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Content-Security-Policy") != contentSecurityPolicy {
+				t.Errorf("security headers missing: %v", resp.Header)
+			}
+		})
+	}
+	// The stack-phase rejections carry the resource too.
+	fp.restartErr["db"] = actors.ErrStackStopping
+	resp, err := http.Post(srv.URL+"/api/resources/db/restart", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 409 || strings.TrimSpace(string(data)) != `{"error":"stack is stopping","resource":"db"}` {
+		t.Errorf("stopping: %d %s", resp.StatusCode, data)
+	}
+}
+
+// runtime.md §17 item 60: views in declaration order with every field of §14.
+func TestControlAPIResources(t *testing.T) {
+	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), false)
+	resp, err := http.Get(srv.URL + "/api/resources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var views []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&views); err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != 2 || views[0]["name"] != "db" || views[1]["name"] != "api" {
+		t.Fatalf("views %v", views)
+	}
+	for _, key := range []string{"name", "kind", "status", "image", "container_id", "ip", "ports", "started_at", "restarts", "exit_code", "last_error", "depends_on"} {
+		if _, ok := views[0][key]; !ok {
+			t.Errorf("view lacks %q", key)
+		}
+	}
+	if views[0]["started_at"] != nil {
+		t.Errorf("started_at of a never-started resource = %v, want null", views[0]["started_at"])
+	}
+}
+
+// runtime.md §15.3, §17 item 59: a client that has the headers receives every event
+// published afterwards; the stream ends after stack_stopped.
+func TestControlAPIEvents(t *testing.T) {
+	fp := newFakePlane("shop", shopViews()...)
+	srv, _ := testAPI(t, fp, false)
+	resp, err := http.Get(srv.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("headers %v", resp.Header)
+	}
+	ts := time.Date(2025, 3, 4, 5, 6, 7, 123456789, time.UTC)
+	fp.publish(actors.Event{Type: actors.ResourceStarted, Resource: "db", TS: ts, ContainerID: "shop_db"})
+	fp.publish(actors.Event{Type: actors.StackStopped, TS: ts, Project: "shop"})
+	data, err := io.ReadAll(resp.Body) // ends because the server closes after stack_stopped
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `data: {"type":"resource_started","resource":"db","ts":"2025-03-04T05:06:07.123456789Z","container_id":"shop_db"}` + "\n\n" +
+		`data: {"type":"stack_stopped","ts":"2025-03-04T05:06:07.123456789Z","project":"shop"}` + "\n\n"
+	if string(data) != want {
+		t.Errorf("stream:\n%s\nwant:\n%s", data, want)
+	}
+}
+
+// runtime.md §15.2 logs endpoint: history with tail, then follow.
+func TestControlAPILogs(t *testing.T) {
+	fp := newFakePlane("shop", shopViews()...)
+	srv, root := testAPI(t, fp, false)
+	path := writeLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "one"},
+		logfile.Record{TS: at(2), Stream: "stderr", Line: "two"})
+	resp, err := http.Get(srv.URL + "/api/resources/db/logs?tail=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "application/x-ndjson" || string(data) != `{"ts":"2025-03-04T05:06:02.000000001Z","stream":"stderr","line":"two"}`+"\n" {
+		t.Errorf("history: %s %q", resp.Header.Get("Content-Type"), data)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/resources/db/logs?follow=1&tail=0", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"ts":"2025-03-04T05:06:09.000000001Z","stream":"stdout","line":"three"}` + "\n")
+	f.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || !strings.Contains(line, `"line":"three"`) {
+		t.Errorf("followed line %q (%v)", line, err)
+	}
+}
+
+// runtime.md §15.4, §17 item 61.
+func TestControlAPIMetrics(t *testing.T) {
+	fp := newFakePlane("shop", shopViews()...)
+	srv, _ := testAPI(t, fp, false)
+	ts := time.Now()
+	fp.publish(actors.Event{Type: actors.ResourceStarted, Resource: "db", TS: ts})
+	fp.publish(actors.Event{Type: actors.ResourceHealthy, Resource: "db", TS: ts.Add(300 * time.Millisecond)})
+	var body string
+	waitFor(t, func() bool {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		body = string(data)
+		return strings.Contains(body, "lsctl_ready_seconds_count 1")
+	})
+	for _, want := range []string{
+		`lsctl_resources{status="healthy"} 1`, `lsctl_resources{status="running"} 1`, `lsctl_resources{status="failed"} 0`,
+		`lsctl_restarts_total{resource="db"} 2`, `lsctl_restarts_total{resource="api"} 0`,
+		`lsctl_ready_seconds_bucket{le="0.5"} 1`, `lsctl_ready_seconds_bucket{le="0.25"} 0`, "# TYPE lsctl_uptime_seconds gauge",
+		"# HELP lsctl_resources",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}
+
+// runtime.md §15.5, §17 item 63.
+func TestControlAPITCPProtection(t *testing.T) {
+	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	tests := []struct {
+		name    string
+		host    string
+		headers map[string]string
+		status  int
+	}{
+		{"foreign host", "attacker.example", nil, 403},
+		{"origin port differs", "127.0.0.1:49152", map[string]string{"Origin": "http://localhost:3000"}, 403},
+		{"cross-site fetch", "127.0.0.1:49152", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"https origin", "127.0.0.1:49152", map[string]string{"Origin": "https://127.0.0.1:49152"}, 403},
+		{"no origin", "127.0.0.1:49152", nil, 200},
+		{"same origin", "localhost:49152", map[string]string{"Origin": "http://LOCALHOST:49152"}, 200},
+		{"ipv6 loopback", "[::1]:8080", nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+			req.Host = tt.host
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d (%s)", resp.StatusCode, tt.status, data)
+			}
+			if tt.status == 403 && strings.TrimSpace(string(data)) != `{"error":"forbidden cross-origin request"}` {
+				t.Errorf("403 body %s", data)
+			}
+			if resp.Header.Get("X-Frame-Options") != "DENY" {
+				t.Error("X-Frame-Options missing")
+			}
+		})
+	}
+}
+
+// runtime.md §17 item 62: the socket is mode 0600 and disappears on close; the CLI
+// client finds the running up through it.
+func TestControlSocketAndClient(t *testing.T) {
+	root := t.TempDir()
+	fp := newFakePlane("shop", shopViews()...)
+	s := &session{stdout: io.Discard, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
+	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := &plan.Plan{Project: "shop"}
+	cs, err := s.startControl(p, fp, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := controlSocket(root, "shop")
+	st, err := os.Stat(sock)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("socket %v mode %v", err, st)
+	}
+	views, err := s.apiViews(context.Background(), "shop")
+	if err != nil || len(views) != 2 || views[0].Name != "db" || views[0].Status != "healthy" {
+		t.Errorf("apiViews = %v, %v", views, err)
+	}
+	if _, err := s.dialControl(context.Background(), "other"); !errors.Is(err, errNoUp) {
+		t.Errorf("another project's socket must not answer: %v", err)
+	}
+	cs.close()
+	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket still exists after close: %v", err)
+	}
+	if _, err := s.apiViews(context.Background(), "shop"); !errors.Is(err, errNoUp) {
+		t.Errorf("after close: %v", err)
+	}
+}
+
+// runtime.md §15.1, §15.5: the dashboard is served on the TCP listener only, as
+// static files without inline script.
+func TestDashboardFiles(t *testing.T) {
+	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	tests := []struct {
+		path, contentType string
+		status            int
+	}{
+		{"/", "text/html; charset=utf-8", 200},
+		{"/assets/app.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/style.css", "text/css; charset=utf-8", 200},
+		{"/assets/index.html", "application/json", 404},
+		{"/assets/nope.js", "application/json", 404},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.contentType {
+			t.Errorf("%s: %d %s", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if tt.path == "/" && (strings.Contains(string(data), "<script>") || !strings.Contains(string(data), `src="/assets/app.js"`)) {
+			t.Errorf("index.html must load its script from /assets only")
+		}
+	}
+}
+
+// runtime.md §15.1: an over-long socket path is refused with a hint; a stale socket
+// file (no listener) is replaced.
+func TestListenSocket(t *testing.T) {
+	long := "/tmp/" + strings.Repeat("d", 100) + "/control.sock"
+	if _, err := listenSocket(long); err == nil || !strings.Contains(err.Error(), "use a shorter --data-root") {
+		t.Errorf("long path: %v", err)
+	}
+	path := t.TempDir() + "/control.sock"
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := listenSocket(path)
+	if err != nil {
+		t.Fatalf("stale socket not replaced: %v", err)
+	}
+	defer ln.Close()
+	if _, err := listenSocket(path); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("a live socket must not be replaced: %v", err)
+	}
+}
+
+// runtime.md §15.1: --dashboard-port 0 picks a free port, prints its URL, and serves
+// the same API behind the TCP protection.
+func TestDashboardListener(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.close()
+	url, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "[shop] dashboard: ")
+	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("output %q", out.String())
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz over TCP: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", url+"api/resources", nil)
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("cross-origin request over TCP: %d, want 403", resp.StatusCode)
+	}
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// viewSource is where the event renderer reads a resource's current view.
+type viewSource interface {
+	Get(name string) (actors.View, bool)
+}
+
+// eventLines turns lifecycle events into the plain lines of runtime.md §16.3. It is
+// used by one goroutine (the event loop) and keeps per-resource start times.
+type eventLines struct {
+	plan    *plan.Plan
+	views   viewSource
+	started map[string]time.Time
+	ready   bool // stack_started seen: later healthy events are health changes
+}
+
+func newEventLines(p *plan.Plan, v viewSource) *eventLines {
+	return &eventLines{plan: p, views: v, started: map[string]time.Time{}}
+}
+
+// render returns the line for e, or "" for events that print nothing.
+func (el *eventLines) render(e actors.Event) string {
+	r := e.Resource
+	switch e.Type {
+	case actors.StackStarting:
+		return fmt.Sprintf("[%s] starting %d resource(s) on %s", el.plan.Project, len(el.plan.Nodes), plan.NetworkName(el.plan.Project))
+	case actors.StackStarted:
+		el.ready = true
+		return ""
+	case actors.StackStopped:
+		return fmt.Sprintf("[%s] stopped", el.plan.Project)
+	case actors.ResourcePulling:
+		return fmt.Sprintf("%s: pulling %s", r, e.Image)
+	case actors.ResourceBuilding:
+		return fmt.Sprintf("%s: building %s", r, e.Image)
+	case actors.ResourceStarting:
+		return r + ": starting"
+	case actors.ResourceStarted:
+		el.started[r] = e.TS
+		return fmt.Sprintf("%s: started (%s)", r, el.startedDetail(r, e.ContainerID))
+	case actors.ResourceHealthy:
+		return el.healthy(r, e.TS)
+	case actors.ResourceUnhealthy:
+		return r + ": unhealthy"
+	case actors.ResourceExited:
+		code := "unknown"
+		if e.ExitCode != nil {
+			code = fmt.Sprint(*e.ExitCode)
+		}
+		return fmt.Sprintf("%s: exited with code %s", r, code)
+	case actors.ResourceFailed:
+		if dep, ok := failedDependency(e.Error); ok {
+			return fmt.Sprintf("%s: not started (dependency %s failed)", r, dep)
+		}
+		return fmt.Sprintf("%s: failed: %s", r, e.Error)
+	case actors.ResourceRestarting:
+		return fmt.Sprintf("%s: restarting (attempt %d)", r, e.Attempt)
+	case actors.ResourceStopped:
+		return r + ": stopped"
+	}
+	return ""
+}
+
+// startedDetail is "container <id>, <ip>, <host>:<port>-><container>...".
+func (el *eventLines) startedDetail(r, id string) string {
+	parts := []string{"container " + id}
+	if v, ok := el.views.Get(r); ok {
+		if v.IP != nil && *v.IP != "" {
+			parts = append(parts, *v.IP)
+		}
+		if len(v.Ports) > 0 {
+			parts = append(parts, portsColumn(v.Ports))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// healthy is "healthy after <d>" for a first readiness with a healthcheck, "running"
+// without one, and "healthy" for a later health change.
+func (el *eventLines) healthy(r string, at time.Time) string {
+	n := el.plan.Node(r)
+	if n == nil || n.Health == nil {
+		return r + ": running"
+	}
+	start, ok := el.started[r]
+	if !ok || el.ready {
+		return r + ": healthy"
+	}
+	delete(el.started, r)
+	return fmt.Sprintf("%s: healthy after %s", r, roundDuration(at.Sub(start)))
+}
+
+// failedDependency extracts <dep> from `not started: dependency "<dep>" failed`.
+func failedDependency(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, `not started: dependency "`)
+	if !ok {
+		return "", false
+	}
+	dep, _, ok := strings.Cut(rest, `"`)
+	return dep, ok
+}
+
+// roundDuration shows a duration with one decimal of seconds (1.4s) or whole
+// milliseconds under a second.
+func roundDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}

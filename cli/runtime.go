@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/containerdrt/logdriver"
+)
+
+// runtimeOptions are the containerd options of the global flags (runtime.md §1.1).
+func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) containerdrt.Options {
+	driver, _ := s.lookupEnv("LSCTL_LOG_DRIVER")
+	return containerdrt.Options{
+		Address:         s.opts.Address,
+		Namespace:       s.opts.Namespace,
+		Snapshotter:     s.opts.Snapshotter,
+		DataRoot:        s.opts.DataRoot,
+		CNIPath:         s.opts.CNIPath,
+		SubnetPool:      s.opts.SubnetPool,
+		BuildkitAddress: s.opts.BuildkitAddress,
+		LogDriver:       driver,
+		Pull:            pull,
+		Build:           build,
+	}
+}
+
+// connect reaches containerd; its error already reads
+// `cannot connect to containerd at <address>: <cause>`.
+func (s *session) connect(ctx context.Context, pull containerdrt.PullPolicy, build bool) (*containerdrt.Client, error) {
+	return containerdrt.Connect(ctx, s.runtimeOptions(pull, build))
+}
+
+// containerdVersion is the daemon version for `lsctl version`, or why it is unreachable.
+func (s *session) containerdVersion(ctx context.Context) (string, error) {
+	c, err := s.connect(ctx, containerdrt.PullMissing, false)
+	if err != nil {
+		return "", unreachableCause(err)
+	}
+	defer c.Close()
+	return c.Version(ctx)
+}
+
+// unreachableCause strips the "cannot connect to containerd at <address>: " prefix,
+// which the version line already spells out, and keeps the first line of the cause.
+func unreachableCause(err error) error {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "cannot connect to containerd at "); ok {
+		if _, cause, ok := strings.Cut(rest, ": "); ok {
+			msg = cause
+		}
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return fmt.Errorf("%s", first)
+}
+
+// runLogDriver runs the binary log driver when Run is called with __log-driver.
+func runLogDriver(args []string) int { return logdriver.Run(args) }

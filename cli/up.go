@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// upState is what `up` holds while it runs.
+type upState struct {
+	opts     upOptions
+	plan     *plan.Plan
+	client   *containerdrt.Client // nil in tests that drive runUp with a fake runtime
+	rt       containerdrt.Runtime
+	lock     *containerdrt.ProjectLock
+	unlockDR func() // data-root lock held from the port preflight until containers exist
+}
+
+func (s *session) upAction(c *ucli.Context) error {
+	o, err := parseUpOptions(c)
+	if err != nil {
+		return err
+	}
+	if c.Bool("no-color") {
+		s.opts.NoColor = true
+	}
+	// Handlers first (runtime.md §12.8), so Ctrl-C at any point rolls back cleanly.
+	sigs, stopSignals := s.notifySignals()
+	defer stopSignals()
+	ld, err := s.load(o.EnvFile, o.Strict)
+	if err != nil {
+		return err
+	}
+	// §12.2 step 1: placeholders for passwords, but every variable required, before
+	// containerd is contacted (§17 item 69).
+	_, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
+	if o.Strict {
+		diags = diags.Strict()
+	}
+	writeDiagnostics(s.stderr, diags)
+	if diags.HasErrors() {
+		return silentFailure()
+	}
+	st, err := s.prepareUp(c.Context, ld, o)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	return s.runUp(c.Context, st, sigs)
+}
+
+// prepareUp is §12.2 step 2 up to the port preflight: project lock, containerd, CNI
+// plugins, generated passwords, the final plan.
+func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upState, error) {
+	project := ld.manifest.Project.Name.Value
+	st := &upState{opts: o}
+	lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "up")
+	if err != nil {
+		return nil, err
+	}
+	st.lock = lock
+	if st.client, err = s.connect(ctx, o.Pull, o.Build); err != nil {
+		st.close()
+		return nil, err
+	}
+	st.rt = st.client
+	if err := st.client.CheckCNIPlugins(); err != nil {
+		st.close()
+		return nil, err
+	}
+	if st.plan, err = s.finalPlan(ld); err != nil {
+		st.close()
+		return nil, err
+	}
+	if st.unlockDR, err = st.client.LockDataRoot(); err != nil {
+		st.close()
+		return nil, err
+	}
+	rewrites, err := st.client.PreflightPorts(ctx, st.plan, o.Strict)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	for _, r := range rewrites {
+		fmt.Fprintf(s.stdout, "%s: port %s:%d is in use; publishing %s:%d -> %d instead\n", r.Resource, r.HostIP, r.From, r.HostIP, r.To, r.Container)
+	}
+	return st, nil
+}
+
+// finalPlan generates and stores missing passwords under the project lock, then builds
+// the plan with them and the network's existing address table (runtime.md §2, §8).
+func (s *session) finalPlan(ld *loaded) (*plan.Plan, error) {
+	project := ld.manifest.Project.Name.Value
+	store, err := plan.OpenSecrets(s.opts.DataRoot, project)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range store.Warnings() {
+		fmt.Fprintf(s.stderr, "warning: %s\n", w)
+	}
+	var need []string
+	opts := plan.Options{Env: ld.env, Secrets: store, RequireEnv: true, DataRoot: s.opts.DataRoot,
+		NeedsGenerated: func(r string) { need = append(need, r) }}
+	if _, diags := plan.Build(ld.manifest, opts); diags.HasErrors() {
+		writeDiagnostics(s.stderr, diags.Errors())
+		return nil, silentFailure()
+	}
+	if _, err := store.Ensure(need); err != nil {
+		return nil, err
+	}
+	if opts.Offsets, err = containerdrt.ReadNetworkOffsets(s.opts.DataRoot, project); err != nil {
+		return nil, err
+	}
+	opts.NeedsGenerated = nil
+	p, diags := plan.Build(ld.manifest, opts)
+	if diags.HasErrors() {
+		writeDiagnostics(s.stderr, diags.Errors())
+		return nil, silentFailure()
+	}
+	return p, nil
+}
+
+// close releases what prepareUp acquired, in reverse order; safe to call twice.
+func (st *upState) close() {
+	st.releaseDataRoot()
+	if st.client != nil {
+		st.client.Close()
+		st.client, st.rt = nil, nil
+	}
+	if st.lock != nil {
+		st.lock.Release()
+		st.lock = nil
+	}
+}
+
+func (st *upState) releaseDataRoot() {
+	if st.unlockDR != nil {
+		st.unlockDR()
+		st.unlockDR = nil
+	}
+}
+
+// actorOptions wires the lifecycle engine to lsctl's flags, redaction and logs.
+func (s *session) actorOptions(p *plan.Plan, o upOptions) actors.Options {
+	redactor := p.Redactor()
+	return actors.Options{
+		Grace:       o.Grace,
+		WaitTimeout: o.WaitTimeout,
+		Redact:      redactor.Redact,
+		Logger:      s.log,
+		LastLogLines: func(resource string, n int) []string {
+			return lastLogLines(s.opts.DataRoot, p.Project, resource, n)
+		},
+	}
+}
+
+// lastLogLines reads the last n lines of a resource's log file (runtime.md §12.3).
+func lastLogLines(dataRoot, project, resource string, n int) []string {
+	recs, err := logfile.Read(logPath(dataRoot, project, resource), n)
+	if err != nil {
+		return nil
+	}
+	lines := make([]string, len(recs))
+	for i, r := range recs {
+		lines[i] = r.Line
+	}
+	return lines
+}
+
+func logPath(dataRoot, project, resource string) string {
+	return filepath.Join(plan.ProjectDir(dataRoot, project), "logs", resource+".log")
+}
+
+// logSizes records the size of every current log file, so the foreground log stream
+// shows only lines written by this run (runtime.md §16.3).
+func logSizes(dataRoot string, p *plan.Plan) map[string]int64 {
+	sizes := map[string]int64{}
+	for _, n := range p.Nodes {
+		if st, err := os.Stat(logPath(dataRoot, p.Project, n.Name)); err == nil {
+			sizes[n.Name] = st.Size()
+		}
+	}
+	return sizes
+}
+
+// startupReport prints the failure report of runtime.md §12.3.
+func (s *session) startupReport(err error) error {
+	var se *actors.StartupError
+	if !errors.As(err, &se) {
+		return err
+	}
+	fmt.Fprintf(s.stderr, "error: %s\n", se.Error())
+	if se.Resource != "" {
+		fmt.Fprintf(s.stderr, "last 20 log lines of %s:\n", se.Resource)
+		if len(se.LastLines) == 0 {
+			fmt.Fprintln(s.stderr, "  (no output)")
+		}
+		for _, l := range se.LastLines {
+			fmt.Fprintf(s.stderr, "  %s\n", l)
+		}
+	}
+	return silentFailure()
+}

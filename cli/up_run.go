@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// upLoop is the foreground event loop of one `up`: it prints state lines, reacts to
+// signals (runtime.md §12.8) and streams logs once the stack is ready.
+type upLoop struct {
+	s       *session
+	st      *upState
+	h       *actors.Handle
+	out     *linePrinter
+	lines   *eventLines
+	sizes   map[string]int64
+	started time.Time
+
+	table *liveTable // terminal view while starting or stopping; nil in plain mode
+	tty   bool
+
+	firstSig   os.Signal
+	killed     bool
+	startupErr error
+	stopLogs   context.CancelFunc
+}
+
+// runUp starts the actors and runs the loop until the stack is stopped (foreground)
+// or ready (-d).
+func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal) error {
+	p := st.plan
+	updates := make(chan imageProgress, 64)
+	h := actors.New(p, progressRuntime{Runtime: st.rt, updates: updates, plan: p, orphans: &sync.Map{}}, s.actorOptions(p, st.opts))
+	events, unsubscribe := h.Subscribe(false)
+	defer unsubscribe()
+	if st.opts.Detach {
+		if st.opts.DashboardPort >= 0 || (p.Manifest != nil && p.Manifest.Dashboard != nil) {
+			fmt.Fprintln(s.stderr, "warning: the dashboard needs a foreground up; ignored with -d")
+		}
+	} else {
+		srv, err := s.startControl(p, h, st.opts.DashboardPort)
+		if err != nil {
+			return err
+		}
+		defer srv.close()
+	}
+	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout}, lines: newEventLines(p, h),
+		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout)}
+	h.Run()
+	readyCh := make(chan error, 1)
+	go func() { readyCh <- h.WaitReady(ctx) }()
+	startedCount := 0
+	for {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return l.finish()
+			}
+			l.show(e)
+			switch e.Type {
+			case actors.ResourceStarted:
+				if startedCount++; startedCount >= len(p.Nodes) {
+					st.releaseDataRoot() // every container holding a port exists (§12.9)
+				}
+			case actors.StackStarted:
+				// Driven by the event rather than WaitReady, so every line of the
+				// startup is printed before the ready line.
+				st.releaseDataRoot()
+				l.drain(updates)
+				if l.ready() {
+					return nil
+				}
+			}
+		case err := <-readyCh:
+			readyCh = nil
+			if err != nil {
+				st.releaseDataRoot()
+				l.startupErr = err
+			}
+		case u := <-updates:
+			l.progress(u)
+		case sig := <-sigs:
+			l.signal(sig)
+		}
+	}
+}
+
+// drain shows the updates already queued: they were sent before the runtime calls
+// that produced them returned, hence before the stack could become ready.
+func (l *upLoop) drain(updates <-chan imageProgress) {
+	for {
+		select {
+		case u := <-updates:
+			l.progress(u)
+		default:
+			return
+		}
+	}
+}
+
+// progress shows an image update: in the live table, or as a final plain line.
+func (l *upLoop) progress(u imageProgress) {
+	if l.table != nil && l.st.plan.Node(u.resource) != nil {
+		l.table.set(u.resource, "", progressDetail(u))
+		return
+	}
+	if line := progressLine(u); line != "" {
+		l.out.printf("%s", line)
+	}
+}
+
+// show prints an event: into the live table while the stack starts or stops on a
+// terminal, else as a plain line.
+func (l *upLoop) show(e actors.Event) {
+	line := l.lines.render(e)
+	switch {
+	case e.Type == actors.StackStarting || e.Type == actors.StackStopping:
+		if l.tty {
+			l.table = newLiveTable(l.out, l.s.useColor(l.s.stdout), nodeNames(l.st.plan))
+			for _, v := range l.h.List() {
+				l.table.status[v.Name] = v.Status
+			}
+		}
+	case e.Type == actors.StackStarted || e.Type == actors.StackStopped:
+		if l.table != nil {
+			l.table.release()
+			l.table = nil
+		}
+	case l.table != nil && e.Resource != "":
+		status := ""
+		if v, ok := l.h.Get(e.Resource); ok {
+			status = v.Status
+		}
+		l.table.set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
+		return
+	}
+	if line != "" {
+		l.out.printf("%s", line)
+	}
+}
+
+func nodeNames(p *plan.Plan) []string {
+	names := make([]string, len(p.Nodes))
+	for i, n := range p.Nodes {
+		names[i] = n.Name
+	}
+	return names
+}
+
+// ready handles a successful startup; it reports whether up -d is done.
+func (l *upLoop) ready() bool {
+	p := l.st.plan
+	l.out.printf("[%s] ready: %d resource(s) in %s", p.Project, len(p.Nodes), roundDuration(time.Since(l.started)))
+	if l.st.opts.Detach {
+		return true
+	}
+	if !l.st.opts.Quiet && l.firstSig == nil {
+		l.stopLogs = l.s.streamUpLogs(p, l.sizes, l.out)
+	}
+	return false
+}
+
+// signal: the first SIGINT/SIGTERM shuts down gracefully, the second kills every
+// remaining task, further ones are ignored (runtime.md §12.8).
+func (l *upLoop) signal(sig os.Signal) {
+	switch {
+	case l.firstSig == nil:
+		l.firstSig = sig
+		if l.stopLogs != nil {
+			l.stopLogs()
+		}
+		l.h.Shutdown(false)
+	case !l.killed:
+		l.killed = true
+		l.h.Shutdown(true)
+	}
+}
+
+// finish runs once the event stream ended (the stack is stopped) and picks the exit.
+func (l *upLoop) finish() error {
+	<-l.h.Done()
+	if l.stopLogs != nil {
+		l.stopLogs()
+	}
+	if l.firstSig != nil {
+		return signalExit(l.firstSig)
+	}
+	if l.startupErr == nil {
+		l.startupErr = l.h.WaitReady(context.Background())
+	}
+	if l.startupErr != nil && !errors.Is(l.startupErr, actors.ErrStartupCancelled) {
+		return l.s.startupReport(l.startupErr)
+	}
+	if err := l.h.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// streamUpLogs follows every resource's log from where it was when up began, printing
+// `<resource padded> | <line>` (runtime.md §16.3). The returned func stops it.
+func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePrinter) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	lv := &logView{color: s.useColor(s.stdout), index: map[string]int{}, out: out}
+	for i, n := range p.Nodes {
+		lv.width = max(lv.width, len(n.Name))
+		lv.index[n.Name] = i
+	}
+	for _, n := range p.Nodes {
+		ch := logfile.Follow(ctx, logPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
+		go func() {
+			for rec := range ch {
+				out.printf("%s", lv.line(n.Name, rec))
+			}
+		}()
+	}
+	return cancel
+}

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	ucli "github.com/urfave/cli/v2"
+	"strings"
+	"testing"
+)
+
+// runtime.md §16.1, §17 item 68: usage errors print `error: <message>` and the help
+// pointer on stderr and exit 2.
+func TestUsageErrorsExit2(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		message string // expected after "error: "
+		help    string // command named in the help pointer
+	}{
+		{"unknown command (item 68)", []string{"frobnicate"}, `unknown command "frobnicate"`, "lsctl"},
+		{"unknown command suggestion", []string{"valdate"}, `unknown command "valdate" (did you mean "validate"?)`, "lsctl"},
+		{"bad enum (item 68)", []string{"up", "--pull", "sometimes"}, `invalid value "sometimes" for --pull: expected missing, always or never`, "lsctl up"},
+		{"bad format", []string{"validate", "--format", "yaml"}, `invalid value "yaml" for --format: expected text or json`, "lsctl validate"},
+		{"unknown global flag", []string{"--bogus", "ps"}, "unknown flag --bogus", "lsctl"},
+		{"unknown command flag", []string{"ps", "--bogus"}, "unknown flag --bogus", "lsctl ps"},
+		{"flag after positional", []string{"restart", "db", "--detach"}, "flag --detach must come before the arguments: lsctl restart --detach db", "lsctl restart"},
+		{"flag with value after positional", []string{"-f", "x.yml", "logs", "db", "--tail", "5"}, "flag --tail must come before the arguments: lsctl -f x.yml logs --tail 5 db", "lsctl logs"},
+		{"global flag after command", []string{"up", "--namespace", "x"}, "global flag --namespace must come before the command name: lsctl --namespace x up", "lsctl up"},
+		{"short global flag after command", []string{"logs", "-f", "x.yml", "db"}, "global flag -f must come before the command name: lsctl -f x.yml logs db", "lsctl logs"},
+		{"missing argument", []string{"restart"}, "missing argument RESOURCE", "lsctl restart"},
+		{"extra argument", []string{"version", "now"}, `unexpected argument "now"`, "lsctl version"},
+		{"unknown shell", []string{"completion", "tcsh"}, `unknown shell "tcsh": expected bash, zsh or fish`, "lsctl completion"},
+		{"missing subcommand", []string{"secrets"}, "missing command; expected check", "lsctl secrets"},
+		{"unknown subcommand", []string{"images", "rm"}, `unknown command "rm" for "lsctl images"; expected load`, "lsctl images"},
+		{"bad duration", []string{"down", "--grace", "soon"}, `invalid value "soon" for --grace`, "lsctl down"},
+		{"zero wait timeout", []string{"up", "--wait-timeout", "0s"}, `invalid value "0s" for --wait-timeout: must be greater than 0`, "lsctl up"},
+		{"negative tail", []string{"logs", "--tail", "-1"}, "invalid value -1 for --tail: must be 0 or more", "lsctl logs"},
+		{"tail not a number", []string{"logs", "--tail", "x"}, `invalid value "x" for flag -tail`, "lsctl logs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, nil, tt.args...)
+			if r.code != 2 {
+				t.Fatalf("exit code = %d, want 2; stderr:\n%s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("stderr has %d lines, want 2:\n%s", len(lines), r.stderr)
+			}
+			if !strings.HasPrefix(lines[0], "error: "+tt.message) {
+				t.Errorf("stderr line 1 = %q, want prefix %q", lines[0], "error: "+tt.message)
+			}
+			if want := `Run "` + tt.help + ` --help" for usage.`; lines[1] != want {
+				t.Errorf("stderr line 2 = %q, want %q", lines[1], want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+		})
+	}
+}
+
+// A flag after `--` is a positional argument, not a misplaced flag.
+func TestDoubleDashEndsFlagParsing(t *testing.T) {
+	app := (&session{}).newApp()
+	if err := checkArgOrder(app, []string{"logs", "--", "-weird"}); err != nil {
+		t.Fatalf("checkArgOrder after --: %v", err)
+	}
+	if err := checkArgOrder(app, []string{"--namespace", "x", "logs", "--tail", "3", "db", "api"}); err != nil {
+		t.Fatalf("checkArgOrder with correct order: %v", err)
+	}
+}
+
+// runtime.md §16.11: --version prints only the version line.
+func TestVersionFlag(t *testing.T) {
+	for _, flag := range []string{"-v", "--version"} {
+		r := run(t, nil, flag)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d, stderr %s", flag, r.code, r.stderr)
+		}
+		if r.stdout != versionLine()+"\n" {
+			t.Errorf("%s: stdout = %q, want the version line only", flag, r.stdout)
+		}
+	}
+	if !strings.HasPrefix(versionLine(), "lsctl ") || !strings.Contains(versionLine(), "(commit ") || !strings.Contains(versionLine(), ", linux/") {
+		t.Errorf("version line %q does not have the §16.11 shape", versionLine())
+	}
+}
+
+// runtime.md §16.11: version prints the containerd line, or the unreachable line, and
+// exits 0 either way.
+func TestVersionCommandUnreachableContainerd(t *testing.T) {
+	addr := t.TempDir() + "/nothing.sock"
+	r := run(t, nil, "--address", addr, "version")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 || lines[0] != versionLine() {
+		t.Fatalf("stdout = %q", r.stdout)
+	}
+	if !strings.HasPrefix(lines[1], "containerd: unreachable at "+addr+" (") {
+		t.Errorf("line 2 = %q, want the unreachable line for %s", lines[1], addr)
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"up", "--help"}, {"secrets", "check", "-h"}, {}, {"help"}, {"help", "logs"}} {
+		r := run(t, nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "USAGE") {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+}
+
+// runtime.md §1.1: flag, then environment, then default.
+func TestGlobalOptionPrecedence(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want globalOptions
+	}{
+		{"defaults", nil, nil, globalOptions{Address: "/run/containerd/containerd.sock", Namespace: "lightshuttle",
+			Snapshotter: "overlayfs", DataRoot: "/var/lib/lsctl", BuildkitAddress: "unix:///run/buildkit/buildkitd.sock",
+			SubnetPool: "10.213.0.0/16", CNIPath: "/x"}},
+		{"environment", map[string]string{"CONTAINERD_ADDRESS": "/e.sock", "LSCTL_NAMESPACE": "ns", "CONTAINERD_SNAPSHOTTER": "native",
+			"LSCTL_DATA_ROOT": "/d", "BUILDKIT_HOST": "tcp://b", "LSCTL_SUBNET_POOL": "10.9.0.0/16", "CNI_PATH": "/x", "NO_COLOR": "1"}, nil,
+			globalOptions{Address: "/e.sock", Namespace: "ns", Snapshotter: "native", DataRoot: "/d", BuildkitAddress: "tcp://b",
+				SubnetPool: "10.9.0.0/16", CNIPath: "/x", NoColor: true}},
+		{"flags win", map[string]string{"CONTAINERD_ADDRESS": "/e.sock", "LSCTL_NAMESPACE": "ns", "NO_COLOR": ""},
+			[]string{"--address", "/f.sock", "--namespace", "fns", "--no-color", "-f", "m.yml", "--env-file", "e"},
+			globalOptions{File: "m.yml", EnvFile: "e", Address: "/f.sock", Namespace: "fns", Snapshotter: "overlayfs",
+				DataRoot: "/var/lib/lsctl", BuildkitAddress: "unix:///run/buildkit/buildkitd.sock", SubnetPool: "10.213.0.0/16",
+				CNIPath: "/x", NoColor: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &session{lookupEnv: func(k string) (string, bool) {
+				if k == "CNI_PATH" {
+					return "/x", true
+				}
+				v, ok := tt.env[k]
+				return v, ok
+			}}
+			app := s.newApp()
+			app.Commands = nil
+			app.Action = func(*ucli.Context) error { return nil }
+			if err := app.Run(append([]string{"lsctl"}, tt.args...)); err != nil {
+				t.Fatal(err)
+			}
+			if s.opts != tt.want {
+				t.Errorf("options = %+v\nwant      %+v", s.opts, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Version and Commit may be set at link time
+// (-ldflags "-X github.com/lightshuttle/lsctl/cli.Version=v1.0.0 -X ...Commit=abc1234");
+// otherwise they come from the module build information.
+var (
+	Version = ""
+	Commit  = ""
+)
+
+func init() {
+	// urfave prints --version through this package-level hook; route it to our line.
+	ucli.VersionPrinter = func(c *ucli.Context) { fmt.Fprintln(c.App.Writer, versionLine()) }
+}
+
+// buildVersion is the lsctl version: the link-time Version, the module version, or "dev".
+func buildVersion() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// buildCommit is the short VCS revision, or "unknown" when the build recorded none.
+func buildCommit() string {
+	c := Commit
+	if c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	if c == "" {
+		return "unknown"
+	}
+	return c[:min(len(c), 7)]
+}
+
+// versionLine is the first line of `lsctl version` and all of `lsctl --version`
+// (runtime.md §16.11).
+func versionLine() string {
+	return fmt.Sprintf("lsctl %s (commit %s, %s, linux/%s)", buildVersion(), buildCommit(), runtime.Version(), runtime.GOARCH)
+}
+
+func (s *session) versionCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "version",
+		Usage:     "print the lsctl and containerd versions",
+		UsageText: "lsctl version",
+		Action: func(c *ucli.Context) error {
+			if err := needArgs(c, 0, 0, ""); err != nil {
+				return err
+			}
+			fmt.Fprintln(s.stdout, versionLine())
+			ctx, cancel := context.WithTimeout(c.Context, 5*time.Second)
+			defer cancel()
+			v, err := s.containerdVersion(ctx)
+			if err != nil {
+				fmt.Fprintf(s.stdout, "containerd: unreachable at %s (%s)\n", s.opts.Address, err)
+				return nil
+			}
+			fmt.Fprintf(s.stdout, "containerd %s at %s\n", v, s.opts.Address)
+			return nil
+		},
+	}
+}
