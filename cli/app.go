@@ -97,6 +97,7 @@ func (s *session) commands() []*ucli.Command {
 		s.secretsCommand(),
 		s.pullCommand(),
 		s.imagesCommand(),
+		s.exportCommand(),
 		s.schemaCommand(),
 		s.versionCommand(),
 		s.completionCommand(),

@@ -35,8 +35,7 @@ func (s *session) report(err error) int {
 	if err == nil {
 		return 0
 	}
-	var ue *usageError
-	if errors.As(err, &ue) {
+	if ue, ok := asUsageError(err); ok {
 		fmt.Fprintf(s.stderr, "error: %s\nRun \"%s --help\" for usage.\n", ue.msg, ue.command)
 		return 2
 	}
