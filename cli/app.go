@@ -96,6 +96,7 @@ func (s *session) commands() []*ucli.Command {
 		s.manifestCommand(),
 		s.secretsCommand(),
 		s.pullCommand(),
+		s.buildCommand(),
 		s.imagesCommand(),
 		s.exportCommand(),
 		s.schemaCommand(),

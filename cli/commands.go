@@ -59,7 +59,7 @@ func (s *session) upCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "up",
 		Usage:     "start the stack and supervise it",
-		UsageText: "lsctl up [-d] [--grace D] [--wait-timeout D] [--pull missing|always|never] [--dashboard-port N] [--quiet] [--strict]",
+		UsageText: "lsctl up [-d] [--grace D] [--wait-timeout D] [--pull missing|always|never] [--build] [--dashboard-port N] [--quiet] [--strict]",
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once every resource is ready, leaving the stack running"},
 			graceFlag(),
@@ -70,7 +70,7 @@ func (s *session) upCommand() *ucli.Command {
 			&ucli.BoolFlag{Name: "no-color", Usage: "disable colour"},
 			&ucli.BoolFlag{Name: "quiet", Usage: "do not stream container logs after ready"},
 			&ucli.BoolFlag{Name: "strict", Usage: "treat warnings (and busy requested host ports) as errors"},
-			&ucli.BoolFlag{Name: "build", Usage: "rebuild dockerfile images even when present"},
+			&ucli.BoolFlag{Name: "build", Usage: "rebuild dockerfile images even when their context is unchanged"},
 		},
 		Action: s.upAction,
 	}

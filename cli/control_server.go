@@ -77,14 +77,8 @@ func listenSocket(path string) (net.Listener, error) {
 	if len(path) > maxSocketPath {
 		return nil, fmt.Errorf("control socket path %s is %d bytes, longer than the %d Linux allows; use a shorter --data-root", path, len(path), maxSocketPath)
 	}
-	if _, err := os.Lstat(path); err == nil {
-		if conn, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			conn.Close()
-			return nil, fmt.Errorf("control socket %s is in use by another lsctl up", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("remove stale control socket %s: %w", path, err)
-		}
+	if err := removeStaleSocket(path); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -95,6 +89,22 @@ func listenSocket(path string) (net.Listener, error) {
 		return nil, fmt.Errorf("restrict control socket %s to 0600: %w", path, err)
 	}
 	return ln, nil
+}
+
+// removeStaleSocket removes a control socket file that no up listens on, as left by
+// an up killed with SIGKILL (runtime.md §12.9); a socket that answers is an error.
+func removeStaleSocket(path string) error {
+	if _, err := os.Lstat(path); err != nil {
+		return nil
+	}
+	if conn, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		conn.Close()
+		return fmt.Errorf("control socket %s is in use by another lsctl up", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove stale control socket %s: %w", path, err)
+	}
+	return nil
 }
 
 func (cs *controlServer) serve(ln net.Listener, api *controlAPI) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -10,7 +11,9 @@ import (
 )
 
 // imageProgress is one image acquisition update of a resource, or (Phase "adopted",
-// "orphan-removed") a note about its container.
+// "orphan-removed") a note about its container. Phase "up-to-date" is a build skipped
+// because the image was built from the current context (the runtime's "present" for a
+// dockerfile resource).
 type imageProgress struct {
 	resource string
 	containerdrt.ProgressUpdate
@@ -25,6 +28,9 @@ type progressRuntime struct {
 	updates chan<- imageProgress
 	plan    *plan.Plan
 	orphans *sync.Map // container id -> resource, learnt from List
+	// builds keeps each failed build's output tail for the failure report.
+	builds *buildTails
+	redact func(string) string // the plan's redactor; nil = identity (tests)
 }
 
 // Prepare notes an adopted container.
@@ -65,15 +71,17 @@ func (r progressRuntime) note(ctx context.Context, u imageProgress) {
 }
 
 // EnsureImage forwards every update; intermediate ones are dropped when the loop is
-// behind, final ones ("pulled", "built") never are.
+// behind, final ones ("pulled", and every build line) never are.
+// A failed build's last output lines are kept for the failure report (runtime.md §9.7).
 func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error {
-	resource := s.Resource
-	return r.Runtime.EnsureImage(ctx, s, func(u containerdrt.ProgressUpdate) {
+	resource, built := s.Resource, s.Build != nil
+	err := r.Runtime.EnsureImage(ctx, s, func(u containerdrt.ProgressUpdate) {
 		if p != nil {
 			p(u)
 		}
-		up := imageProgress{resource: resource, ProgressUpdate: u}
-		if u.Phase == "pulled" || u.Phase == "built" {
+		up := imageProgress{resource: resource, ProgressUpdate: buildUpdate(u, built, r.redact)}
+		switch up.Phase {
+		case "pulled", "building", "build-step", "built", "up-to-date":
 			r.note(ctx, up)
 			return
 		}
@@ -82,6 +90,52 @@ func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec,
 		default:
 		}
 	})
+	r.builds.record(resource, err, r.redact)
+	return err
+}
+
+// buildUpdate renames "present" to "up-to-date" for a dockerfile resource and redacts
+// build step names, which may echo build arguments.
+func buildUpdate(u containerdrt.ProgressUpdate, built bool, redact func(string) string) containerdrt.ProgressUpdate {
+	if built && u.Phase == "present" {
+		u.Phase = "up-to-date"
+	}
+	if u.Phase == "build-step" && redact != nil {
+		u.Message = redact(u.Message)
+	}
+	return u
+}
+
+// buildTails holds the output tail of each resource whose build failed; safe for
+// concurrent use, and a nil *buildTails records nothing.
+type buildTails struct{ m sync.Map }
+
+// record keeps err's last lines, redacted, when err is a failed build step.
+func (b *buildTails) record(resource string, err error, redact func(string) string) {
+	var be *containerdrt.BuildError
+	if b == nil || !errors.As(err, &be) {
+		return
+	}
+	lines := make([]string, len(be.LastLines))
+	for i, l := range be.LastLines {
+		if redact != nil {
+			l = redact(l)
+		}
+		lines[i] = l
+	}
+	b.m.Store(resource, lines)
+}
+
+// lines returns the failed build's output tail of resource, and whether its build failed.
+func (b *buildTails) lines(resource string) ([]string, bool) {
+	if b == nil {
+		return nil, false
+	}
+	v, ok := b.m.Load(resource)
+	if !ok {
+		return nil, false
+	}
+	return v.([]string), true
 }
 
 // progressLine is the plain line of a final update, or "".
@@ -89,8 +143,14 @@ func progressLine(u imageProgress) string {
 	switch u.Phase {
 	case "pulled":
 		return fmt.Sprintf("%s: pulled %s (%s in %s)", u.resource, u.Ref, humanBytes(u.Total), roundDuration(u.Elapsed))
+	case "building":
+		return fmt.Sprintf("%s: building %s", u.resource, u.Ref)
 	case "built":
 		return fmt.Sprintf("%s: built %s in %s", u.resource, u.Ref, roundDuration(u.Elapsed))
+	case "build-step":
+		return fmt.Sprintf("%s: build: %s", u.resource, u.Message)
+	case "up-to-date":
+		return fmt.Sprintf("%s: image %s is up to date (context unchanged)", u.resource, u.Ref)
 	case "adopted":
 		return u.resource + ": reusing running container"
 	case "orphan-removed":

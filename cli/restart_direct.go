@@ -89,7 +89,7 @@ func (s *session) restartOne(ctx context.Context, rt *containerdrt.Client, p *pl
 	}
 	labels[plan.LabelRestarts] = strconv.Itoa(restarts + 1)
 	n.Spec.Labels = labels
-	if err := rt.EnsureImage(ctx, &n.Spec, nil); err != nil {
+	if err := ensureRestartImage(ctx, rt, &n.Spec); err != nil {
 		return fmt.Errorf("restart of %q failed: %w", resource, err)
 	}
 	c, err := s.prepareWithPorts(ctx, rt, p, n)
@@ -109,6 +109,28 @@ func (s *session) restartOne(ctx context.Context, rt *containerdrt.Client, p *pl
 	}
 	fmt.Fprintf(s.stdout, "%s: healthy\n", resource)
 	return nil
+}
+
+// restartImages is what a restart needs to acquire an image.
+type restartImages interface {
+	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error
+	ImageConfig(ctx context.Context, ref string) (plan.ImageConfig, error)
+}
+
+// ensureRestartImage acquires the image with the missing policy; a dockerfile image
+// that exists is used as it is, even when its context changed since: restarts do not
+// rebuild, they build only when the image is missing (runtime.md §9.7, §12.6 step 3).
+func ensureRestartImage(ctx context.Context, rt restartImages, s *plan.ContainerSpec) error {
+	if s.Build != nil {
+		_, err := rt.ImageConfig(ctx, s.Image)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, containerdrt.ErrNotFound) {
+			return err
+		}
+	}
+	return rt.EnsureImage(ctx, s, nil)
 }
 
 // prepareWithPorts runs the port preflight (keeping previous host ports when free)

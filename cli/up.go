@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -22,7 +23,8 @@ type upState struct {
 	client   *containerdrt.Client // nil in tests that drive runUp with a fake runtime
 	rt       containerdrt.Runtime
 	lock     *containerdrt.ProjectLock
-	unlockDR func() // data-root lock held from the port preflight until containers exist
+	unlockDR func()      // data-root lock held from the port preflight until containers exist
+	builds   *buildTails // output tails of failed builds, set by runUp
 }
 
 func (s *session) upAction(c *ucli.Context) error {
@@ -149,8 +151,10 @@ func (st *upState) releaseDataRoot() {
 	}
 }
 
-// actorOptions wires the lifecycle engine to lsctl's flags, redaction and logs.
-func (s *session) actorOptions(p *plan.Plan, o upOptions) actors.Options {
+// actorOptions wires the lifecycle engine to lsctl's flags, redaction and logs. A
+// resource whose build failed has no container log: its report shows the failing
+// build step's output instead (runtime.md §9.7).
+func (s *session) actorOptions(p *plan.Plan, o upOptions, builds *buildTails) actors.Options {
 	redactor := p.Redactor()
 	return actors.Options{
 		Grace:       o.Grace,
@@ -158,6 +162,9 @@ func (s *session) actorOptions(p *plan.Plan, o upOptions) actors.Options {
 		Redact:      redactor.Redact,
 		Logger:      s.log,
 		LastLogLines: func(resource string, n int) []string {
+			if lines, failed := builds.lines(resource); failed {
+				return lines
+			}
 			return lastLogLines(s.opts.DataRoot, p.Project, resource, n)
 		},
 	}
@@ -192,21 +199,32 @@ func logSizes(dataRoot string, p *plan.Plan) map[string]int64 {
 	return sizes
 }
 
-// startupReport prints the failure report of runtime.md §12.3.
-func (s *session) startupReport(err error) error {
+// startupReport prints the failure report of runtime.md §12.3; after a failed build,
+// the last lines are the failing build step's output (§9.7).
+func (s *session) startupReport(err error, builds *buildTails) error {
 	var se *actors.StartupError
 	if !errors.As(err, &se) {
 		return err
 	}
 	fmt.Fprintf(s.stderr, "error: %s\n", se.Error())
+	if _, failed := builds.lines(se.Resource); failed && se.Resource != "" {
+		fmt.Fprintf(s.stderr, "last 20 lines of the failing build step of %s:\n", se.Resource)
+		writeIndented(s.stderr, se.LastLines)
+		return silentFailure()
+	}
 	if se.Resource != "" {
 		fmt.Fprintf(s.stderr, "last 20 log lines of %s:\n", se.Resource)
-		if len(se.LastLines) == 0 {
-			fmt.Fprintln(s.stderr, "  (no output)")
-		}
-		for _, l := range se.LastLines {
-			fmt.Fprintf(s.stderr, "  %s\n", l)
-		}
+		writeIndented(s.stderr, se.LastLines)
 	}
 	return silentFailure()
+}
+
+// writeIndented prints lines indented by two spaces, or "(no output)".
+func writeIndented(w io.Writer, lines []string) {
+	if len(lines) == 0 {
+		fmt.Fprintln(w, "  (no output)")
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 }

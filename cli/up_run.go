@@ -39,12 +39,19 @@ type upLoop struct {
 func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal) error {
 	p := st.plan
 	updates := make(chan imageProgress, 64)
-	h := actors.New(p, progressRuntime{Runtime: st.rt, updates: updates, plan: p, orphans: &sync.Map{}}, s.actorOptions(p, st.opts))
+	st.builds = &buildTails{}
+	rt := progressRuntime{Runtime: st.rt, updates: updates, plan: p, orphans: &sync.Map{},
+		builds: st.builds, redact: p.Redactor().Redact}
+	h := actors.New(p, rt, s.actorOptions(p, st.opts, st.builds))
 	events, unsubscribe := h.Subscribe(false)
 	defer unsubscribe()
 	if st.opts.Detach {
 		if st.opts.DashboardPort >= 0 || (p.Manifest != nil && p.Manifest.Dashboard != nil) {
 			fmt.Fprintln(s.stderr, "warning: the dashboard needs a foreground up; ignored with -d")
+		}
+		// -d serves no API, but a socket left by a killed up must not outlive it.
+		if err := removeStaleSocket(controlSocket(s.opts.DataRoot, p.Project)); err != nil {
+			return err
 		}
 	} else {
 		srv, err := s.startControl(p, h, st.opts.DashboardPort)
@@ -142,6 +149,10 @@ func (l *upLoop) show(e actors.Event) {
 		}
 		l.table.set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
 		return
+	case e.Type == actors.ResourceBuilding:
+		// Printed from the build's own progress instead, which orders it before the
+		// step lines; the event travels another channel (runtime.md §9.7).
+		return
 	}
 	if line != "" {
 		l.out.printf("%s", line)
@@ -198,7 +209,7 @@ func (l *upLoop) finish() error {
 		l.startupErr = l.h.WaitReady(context.Background())
 	}
 	if l.startupErr != nil && !errors.Is(l.startupErr, actors.ErrStartupCancelled) {
-		return l.s.startupReport(l.startupErr)
+		return l.s.startupReport(l.startupErr, l.st.builds)
 	}
 	if err := l.h.Err(); err != nil {
 		return err

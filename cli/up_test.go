@@ -116,7 +116,7 @@ func TestStartupReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s, _, errb := downSession(t)
-		if code := s.report(s.startupReport(tt.err)); code != 1 || errb.String() != tt.want {
+		if code := s.report(s.startupReport(tt.err, nil)); code != 1 || errb.String() != tt.want {
 			t.Errorf("code %d stderr %q", code, errb.String())
 		}
 	}

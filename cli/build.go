@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/manifest"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+func (s *session) buildCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "build",
+		Usage:     "build the images of dockerfile resources without starting anything",
+		UsageText: "lsctl build [--pull missing|always|never] [RESOURCE...]",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "base image policy: missing and never use local base images, always asks the registry"},
+		},
+		Action: s.buildAction,
+	}
+}
+
+// imageEnsurer is the part of the runtime `lsctl build` uses.
+type imageEnsurer interface {
+	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error
+}
+
+// buildAction builds the named dockerfile resources (all of them without names),
+// always, even when the image is up to date: BuildKit's cache makes unchanged steps
+// instant (runtime.md §9.7). Exit 1 when any build failed.
+func (s *session) buildAction(c *ucli.Context) error {
+	pull, err := enumFlag(c, "pull", "missing", "always", "never")
+	if err != nil {
+		return err
+	}
+	ld, err := s.load("", false)
+	if err != nil {
+		return err
+	}
+	names := c.Args().Slice()
+	if err := checkResourceNames(ld.manifest, names); err != nil {
+		return err
+	}
+	// Placeholders for passwords: a build never needs them, nor generates them.
+	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
+	if diags.HasErrors() {
+		writeDiagnostics(s.stderr, diags.Errors())
+		return silentFailure()
+	}
+	targets := buildTargets(p, names, s.stdout)
+	if len(targets) == 0 {
+		if len(names) == 0 {
+			fmt.Fprintf(s.stdout, "[%s] nothing to build (no dockerfile resources)\n", p.Project)
+		}
+		return nil
+	}
+	rt, err := s.connect(c.Context, containerdrt.PullPolicy(pull), true)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	return s.buildWithSignals(c.Context, rt, p, targets)
+}
+
+// checkResourceNames rejects a name the manifest does not declare (runtime.md §16.6
+// wording).
+func checkResourceNames(m *manifest.Manifest, names []string) error {
+	for _, n := range names {
+		if !slices.ContainsFunc(m.Resources, func(r *manifest.Resource) bool { return r.Name == n }) {
+			return fmt.Errorf("unknown resource %q in project %q", n, m.Project.Name.Value)
+		}
+	}
+	return nil
+}
+
+// buildTargets returns the dockerfile nodes to build: the named ones (in plan order),
+// or every one when no name is given. A named resource of another kind gets a
+// `skipped` line.
+func buildTargets(p *plan.Plan, names []string, out io.Writer) []*plan.Node {
+	var targets []*plan.Node
+	for _, n := range p.Nodes {
+		named := slices.Contains(names, n.Name)
+		if len(names) > 0 && !named {
+			continue
+		}
+		if n.Spec.Build == nil {
+			if named {
+				fmt.Fprintf(out, "%s: skipped (not built from a Dockerfile)\n", n.Name)
+			}
+			continue
+		}
+		targets = append(targets, n)
+	}
+	return targets
+}
+
+// buildWithSignals runs the builds; SIGINT or SIGTERM cancels them (exit 130/143).
+func (s *session) buildWithSignals(ctx context.Context, rt imageEnsurer, p *plan.Plan, targets []*plan.Node) error {
+	sigs, stop := s.notifySignals()
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	result := make(chan error, 1)
+	go func() { result <- s.runBuilds(ctx, rt, p, targets) }()
+	select {
+	case err := <-result:
+		return err
+	case sig := <-sigs:
+		cancel()
+		<-result
+		return signalExit(sig)
+	}
+}
+
+// runBuilds builds targets in parallel, printing the plain lines of runtime.md §9.7;
+// a failure prints `error: <resource>: <cause>` and the failing step's last lines.
+func (s *session) runBuilds(ctx context.Context, rt imageEnsurer, p *plan.Plan, targets []*plan.Node) error {
+	redact := p.Redactor().Redact
+	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failed := false
+	for _, n := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := rt.EnsureImage(ctx, &n.Spec, func(u containerdrt.ProgressUpdate) {
+				line := progressLine(imageProgress{resource: n.Name, ProgressUpdate: buildUpdate(u, true, redact)})
+				if line != "" {
+					out.printf("%s", line)
+				}
+			})
+			if err == nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			failed = true
+			_, _ = errOut.Write([]byte(buildFailure(n.Name, err, redact)))
+		}()
+	}
+	wg.Wait()
+	if failed {
+		return silentFailure()
+	}
+	return nil
+}
+
+// buildFailure is the stderr report of a failed build: the error line, then for a
+// failing step the last lines of its output (runtime.md §9.7), all redacted.
+func buildFailure(resource string, err error, redact func(string) string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "error: %s: %s\n", resource, strings.ReplaceAll(redact(err.Error()), "\n", ": "))
+	var be *containerdrt.BuildError
+	if !errors.As(err, &be) {
+		return b.String()
+	}
+	fmt.Fprintf(&b, "last 20 lines of the failing build step of %s:\n", resource)
+	lines := make([]string, len(be.LastLines))
+	for i, l := range be.LastLines {
+		lines[i] = redact(l)
+	}
+	writeIndented(&b, lines)
+	return b.String()
+}
