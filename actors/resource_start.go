@@ -26,7 +26,9 @@ func (a *resource) statePending(ctx actor.Context) {
 			return
 		}
 		if m.err != nil {
-			a.fail(fmt.Sprintf("image %s: %v", a.node.Spec.Image, m.err))
+			// The runtime's errors already name the image in the spec's words
+			// ("failed to pull image <ref>: ...", "image build failed: ...").
+			a.fail(m.err.Error())
 			return
 		}
 		a.imageReady = true

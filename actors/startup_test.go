@@ -213,7 +213,7 @@ func TestEveryFailureEmitsEvent(t *testing.T) {
 		b    fakert.Behavior
 		want string
 	}{
-		{"image", fakert.Behavior{ImageErr: errors.New("no such image")}, "image docker.io/library/x:latest: no such image"},
+		{"image", fakert.Behavior{ImageErr: errors.New("failed to pull image x:latest: no such image")}, "failed to pull image x:latest: no such image"},
 		{"prepare", fakert.Behavior{PrepareErr: errors.New("port in use")}, "creating container: port in use"},
 		{"start", fakert.Behavior{StartErr: errors.New("exec format error")}, "starting task: exec format error"},
 	}
