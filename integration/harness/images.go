@@ -30,6 +30,8 @@ var Images = map[string]Image{
 	"postgres":       {"postgres.tar", "localhost/lsctl-test/postgres:15"},
 	"redis":          {"redis.tar", "localhost/lsctl-test/redis:7"},
 	"busybox-docker": {"busybox-docker.tar.gz", "docker.io/library/busybox:lsctl-test"},
+	// demo-app is the app of examples/demo, over the postgres and redis images' Debian layer.
+	"demo-app": {"demo-app.tar", "localhost/lsctl-demo/app:1"},
 }
 
 // ImageRef returns the reference of a test image by short name; it panics on an unknown

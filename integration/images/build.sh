@@ -5,6 +5,7 @@
 #   postgres.tar  localhost/lsctl-test/postgres:15   official postgres image contract
 #   redis.tar     localhost/lsctl-test/redis:7       official redis image contract
 #   busybox-docker.tar.gz  busybox as a gzip `docker save` archive tagged busybox:lsctl-test
+#   demo-app.tar  localhost/lsctl-demo/app:1     the Debian layer + demo/demo-app (examples/demo)
 # Each is an OCI image-layout archive named by the io.containerd.image.name annotation.
 # Results are cached in $LSCTL_TEST_CACHE/images/<sha256 of this directory's files>/.
 #
@@ -102,6 +103,26 @@ build_server_images() {
 	oci_archive "$work" "$out/redis.tar" localhost/lsctl-test/redis:7 "$cfg" "$base" "$ep"
 }
 
+# build_demo_image writes demo-app.tar, the app of examples/demo: the shared Debian layer
+# (it holds psql and redis-cli, and containerd stores it once for all three images) plus
+# a layer with /usr/local/bin/demo-app.
+build_demo_image() {
+	local work=$1 out=$2 cached base dir app cfg
+	# build_server_images already put the Debian layer into the blob store as a hard link
+	# to its cache file: find it by inode rather than adding (and hashing) 400 MB again.
+	cached=$CACHE_ROOT/debian-$(sha256sum "$HERE/rootfs.sh" | cut -c1-16).tar
+	base=$(find "$work/blobs/sha256" -samefile "$cached" -printf 'sha256:%f\n' -quit)
+	[ -n "$base" ] || base=$(debian_layer "$work")
+	dir=$(mktemp -d "$work/demo.XXXXXX")
+	install -D -m 0755 "$HERE/demo/demo-app" "$dir/usr/local/bin/demo-app"
+	layer_tar "$dir" "$dir.tar"
+	rm -rf "$dir"
+	app=$(blob_add "$work" "$dir.tar")
+	cfg=$(jq -cn --arg p "PATH=/usr/local/sbin:/usr/local/bin:/usr/lib/postgresql/15/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+		'{Env: [$p, "LANG=C.UTF-8"], Cmd: ["demo-app"]}')
+	oci_archive "$work" "$out/demo-app.tar" localhost/lsctl-demo/app:1 "$cfg" "$base" "$app"
+}
+
 # cleanup removes the work directory, first stopping daemons and unmounting whatever an
 # interrupted debootstrap left inside it (rm -rf must never descend into a mounted /proc).
 cleanup() {
@@ -152,6 +173,7 @@ main() {
 	mkdir -p "$work/out"
 	build_busybox_images "$work" "$work/out"
 	build_server_images "$work" "$work/out"
+	build_demo_image "$work" "$work/out"
 	touch "$work/out/.complete"
 	rm -rf "$out"
 	mv "$work/out" "$out"
