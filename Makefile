@@ -7,6 +7,9 @@ GO ?= go
 # CONTAINERD selects the daemon the integration tests run against: v2 (containerd 2.4,
 # built from source) or debian (Debian's containerd 1.6).
 CONTAINERD ?= v2
+# CI_FLAVORS are the daemons `make ci` runs the integration suite against, in turn; the
+# last one stays running, so v2, the default, comes last.
+CI_FLAVORS ?= debian v2
 FUZZTIME ?= 10s
 PROVISION := integration/provision.sh
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -25,24 +28,34 @@ build:
 test:
 	$(GO) test -race ./...
 
+# PROVISION_ENV passes the variables that move provision.sh's daemon, cache and state
+# through sudo, which would drop them.
+PROVISION_ENV := $(strip $(foreach v,LSCTL_TEST_RUN_DIR LSCTL_TEST_LIB_DIR LSCTL_TEST_CACHE LSCTL_TEST_BIN_CACHE,\
+	$(if $($(v)),$(v)=$($(v)))))
+
 provision:
-	$(SUDO) $(PROVISION) all --containerd $(CONTAINERD)
+	$(SUDO) env $(PROVISION_ENV) $(PROVISION) all --containerd $(CONTAINERD)
 
 # integration fails when any test in the integration packages skipped: in CI a skipped
-# integration test is one that did not run. The full log stays in $(LOG_DIR).
+# integration test is one that did not run. The full log stays in $(LOG_DIR), one per flavor.
+# provision (re)starts the shared test daemon in the CONTAINERD flavor: with
+# LSCTL_TEST_RUN_DIR/LSCTL_TEST_LIB_DIR set (as root), it is a second daemon instead.
 integration: provision
 	@mkdir -p $(LOG_DIR)
 	$(with_test_env) $(GO) test -race -count=1 -p 1 -timeout 25m -v $(INTEGRATION_PKGS) \
-		2>&1 | tee $(LOG_DIR)/integration.log
-	@if grep -- '--- SKIP' $(LOG_DIR)/integration.log; then \
-		echo "integration: the tests above skipped, which is a failure here (log: $(LOG_DIR)/integration.log)"; \
+		2>&1 | tee $(LOG_DIR)/integration-$(CONTAINERD).log
+	@if grep -- '--- SKIP' $(LOG_DIR)/integration-$(CONTAINERD).log; then \
+		echo "integration: the tests above skipped, which is a failure here (log: $(LOG_DIR)/integration-$(CONTAINERD).log)"; \
 		exit 1; fi
-	@echo "integration: every test ran and passed"
+	@echo "integration ($(CONTAINERD)): every test ran and passed"
 
-# ci is the README's test command: provision, unit tests, then the integration tests.
+# ci is the README's test command: provision, unit tests, then the integration tests
+# against every containerd flavor of CI_FLAVORS (runtime.md §0: 1.6 and 2.x).
 ci: provision
 	$(GO) test -race $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
-	$(MAKE) integration
+	@for flavor in $(CI_FLAVORS); do \
+		$(MAKE) --no-print-directory integration CONTAINERD=$$flavor || exit 1; \
+	done
 
 # fuzz runs every fuzz target of every package for FUZZTIME each.
 fuzz:
@@ -57,15 +70,31 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -w needed for:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# bench runs the unit benchmarks and, against the test containerd, the real-stack ones.
-bench: provision
-	$(with_test_env) $(GO) test -bench . -benchmem -run '^$$' -p 1 ./...
+# bench runs the unit benchmarks, then against the test containerd the integration ones:
+# the real-stack benchmark of runtime.md §19 prints its table (stack | floor up | lsctl up |
+# ratio | target | lsctl down | peak RSS), medians of BENCH_RUNS runs (default 5) after
+# one warm-up run, lsctl and the floor alternating. The full log stays in $(LOG_DIR).
+bench: provision build
+	$(GO) test -bench . -benchmem -run '^$$' $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
+	@mkdir -p $(LOG_DIR)
+	$(with_test_env) export LSCTL_TEST_BINARY=$(CURDIR)/bin/lsctl LSCTL_LOG_DRIVER=$(CURDIR)/bin/lsctl && \
+		$(GO) test -v -run '^$$' -bench . -benchtime $${BENCH_RUNS:-5}x -timeout 40m -p 1 \
+		./integration/ 2>&1 | tee $(LOG_DIR)/bench.log
+	@echo; sed -n '/real-stack benchmark/,/^PASS/{/^PASS/d;s/^        //;p}' $(LOG_DIR)/bench.log
 
-# demo runs the example stack on the test containerd (the demo images are loaded by the
-# example's own setup once it exists).
+# demo runs examples/demo (postgres, redis and an app that queries both) in the foreground
+# on the test containerd, in lsctl's default namespace and data root: it loads the offline
+# images through lsctl itself, then runs `lsctl up`; Ctrl-C tears the stack down. Meanwhile
+# another terminal reaches it with `bin/lsctl --address /run/lsctl-test/containerd.sock ps`.
+DEMO_IMAGES := postgres redis demo-app
 demo: provision build
-	eval "$$($(PROVISION) env)" && $(SUDO) env CONTAINERD_ADDRESS="$$LSCTL_TEST_CONTAINERD_ADDRESS" \
-		CNI_PATH="$$CNI_PATH" bin/lsctl -f examples/demo/lightshuttle.yml up
+	eval "$$($(PROVISION) env)" && \
+	for image in $(DEMO_IMAGES); do \
+		$(SUDO) bin/lsctl --address "$$LSCTL_TEST_CONTAINERD_ADDRESS" \
+			images load "$$LSCTL_TEST_IMAGES/$$image.tar" || exit 1; \
+	done && \
+	exec $(SUDO) env CNI_PATH="$$CNI_PATH" \
+		bin/lsctl --address "$$LSCTL_TEST_CONTAINERD_ADDRESS" -f examples/demo/lightshuttle.yml up
 
 clean:
 	rm -rf bin

@@ -127,11 +127,20 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 			_ = cont.Delete(cleanup, containerd.WithSnapshotCleanup)
 		}
 	}()
-	task, err := cont.NewTask(ctx, cio.LogURI(c.logURI(s)))
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create container %s: %w", s.ID, err)
+	}
+	sctx, cancel := settled(ctx)
+	defer cancel()
+	task, err := cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
 	if err != nil {
 		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
 	}
 	ct := &container{c: c, cont: cont, task: task, ip: ipOf(s), ports: ports}
+	if err := ctx.Err(); err != nil {
+		_, _ = task.Delete(cleanup, containerd.WithProcessKill)
+		return nil, fmt.Errorf("create container %s: %w", s.ID, err)
+	}
 	if err := ct.watchExit(ctx); err != nil {
 		_, _ = task.Delete(cleanup, containerd.WithProcessKill)
 		return nil, err
@@ -147,12 +156,14 @@ func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img co
 	}
 	sn := c.cd.SnapshotService(c.opts.Snapshotter)
 	parent := identity.ChainID(diffIDs).String()
-	rootfs, err := sn.Prepare(ctx, s.ID, parent)
+	sctx, cancel := settled(ctx)
+	defer cancel()
+	rootfs, err := sn.Prepare(sctx, s.ID, parent)
 	if errdefs.IsAlreadyExists(err) { // left by a crash between create and delete
-		if rerr := sn.Remove(ctx, s.ID); rerr != nil {
+		if rerr := sn.Remove(sctx, s.ID); rerr != nil {
 			return nil, fmt.Errorf("remove leftover snapshot %s: %w", s.ID, rerr)
 		}
-		rootfs, err = sn.Prepare(ctx, s.ID, parent)
+		rootfs, err = sn.Prepare(sctx, s.ID, parent)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("prepare root filesystem of %s (is image %s unpacked for %s?): %w",
@@ -170,7 +181,10 @@ func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img co
 	if err != nil {
 		return nil, err
 	}
-	cont, err := c.cd.NewContainer(ctx, s.ID,
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create container %s: %w", s.ID, err)
+	}
+	cont, err := c.cd.NewContainer(sctx, s.ID,
 		containerd.WithImageName(s.Image),
 		containerd.WithSnapshotter(c.opts.Snapshotter),
 		containerd.WithSnapshot(s.ID),
@@ -185,6 +199,17 @@ func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img co
 		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: %w", s.ID, err))
 	}
 	return cont, nil
+}
+
+// settleTimeout bounds a containerd request that runs to completion despite cancellation.
+const settleTimeout = 2 * time.Minute
+
+// settled derives a context for a request whose outcome create must know: one the client
+// cancels may still complete in the daemon (containerd 1.6 finishes a cancelled task
+// create), and what it made would then be left behind. Cancellation is checked between
+// such requests instead.
+func settled(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 // logURI is the binary log URI of runtime.md §10.1: one query parameter, because the

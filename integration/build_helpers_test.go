@@ -22,8 +22,11 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// buildkitSocket is where integration/buildkit.sh starts buildkitd.
-const buildkitSocket = "/run/lsctl-test/buildkitd.sock"
+// buildkitSocket is where integration/buildkit.sh starts buildkitd: beside the test
+// containerd's socket, so that a second daemon (LSCTL_TEST_RUN_DIR) has its own.
+func buildkitSocket() string {
+	return filepath.Join(filepath.Dir(strings.TrimPrefix(rtAddress(), "unix://")), "buildkitd.sock")
+}
 
 // buildkitAddr is the buildkitd of the tests: LSCTL_TEST_BUILDKIT_ADDRESS, else the
 // socket of integration/buildkit.sh.
@@ -31,7 +34,7 @@ func buildkitAddr() string {
 	if a := os.Getenv("LSCTL_TEST_BUILDKIT_ADDRESS"); a != "" {
 		return a
 	}
-	return "unix://" + buildkitSocket
+	return "unix://" + buildkitSocket()
 }
 
 var (
@@ -62,14 +65,14 @@ func startBuildkit() error {
 		conn.Close()
 		return nil
 	}
-	if path != buildkitSocket {
+	if path != buildkitSocket() {
 		return fmt.Errorf("no daemon on %s", path)
 	}
 	script := filepath.Join("..", "integration", "buildkit.sh")
-	if !rtMustRun() && exec.Command(script, "status").Run() != nil && !buildkitBuilt() {
+	if !rtMustRun() && buildkitScript(script, "status").Run() != nil && !buildkitBuilt() {
 		return errors.New("not running and not built; start it with: sudo integration/buildkit.sh start")
 	}
-	cmd := exec.Command(script, "start")
+	cmd := buildkitScript(script, "start")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -78,9 +81,19 @@ func startBuildkit() error {
 	return nil
 }
 
+// buildkitScript runs integration/buildkit.sh for the test containerd: its run
+// directory (hence buildkitd's socket) is the one of the containerd socket.
+func buildkitScript(script string, args ...string) *exec.Cmd {
+	cmd := exec.Command(script, args...)
+	cmd.Env = append(os.Environ(),
+		"LSCTL_TEST_RUN_DIR="+filepath.Dir(buildkitSocket()),
+		"LSCTL_TEST_CONTAINERD_ADDRESS="+strings.TrimPrefix(rtAddress(), "unix://"))
+	return cmd
+}
+
 // buildkitBuilt reports whether buildkit.sh has its binaries already.
 func buildkitBuilt() bool {
-	return exec.Command("bash", "-c", `ls /var/cache/lsctl-test/buildkit-*/buildkitd /var/cache/lsctl-test/bin/buildkit-*/buildkitd`).Run() == nil
+	return buildkitScript(filepath.Join("..", "integration", "buildkit.sh"), "built").Run() == nil
 }
 
 // buildEnv is a runtime client that builds with the test buildkitd, plus a busybox

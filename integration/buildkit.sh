@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # buildkit.sh builds BuildKit's buildkitd and buildctl at a pinned version and runs buildkitd
 # with a containerd worker against the private test containerd, for the dockerfile-kind
-# integration tests (runtime.md §9.7).
+# integration tests (runtime.md §9.7). provision.sh calls it; the build tests call it too
+# when buildkitd does not answer.
 #
-# Usage: buildkit.sh [install|start [NAMESPACE]|stop|status|env]
+# Usage: buildkit.sh [install|built|start [NAMESPACE]|stop|status|env]
 #   install  build buildkitd + buildctl once into the cache (about 3 minutes the first time)
-#   start    install, then start buildkitd (a no-op when it already answers)
+#   built    exit 0 when both binaries are in the cache
+#   start    install, then start buildkitd (a no-op when it already answers for this flavor)
 #   stop     stop the buildkitd this script started
 #   status   exit 0 when buildkitd answers on its socket
 #   env      print `export BUILDKIT_HOST=...` for the tests
@@ -13,9 +15,12 @@ set -euo pipefail
 
 readonly BUILDKIT_VERSION=v0.34.2
 readonly CACHE_DIR=${LSCTL_TEST_CACHE:-/var/cache/lsctl-test}
-readonly BUILDKIT_DIR=$CACHE_DIR/buildkit-$BUILDKIT_VERSION
-# provision.sh's `buildkit` subcommand builds the same version here; reuse it when present.
-readonly PROVISION_DIR=${LSCTL_TEST_BIN_CACHE:-$CACHE_DIR/bin}/buildkit-$BUILDKIT_VERSION
+# Beside containerd's binaries (provision.sh), one directory per version.
+readonly BUILDKIT_DIR=${LSCTL_TEST_BIN_CACHE:-$CACHE_DIR/bin}/buildkit-$BUILDKIT_VERSION
+# Where earlier versions of this script built; reused rather than rebuilt.
+readonly LEGACY_DIR=$CACHE_DIR/buildkit-$BUILDKIT_VERSION
+# LSCTL_TEST_RUN_DIR and LSCTL_TEST_LIB_DIR are provision.sh's: a second containerd in its
+# own run directory gets its own buildkitd, socket and root.
 readonly RUN_DIR=${LSCTL_TEST_RUN_DIR:-/run/lsctl-test}
 readonly LIB_DIR=${LSCTL_TEST_LIB_DIR:-/var/lib/lsctl-test}
 readonly CONTAINERD_SOCKET=${LSCTL_TEST_CONTAINERD_ADDRESS:-$RUN_DIR/containerd.sock}
@@ -48,7 +53,7 @@ find_go() {
 # bin_dir prints the directory that holds both binaries, or fails.
 bin_dir() {
 	local d
-	for d in "$BUILDKIT_DIR" "$PROVISION_DIR"; do
+	for d in "$BUILDKIT_DIR" "$LEGACY_DIR"; do
 		if [ -x "$d/buildkitd" ] && [ -x "$d/buildctl" ]; then
 			echo "$d"
 			return 0
@@ -70,14 +75,14 @@ cmd_install() {
 	# shellcheck disable=SC2064 # expand now: mod is local
 	trap "rm -rf '$mod'" EXIT
 	mkdir -p "$BUILDKIT_DIR"
-	cat >"$mod/go.mod" <<-EOF
+	cat >"$mod/go.mod" <<-EOT
 		module lsctl.test/buildkit-tools
 
 		go 1.26
 
 		require github.com/moby/buildkit $BUILDKIT_VERSION
-	EOF
-	cat >"$mod/tools.go" <<-'EOF'
+	EOT
+	cat >"$mod/tools.go" <<-'EOT'
 		//go:build tools
 
 		package tools
@@ -86,7 +91,7 @@ cmd_install() {
 			_ "github.com/moby/buildkit/cmd/buildctl"
 			_ "github.com/moby/buildkit/cmd/buildkitd"
 		)
-	EOF
+	EOT
 	log "building buildkit $BUILDKIT_VERSION into $BUILDKIT_DIR (about 3 minutes)"
 	# A partial build must not look complete: build into the module dir, then move.
 	(cd "$mod" && GOFLAGS='' go mod tidy && GOFLAGS='' go build -o "$mod/out/" \
@@ -109,15 +114,16 @@ answers() {
 }
 
 cmd_start() {
-	local ns=${1:-$DEFAULT_NAMESPACE} dir pid deadline flavor root
+	local ns=${1:-$DEFAULT_NAMESPACE} dir pid flavor root
 	require_root
 	flavor=$(cat "$CONTAINERD_FLAVOR_FILE" 2>/dev/null || echo v2)
-	if running_pid >/dev/null && answers; then
-		if [ "$(cat "$FLAVOR_FILE" 2>/dev/null)" = "$flavor:$ns" ]; then
+	if running_pid >/dev/null; then
+		if answers && [ "$(cat "$FLAVOR_FILE" 2>/dev/null)" = "$flavor:$ns" ]; then
 			log "buildkitd already running on $SOCKET"
 			return 0
 		fi
-		log "containerd flavor or namespace changed: restarting buildkitd"
+		# A daemon of another flavor or namespace, or one that hangs: never leave it behind.
+		log "restarting buildkitd (containerd flavor or namespace changed, or it does not answer)"
 		cmd_stop
 	fi
 	[ -S "$CONTAINERD_SOCKET" ] || die "no containerd at $CONTAINERD_SOCKET: run integration/provision.sh start first"
@@ -134,14 +140,26 @@ cmd_start() {
 	pid=$!
 	echo "$pid" >"$PID_FILE"
 	echo "$flavor:$ns" >"$FLAVOR_FILE"
-	deadline=$((SECONDS + 60))
+	wait_ready "$pid"
+	log "buildkitd ready: pid $pid, socket $SOCKET"
+}
+
+# wait_ready waits until buildkitd answers, or it dies, or 60 s pass.
+wait_ready() {
+	local pid=$1 deadline=$((SECONDS + 60))
 	while [ $SECONDS -lt $deadline ]; do
 		answers && return 0
-		kill -0 "$pid" 2>/dev/null || { tail -n 20 "$LOG_FILE" >&2; die "buildkitd exited during startup"; }
+		if ! kill -0 "$pid" 2>/dev/null; then
+			rm -f "$PID_FILE" "$FLAVOR_FILE"
+			tail -n 20 "$LOG_FILE" >&2
+			die "buildkitd exited during startup; full log: $LOG_FILE"
+		fi
 		sleep 0.2
 	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$PID_FILE" "$FLAVOR_FILE"
 	tail -n 20 "$LOG_FILE" >&2
-	die "buildkitd did not answer on $SOCKET within 60 s"
+	die "buildkitd did not answer on $SOCKET within 60 s; full log: $LOG_FILE"
 }
 
 cmd_stop() {
@@ -156,7 +174,7 @@ cmd_stop() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 	rm -f "$PID_FILE" "$SOCKET" "$FLAVOR_FILE"
 	log "buildkitd stopped"
 }
@@ -166,11 +184,12 @@ main() {
 	[ $# -gt 0 ] && shift
 	case $cmd in
 	install) cmd_install ;;
+	built) bin_dir >/dev/null ;;
 	start) cmd_start "$@" ;;
 	stop) cmd_stop ;;
 	status) answers ;;
 	env) echo "export BUILDKIT_HOST=unix://$SOCKET" ;;
-	-h | --help | help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+	-h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
 	*) die "unknown subcommand '$cmd'" ;;
 	esac
 }

@@ -5,10 +5,10 @@
 # Vagrantfile all call this one script.
 #
 # Usage: provision.sh [all|install|buildkit|images|start [--containerd v2|debian]|stop|status|env|selftest]
+# (buildkitd for the dockerfile tests is built by `install` and started by `start`: buildkit.sh)
 set -euo pipefail
 
 readonly CONTAINERD_VERSION=v2.4.2
-readonly BUILDKIT_VERSION=v0.34.2
 readonly CACHE_DIR=${LSCTL_TEST_CACHE:-/var/cache/lsctl-test}
 readonly BIN_CACHE=${LSCTL_TEST_BIN_CACHE:-$CACHE_DIR/bin}
 # LSCTL_TEST_RUN_DIR and LSCTL_TEST_LIB_DIR let a second, independent daemon run beside the
@@ -77,44 +77,49 @@ build_containerd_v2() {
 		"github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION")
 }
 
-# build_buildkit builds buildkitd and buildctl from a throw-away tools module: a plain
-# `go install` of buildkitd fails because buildkit's go.mod has exclude directives.
-build_buildkit() {
-	local dir=$BIN_CACHE/buildkit-$BUILDKIT_VERSION mod
-	if [ -x "$dir/buildkitd" ] && [ -x "$dir/buildctl" ]; then
-		log "buildkit $BUILDKIT_VERSION already built in $dir"
-		return 0
-	fi
-	find_go
-	mod=$(mktemp -d)
-	mkdir -p "$dir"
-	cat >"$mod/go.mod" <<-EOF
-		module lsctl.test/buildkit-tools
+# buildkit runs buildkit.sh for this daemon: same run and lib directories, same cache, and
+# this socket, whatever a caller's environment points at.
+buildkit() {
+	LSCTL_TEST_CONTAINERD_ADDRESS=$SOCKET LSCTL_TEST_RUN_DIR=$STATE_DIR LSCTL_TEST_LIB_DIR=$LIB_DIR \
+		LSCTL_TEST_CACHE=$CACHE_DIR LSCTL_TEST_BIN_CACHE=$BIN_CACHE "$HERE/buildkit.sh" "$@"
+}
 
-		go 1.26
-
-		require github.com/moby/buildkit $BUILDKIT_VERSION
-	EOF
-	cat >"$mod/tools.go" <<-'EOF'
-		//go:build tools
-
-		package tools
-
-		import (
-			_ "github.com/moby/buildkit/cmd/buildctl"
-			_ "github.com/moby/buildkit/cmd/buildkitd"
-		)
-	EOF
-	log "building buildkit $BUILDKIT_VERSION into $dir (about 3 minutes)"
-	(cd "$mod" && GOFLAGS="" go mod tidy && GOFLAGS="" go build -o "$dir/" \
-		github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl)
-	rm -rf "$mod"
+# timed runs a step and logs its wall-clock duration (the CI time budget is read from these).
+timed() {
+	local name=$1 start=$SECONDS
+	shift
+	"$@"
+	log "step $name took $((SECONDS - start)) s"
 }
 
 cmd_install() {
 	require_root
-	install_packages
-	build_containerd_v2
+	timed apt install_packages
+	timed containerd-build build_containerd_v2
+	timed buildkit-build buildkit install
+}
+
+# cmd_all is install, start and images, with the buildkit build overlapping the image build:
+# debootstrap mostly waits on the mirror and dpkg, the Go build mostly on the CPU.
+cmd_all() {
+	local bk_log bk_pid
+	require_root
+	timed apt install_packages
+	timed containerd-build build_containerd_v2
+	# containerd first: other work waits on its socket, not on the images.
+	timed containerd-start start_containerd "$@"
+	bk_log=$(mktemp)
+	buildkit install >"$bk_log" 2>&1 &
+	bk_pid=$!
+	timed images cmd_images
+	if ! wait "$bk_pid"; then
+		cat "$bk_log" >&2
+		rm -f "$bk_log"
+		die "building buildkit failed (output above)"
+	fi
+	cat "$bk_log" >&2
+	rm -f "$bk_log"
+	timed buildkitd-start buildkit start
 }
 
 # flavor_paths sets BIN, ROOT, STATE and CONFIG for a containerd flavor. Each flavor keeps its
@@ -139,7 +144,9 @@ flavor_paths() {
 # write_config writes the daemon config. containerd 2.4 reads config version 4, where the
 # socket addresses live in server plugins; 1.6 reads version 2. Imports are emptied and the
 # opt plugin path moved so that the private daemon never reads or touches the host's
-# /etc/containerd or /opt/containerd.
+# /etc/containerd or /opt/containerd. The ttrpc address (where shims post their events) is
+# explicit: 2.4 reads it from its own server plugin and otherwise takes the host default
+# /run/containerd/containerd.sock.ttrpc, which a second daemon would then unlink and take over.
 write_config() {
 	mkdir -p "$LIB_DIR" "$ROOT" "$STATE_DIR"
 	if [ "$1" = debian ]; then
@@ -153,6 +160,9 @@ write_config() {
 
 			[grpc]
 			  address = "$SOCKET"
+
+			[ttrpc]
+			  address = "$SOCKET.ttrpc"
 
 			[plugins."io.containerd.internal.v1.opt"]
 			  path = "$LIB_DIR/opt-debian"
@@ -169,6 +179,9 @@ write_config() {
 
 		[plugins."io.containerd.server.v1.grpc"]
 		  address = "$SOCKET"
+
+		[plugins."io.containerd.server.v1.ttrpc"]
+		  address = "$SOCKET.ttrpc"
 
 		[plugins."io.containerd.internal.v1.opt"]
 		  path = "$LIB_DIR/opt-v2"
@@ -214,8 +227,14 @@ startup_failed() {
 	die "$1; full log: $LOG_FILE"
 }
 
-# cmd_start starts the private containerd unless the requested flavor already runs.
+# cmd_start starts the private containerd, then buildkitd on it.
 cmd_start() {
+	start_containerd "$@"
+	buildkit start
+}
+
+# start_containerd starts the private containerd unless the requested flavor already runs.
+start_containerd() {
 	local flavor=${CONTAINERD:-v2} pid
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -275,6 +294,8 @@ unmount_under() {
 cmd_stop() {
 	require_root
 	local pid flavor
+	# buildkitd first: it holds leases and mounts of the daemon.
+	buildkit stop
 	flavor=$(cat "$FLAVOR_FILE" 2>/dev/null || echo v2)
 	if ! pid=$(running_pid); then
 		log "containerd is not running"
@@ -299,6 +320,11 @@ cmd_status() {
 	if pid=$(running_pid); then
 		echo "containerd ($(cat "$FLAVOR_FILE")) running: pid $pid, socket $SOCKET"
 		ctr --address "$SOCKET" version
+		if buildkit status; then
+			echo "buildkitd answers on $STATE_DIR/buildkitd.sock"
+		else
+			echo "buildkitd does not answer on $STATE_DIR/buildkitd.sock"
+		fi
 	else
 		echo "containerd not running"
 		return 1
@@ -324,24 +350,23 @@ cmd_env() {
 	echo "export CNI_PATH=$CNI_DIR"
 	echo "export LSCTL_TEST_IMAGES=$("$HERE/images/build.sh" --print-dir)"
 	echo "export LSCTL_TEST_CONTAINERD_FLAVOR=$flavor"
+	# The build tests start buildkitd through buildkit.sh, which reads these two.
+	echo "export LSCTL_TEST_RUN_DIR=$STATE_DIR"
+	echo "export LSCTL_TEST_LIB_DIR=$LIB_DIR"
+	echo "export LSCTL_TEST_BUILDKIT_ADDRESS=unix://$STATE_DIR/buildkitd.sock"
 }
 
 usage() {
-	sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
 	local cmd=${1:-all}
 	[ $# -gt 0 ] && shift
 	case $cmd in
-	all)
-		cmd_install
-		# containerd first: other work waits on its socket, not on the images.
-		cmd_start "$@"
-		cmd_images
-		;;
+	all) cmd_all "$@" ;;
 	install) cmd_install ;;
-	buildkit) require_root && build_buildkit ;;
+	buildkit) require_root && buildkit install ;;
 	images) cmd_images ;;
 	start) cmd_start "$@" ;;
 	stop) cmd_stop ;;
