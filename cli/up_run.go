@@ -203,6 +203,11 @@ func (l *upLoop) finish() error {
 		l.stopLogs()
 	}
 	if l.firstSig != nil {
+		// A failed shutdown step is still reported (runtime.md §12.7); the exit code
+		// stays the signal's (§12.8).
+		if err := l.h.Err(); err != nil {
+			printErrors(l.s.stderr, err)
+		}
 		return signalExit(l.firstSig)
 	}
 	if l.startupErr == nil {

@@ -13,8 +13,6 @@ import (
 
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containernetworking/cni/libcni"
-	"github.com/containernetworking/cni/pkg/invoke"
-	"github.com/containernetworking/cni/pkg/version"
 
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -58,8 +56,7 @@ func (c *Client) CheckCNIPlugins() error {
 // cniConfig is libcni bound to the plugin directory and lsctl's result cache, which
 // DEL needs after lsctl restarted (runtime.md §5.3).
 func (c *Client) cniConfig() *libcni.CNIConfig {
-	exec := &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}}
-	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), exec)
+	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), &pluginExec{stderr: os.Stderr})
 }
 
 func (c *Client) cniCacheDir() string {
@@ -351,12 +348,16 @@ func iptables(ctx context.Context, args ...string) error {
 }
 
 func iptablesOutput(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w", "-t", "filter"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	var stdout, stderr bytes.Buffer
+	err := runInOwnGroup(func() *exec.Cmd {
+		stdout.Reset()
+		stderr.Reset()
+		cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w", "-t", "filter"}, args...)...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		return cmd
+	})
 	if err != nil {
 		return "", fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
-	return string(out), nil
+	return stdout.String(), nil
 }
