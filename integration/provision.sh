@@ -268,6 +268,20 @@ start_containerd() {
 	echo "$flavor" >"$FLAVOR_FILE"
 	wait_ready "$pid"
 	log "containerd ($flavor) ready: pid $pid, socket $SOCKET"
+	remove_stale_bridges
+}
+
+# remove_stale_bridges deletes lsh-* bridges that an interrupted test run left behind. lsctl
+# never deletes a bridge it holds no record of (runtime.md §5.1), so such a leftover would
+# make the next run of that test project fail; a freshly started test daemon has no
+# containers on them. Bridges recorded under lsctl's default data root (a stack a developer
+# runs, such as the demo) are kept.
+remove_stale_bridges() {
+	local br
+	for br in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '$2 ~ /^lsh-/ {sub(/@.*/, "", $2); print $2}'); do
+		grep -qs "\"$br\"" /var/lib/lsctl/networks/*.json && continue
+		ip link delete "$br" type bridge && log "removed bridge $br left by an earlier test run"
+	done
 }
 
 # stop_tasks kills and deletes every task the daemon knows, so that no shim stays behind.
