@@ -273,12 +273,13 @@ start_containerd() {
 
 # remove_stale_bridges deletes lsh-* bridges that an interrupted test run left behind. lsctl
 # never deletes a bridge it holds no record of (runtime.md §5.1), so such a leftover would
-# make the next run of that test project fail; a freshly started test daemon has no
-# containers on them. Bridges recorded under lsctl's default data root (a stack a developer
-# runs, such as the demo) are kept.
+# make the next run of that test project fail. A bridge with a port attached still serves a
+# container (of this daemon or of a second one beside it), and one recorded under lsctl's
+# default data root belongs to a stack a developer runs (such as the demo): both are kept.
 remove_stale_bridges() {
 	local br
 	for br in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '$2 ~ /^lsh-/ {sub(/@.*/, "", $2); print $2}'); do
+		[ -z "$(ls -A "/sys/class/net/$br/brif" 2>/dev/null)" ] || continue
 		grep -qs "\"$br\"" /var/lib/lsctl/networks/*.json && continue
 		ip link delete "$br" type bridge && log "removed bridge $br left by an earlier test run"
 	done
