@@ -30,6 +30,24 @@ func TestAcceleratedProbing_32(t *testing.T) {
 	}
 }
 
+// runtime.md §11.2 bound "ready at T ⇒ reported by 1.3 × T + 100 ms" holds with
+// start_period 0s too (the §19 benchmark stacks use it): before the first pass probes keep
+// the accelerated schedule, since failures before readiness never count (§11.3).
+func TestAcceleratedUntilFirstPassWithoutStartPeriod(t *testing.T) {
+	b := newPlan("p")
+	b.add("db").Health = health(5*time.Second, time.Second, 5, 0)
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{ProbePassAfter: 300 * time.Millisecond})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	d := s.await(ResourceHealthy, "db", time.Second).TS.Sub(s.await(ResourceStarted, "db", time.Second).TS)
+	if d < 300*time.Millisecond || d > 490*time.Millisecond {
+		t.Fatalf("healthy %s after start, want within [300ms, 490ms] (1.3 × 300ms + 100ms)", d)
+	}
+}
+
 // runtime.md §17 item 33: with start_interval 200ms, no gap between probes during the
 // start period exceeds 200 ms plus the probe's duration.
 func TestStartIntervalBoundsGaps_33(t *testing.T) {

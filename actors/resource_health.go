@@ -163,8 +163,11 @@ func (a *resource) onProbe(m probeDone) {
 	a.after(a.ctx, a.nextProbeDelay(m), tickProbe, 0)
 }
 
-// nextProbeDelay: during the start period the gap grows with the time since task start
-// and is measured from the previous probe's start; afterwards it is interval from its end.
+// nextProbeDelay: until the first pass the gap grows with the time since task start and
+// is measured from the previous probe's start; afterwards it is interval from its end.
+// The accelerated schedule lasts until the first pass even past start_period: failures
+// before readiness never count (§11.3), and §11.2's bound (ready at T ⇒ reported by
+// 1.3 × T + 100 ms) must hold with start_period 0s as well.
 func (a *resource) nextProbeDelay(m probeDone) time.Duration {
 	hs, h := &a.health, a.node.Health
 	now := time.Now()
@@ -173,7 +176,7 @@ func (a *resource) nextProbeDelay(m probeDone) time.Duration {
 	if interval <= 0 {
 		interval = defaultInterval
 	}
-	if hs.passedOnce || elapsed >= h.StartPeriod {
+	if hs.passedOnce {
 		return interval - now.Sub(m.ended)
 	}
 	maxGap := h.StartInterval
