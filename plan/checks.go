@@ -40,20 +40,22 @@ func (b *builder) checkImage(rs *resource, path, ref string, report, warnUntagge
 }
 
 // nonEmpty resolves a field that must not be blank after interpolation (empty-value).
-func (b *builder) nonEmpty(rs *resource, path string) string {
+// rechecked reports whether the resolved value had its grammar checked here (phase 5),
+// so callers can add their own re-checks without resolving the field again.
+func (b *builder) nonEmpty(rs *resource, path string) (v string, rechecked bool) {
 	v, ok := b.resolve(rs, path)
-	if rs.recheck(path, ok) && strings.TrimSpace(v) == "" {
+	rechecked = rs.recheck(path, ok)
+	if rechecked && strings.TrimSpace(v) == "" {
 		b.errorAt("empty-value", rs, path, rs.posOf(path), "must not be empty")
 	}
-	return v
+	return v, rechecked
 }
 
-// contextInside re-checks, once resolved, that a build context which held references
-// stays below the manifest directory (literal contexts are checked by the validator).
+// contextInside re-checks that a resolved build context which held references stays
+// below the manifest directory (literal contexts are checked by the validator).
 func (b *builder) contextInside(rs *resource, path, ctxPath string) {
-	_, ok := b.resolve(rs, path)
 	dir := absUnder(b.m.Dir, ".")
-	if rs.recheck(path, ok) && !manifest.WithinDir(dir, ctxPath) {
+	if !manifest.WithinDir(dir, ctxPath) {
 		b.errorAt("context-outside-manifest", rs, path, rs.posOf(path), manifest.ContextOutsideMessage(ctxPath, dir))
 	}
 }

@@ -100,15 +100,17 @@ func (b *builder) buildSpec(rs *resource) *BuildSpec {
 		bd = &manifest.Build{}
 	}
 	spec := &BuildSpec{}
-	ctx := ""
+	ctx, rechecked := "", false
 	if bd.Context.Set {
-		ctx = b.nonEmpty(rs, rs.base+".context")
+		ctx, rechecked = b.nonEmpty(rs, rs.base+".context")
 	}
 	spec.Context = absUnder(b.m.Dir, ctx)
-	b.contextInside(rs, rs.base+".context", spec.Context)
+	if rechecked {
+		b.contextInside(rs, rs.base+".context", spec.Context)
+	}
 	dockerfile := "Dockerfile"
 	if bd.Dockerfile.Set {
-		dockerfile = b.nonEmpty(rs, rs.base+".dockerfile")
+		dockerfile, _ = b.nonEmpty(rs, rs.base+".dockerfile")
 	}
 	spec.Dockerfile = absUnder(spec.Context, dockerfile)
 	for _, kv := range bd.Args {
@@ -116,7 +118,7 @@ func (b *builder) buildSpec(rs *resource) *BuildSpec {
 		spec.Args = append(spec.Args, EnvVar{Name: kv.Key, Value: v})
 	}
 	if bd.Target.Set {
-		spec.Target = b.nonEmpty(rs, rs.base+".target")
+		spec.Target, _ = b.nonEmpty(rs, rs.base+".target")
 	}
 	return spec
 }

@@ -37,7 +37,7 @@ func (b *builder) buildPostgres(rs *resource, n *Node) {
 	}
 	user := defaultPostgresUser
 	if pg.User.Set {
-		user = b.nonEmpty(rs, rs.base+".user")
+		user, _ = b.nonEmpty(rs, rs.base+".user")
 	}
 	password := b.postgresPassword(rs, pg)
 	port := portOr(pg.Port, defaultPostgresPort)
