@@ -65,6 +65,9 @@ func (el *eventLines) render(e actors.Event) string {
 	case actors.ResourceRestarting:
 		return fmt.Sprintf("%s: restarting (attempt %d)", r, e.Attempt)
 	case actors.ResourceStopped:
+		if el.plan.Node(r) == nil { // an orphan the supervisor removed (runtime.md §4.4)
+			return r + ": removed (not in the manifest)"
+		}
 		return r + ": stopped"
 	}
 	return ""

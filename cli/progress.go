@@ -10,8 +10,8 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// imageProgress is one image acquisition update of a resource, or (Phase "adopted",
-// "orphan-removed") a note about its container. Phase "up-to-date" is a build skipped
+// imageProgress is one image acquisition update of a resource, or (Phase "adopted") a
+// note that its running container was reused. Phase "up-to-date" is a build skipped
 // because the image was built from the current context (the runtime's "present" for a
 // dockerfile resource).
 type imageProgress struct {
@@ -21,13 +21,12 @@ type imageProgress struct {
 
 // progressRuntime passes the runtime through to the actors and copies what events do
 // not carry to the `up` loop: image progress for `pulled <ref> (<size> in <duration>)`
-// lines and the terminal table (runtime.md §9.3), adoption of a running container and
-// removal of orphans (§4.4).
+// lines and the terminal table (runtime.md §9.3), and adoption of a running container
+// (§4.4). Orphan removals need no copy: they are resource_stopped events of names the
+// plan does not hold.
 type progressRuntime struct {
 	containerdrt.Runtime
 	updates chan<- imageProgress
-	plan    *plan.Plan
-	orphans *sync.Map // container id -> resource, learnt from List
 	// builds keeps each failed build's output tail for the failure report.
 	builds *buildTails
 	redact func(string) string // the plan's redactor; nil = identity (tests)
@@ -40,26 +39,6 @@ func (r progressRuntime) Prepare(ctx context.Context, s *plan.ContainerSpec) (co
 		r.note(ctx, imageProgress{resource: s.Resource, ProgressUpdate: containerdrt.ProgressUpdate{Phase: "adopted"}})
 	}
 	return c, err
-}
-
-// List remembers the containers whose resource is not in the plan.
-func (r progressRuntime) List(ctx context.Context, project string) ([]containerdrt.Managed, error) {
-	ms, err := r.Runtime.List(ctx, project)
-	for _, m := range ms {
-		if r.plan != nil && r.plan.Node(m.Resource) == nil {
-			r.orphans.Store(m.ID, m.Resource)
-		}
-	}
-	return ms, err
-}
-
-// Remove notes the removal of an orphan.
-func (r progressRuntime) Remove(ctx context.Context, id string) error {
-	err := r.Runtime.Remove(ctx, id)
-	if resource, ok := r.orphans.LoadAndDelete(id); ok && err == nil {
-		r.note(ctx, imageProgress{resource: resource.(string), ProgressUpdate: containerdrt.ProgressUpdate{Phase: "orphan-removed"}})
-	}
-	return err
 }
 
 // note delivers a final update unless the operation is cancelled.
@@ -153,8 +132,6 @@ func progressLine(u imageProgress) string {
 		return fmt.Sprintf("%s: image %s is up to date (context unchanged)", u.resource, u.Ref)
 	case "adopted":
 		return u.resource + ": reusing running container"
-	case "orphan-removed":
-		return u.resource + ": removed (not in the manifest)"
 	}
 	return ""
 }

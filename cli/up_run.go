@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
@@ -40,8 +39,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 	p := st.plan
 	updates := make(chan imageProgress, 64)
 	st.builds = &buildTails{}
-	rt := progressRuntime{Runtime: st.rt, updates: updates, plan: p, orphans: &sync.Map{},
-		builds: st.builds, redact: p.Redactor().Redact}
+	rt := progressRuntime{Runtime: st.rt, updates: updates, builds: st.builds, redact: p.Redactor().Redact}
 	h := actors.New(p, rt, s.actorOptions(p, st.opts, st.builds))
 	events, unsubscribe := h.Subscribe(false)
 	defer unsubscribe()
