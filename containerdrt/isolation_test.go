@@ -1,0 +1,139 @@
+package containerdrt
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSplitRuleLine(t *testing.T) {
+	tests := []struct {
+		line string
+		want []string
+		ok   bool
+	}{
+		{`-A LSCTL-ISOLATION -i lsh-1 -o lsh+ -m comment --comment "lsctl lightshuttle-shop" -j DROP`,
+			[]string{"-A", "LSCTL-ISOLATION", "-i", "lsh-1", "-o", "lsh+", "-m", "comment", "--comment", "lsctl lightshuttle-shop", "-j", "DROP"}, true},
+		{`-N LSCTL-ISOLATION`, []string{"-N", "LSCTL-ISOLATION"}, true},
+		{`-A X -m comment --comment "say \"hi\" \\ there" -j RETURN`,
+			[]string{"-A", "X", "-m", "comment", "--comment", `say "hi" \ there`, "-j", "RETURN"}, true},
+		{`-A X  -j   RETURN `, []string{"-A", "X", "-j", "RETURN"}, true},
+		{`-A X --comment "unterminated`, nil, false},
+	}
+	for _, tc := range tests {
+		got, ok := splitRuleLine(tc.line)
+		if ok != tc.ok || !slices.Equal(got, tc.want) {
+			t.Errorf("splitRuleLine(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestJoinRuleLineRoundTrips(t *testing.T) {
+	for _, words := range [][]string{
+		bridgeRules("lsh-12345678", "lightshuttle-shop")[0],
+		{"-A", "X", "--comment", `a "quoted" \ word`, "-j", "RETURN"},
+		{":LSCTL-ISOLATION", "-", "[0:0]"},
+	} {
+		got, ok := splitRuleLine(joinRuleLine(words))
+		if !ok || !slices.Equal(got, words) {
+			t.Errorf("round trip of %q gave %q (%v)", words, got, ok)
+		}
+	}
+}
+
+func TestJumpFixes(t *testing.T) {
+	jump := "-A FORWARD -j " + isolationChain
+	other := `-A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD`
+	fixDelete := "-D FORWARD -j " + isolationChain
+	fixInsert := "-I FORWARD 1 -j " + isolationChain
+	tests := []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"first and once", []string{"-P FORWARD ACCEPT", jump, other}, nil},
+		{"missing", []string{"-P FORWARD ACCEPT", other}, []string{fixInsert}},
+		{"behind the firewall plugin", []string{other, jump}, []string{fixDelete, fixInsert}},
+		{"twice", []string{jump, other, jump}, []string{fixDelete, fixDelete, fixInsert}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var table filterTable
+			for _, l := range tc.lines {
+				words, _ := splitRuleLine(l)
+				table = append(table, words)
+			}
+			var got []string
+			for _, fix := range table.jumpFixes() {
+				got = append(got, strings.Join(fix, " "))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("jumpFixes = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// Runtime.md §5.4 on the real host: ensure installs each rule of a bridge once however
+// often it runs, with the jump first in FORWARD, and remove takes them all away (also
+// duplicates left by an older lsctl), in the batched and the one-by-one paths.
+func TestIsolationRulesLive(t *testing.T) {
+	if os.Geteuid() != 0 {
+		skipUnlessRequired(t, "needs root")
+	}
+	for _, tool := range []string{"iptables", "iptables-restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipUnlessRequired(t, tool+" not installed")
+		}
+	}
+	ctx := context.Background()
+	bridge := fmt.Sprintf("lsh-t%07d", os.Getpid()%10000000)
+	network := "lightshuttle-isolation-test-" + bridge
+	t.Cleanup(func() { _ = removeOneByOne(context.Background(), bridge, network) })
+	countRules := func() int {
+		table, err := readFilterTable(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, rule := range bridgeRules(bridge, network) {
+			n += table.count(append([]string{"-A", isolationChain}, rule...))
+		}
+		if !slices.Equal(table.firstForward(), isolationJump) || table.count(isolationJump) != 1 {
+			t.Errorf("FORWARD does not start with a single jump to %s", isolationChain)
+		}
+		return n
+	}
+	for range 2 {
+		if err := ensureBatched(ctx, bridge, network); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countRules(); n != 2 {
+		t.Fatalf("after ensure twice: %d rules of %s, want 2", n, bridge)
+	}
+	// A duplicate, as a crash between two one-by-one steps could leave.
+	rule := bridgeRules(bridge, network)[1]
+	if err := iptables(ctx, append([]string{"-A", isolationChain}, rule...)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeBatched(ctx, bridge, network); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRules(); n != 0 {
+		t.Fatalf("after remove: %d rules of %s left", n, bridge)
+	}
+	if err := ensureOneByOne(ctx, bridge, network); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeOneByOne(ctx, bridge, network); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRules(); n != 0 {
+		t.Fatalf("one by one: %d rules of %s left", n, bridge)
+	}
+}
