@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containernetworking/cni/libcni"
@@ -107,35 +108,74 @@ type cniPortMapping struct {
 // (runtime.md §5.3). It returns the namespace path for the OCI spec and the ports as
 // published. On failure nothing is left behind.
 func (c *Client) attachNetwork(ctx context.Context, s *plan.ContainerSpec) (netnsPath string, ports []plan.PortBinding, err error) {
+	att, err := c.startAttach(ctx, s)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := att.wait(); err != nil {
+		return "", nil, err
+	}
+	return att.netnsPath, att.ports, nil
+}
+
+// pendingAttach is a CNI ADD running in the background. The namespace is pinned before
+// the ADD starts, so the container and its task can be created meanwhile: runc only
+// joins the namespace, and the interface must exist by the time the task starts. The
+// plugins' iptables commits make the ADD the slowest step of a prepare, so overlapping
+// it with task creation takes it off the critical path.
+type pendingAttach struct {
+	netnsPath string
+	ports     []plan.PortBinding
+	done      chan error
+	once      sync.Once
+	err       error
+}
+
+// wait returns the ADD's outcome; it may be called any number of times.
+func (a *pendingAttach) wait() error {
+	a.once.Do(func() { a.err = <-a.done })
+	return a.err
+}
+
+// startAttach releases a leftover attachment of the id, pins a fresh namespace and
+// starts CNI ADD. A failed ADD undoes itself (DEL, namespace removed).
+func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendingAttach, error) {
 	if !s.IP.IsValid() {
-		return "", nil, fmt.Errorf("container %s has no address: EnsureNetwork must run before it is prepared", s.ID)
+		return nil, fmt.Errorf("container %s has no address: EnsureNetwork must run before it is prepared", s.ID)
 	}
 	network := plan.NetworkName(s.Project)
 	list, err := libcni.ConfListFromFile(c.conflistPath(network))
 	if err != nil {
-		return "", nil, fmt.Errorf("load CNI configuration of network %q (run EnsureNetwork first): %w", network, err)
+		return nil, fmt.Errorf("load CNI configuration of network %q (run EnsureNetwork first): %w", network, err)
 	}
 	path := c.netnsPath(s.ID)
 	// A leftover attachment of an earlier container with this id (lsctl crashed)
 	// would keep its address and iptables rules: release it first.
 	if err := c.detachNetwork(ctx, s.ID); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if err := createNetns(path); err != nil {
-		return "", nil, err
+		return nil, err
 	}
+	att := &pendingAttach{netnsPath: path, ports: append([]plan.PortBinding(nil), s.Ports...), done: make(chan error, 1)}
 	rt := c.runtimeConf(s, path)
+	go func() { att.done <- c.cniAdd(ctx, network, list, rt) }()
+	return att, nil
+}
+
+// cniAdd runs CNI ADD for rt, then keeps lsctl's isolation jump first in FORWARD.
+func (c *Client) cniAdd(ctx context.Context, network string, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
 	if _, err := c.cniConfig().AddNetworkList(ctx, list, rt); err != nil {
 		// DEL undoes whatever plugins ran before the failure.
 		_ = c.cniConfig().DelNetworkList(context.WithoutCancel(ctx), list, rt)
-		_ = removeNetns(path)
-		return "", nil, fmt.Errorf("connect container %s to network %q: %w", s.ID, network, err)
+		_ = removeNetns(rt.NetNS)
+		return fmt.Errorf("connect container %s to network %q: %w", rt.ContainerID, network, err)
 	}
 	if err := c.isolation().ensureFirst(ctx); err != nil {
-		_ = c.detachNetwork(context.WithoutCancel(ctx), s.ID)
-		return "", nil, err
+		_ = c.detachNetwork(context.WithoutCancel(ctx), rt.ContainerID)
+		return err
 	}
-	return path, append([]plan.PortBinding(nil), s.Ports...), nil
+	return nil
 }
 
 // runtimeConf is the CNI invocation for a container: eth0, its static address and

@@ -109,16 +109,17 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 	defer done(context.WithoutCancel(ctx))
 	cleanup := context.WithoutCancel(ctx)
 
-	netnsPath, ports, err := c.attachNetwork(ctx, s)
+	att, err := c.startAttach(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
+			_ = att.wait() // a DEL must not race the ADD
 			_ = c.detachNetwork(cleanup, s.ID)
 		}
 	}()
-	cont, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: netnsPath}, hash, ports)
+	cont, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath}, hash, att.ports)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +137,11 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 	if err != nil {
 		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
 	}
-	ct := &container{c: c, cont: cont, task: task, ip: ipOf(s), ports: ports}
+	ct := &container{c: c, cont: cont, task: task, ip: ipOf(s), ports: att.ports}
+	if err := att.wait(); err != nil {
+		_, _ = task.Delete(cleanup, containerd.WithProcessKill)
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		_, _ = task.Delete(cleanup, containerd.WithProcessKill)
 		return nil, fmt.Errorf("create container %s: %w", s.ID, err)
