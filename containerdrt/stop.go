@@ -87,28 +87,48 @@ func (c *Client) Kill(ctx context.Context, id string) error {
 }
 
 // Remove deletes the task (killing it), the network attachment, the container and its
-// snapshot. Every part is optional, so Remove is idempotent.
+// snapshot. Every part is optional, so Remove is idempotent. The network is released
+// while the task is deleted: the two are independent once Remove is called (the task
+// is being destroyed either way), and both wait on other processes (the shim, the CNI
+// plugins' iptables commits), so running them side by side shortens every down.
 func (c *Client) Remove(ctx context.Context, id string) error {
 	cont, err := c.cd.LoadContainer(ctx, id)
 	if err != nil && !errdefs.IsNotFound(err) {
 		return c.wrapUnavailable(fmt.Errorf("remove container %s: %w", id, err))
 	}
-	if cont != nil {
-		if task, err := cont.Task(ctx, nil); err == nil {
-			if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
-				return fmt.Errorf("remove container %s: delete task: %w", id, err)
-			}
-		} else if !errdefs.IsNotFound(err) {
-			return fmt.Errorf("remove container %s: load task: %w", id, err)
-		}
+	detached := make(chan error, 1)
+	go func() { detached <- c.detachNetwork(ctx, id) }()
+	taskErr := deleteTask(ctx, cont)
+	netErr := <-detached
+	if taskErr != nil {
+		return fmt.Errorf("remove container %s: %w", id, taskErr)
 	}
-	if err := c.detachNetwork(ctx, id); err != nil {
-		return fmt.Errorf("remove container %s: %w", id, err)
+	if netErr != nil {
+		return fmt.Errorf("remove container %s: %w", id, netErr)
 	}
 	if cont != nil {
 		if err := cont.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("remove container %s: %w", id, err)
 		}
+	}
+	return nil
+}
+
+// deleteTask deletes the container's task, killing it; a missing container or task is
+// fine.
+func deleteTask(ctx context.Context, cont containerd.Container) error {
+	if cont == nil {
+		return nil
+	}
+	task, err := cont.Task(ctx, nil)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load task: %w", err)
+	}
+	if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete task: %w", err)
 	}
 	return nil
 }
