@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	tasks "github.com/containerd/containerd/api/services/tasks/v1"
+	apitask "github.com/containerd/containerd/api/types/task"
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -30,9 +33,16 @@ func (c *Client) List(ctx context.Context, project string) ([]Managed, error) {
 	if err != nil {
 		return nil, c.wrapUnavailable(fmt.Errorf("list containers of project %q: %w", project, err))
 	}
+	if len(conts) == 0 {
+		return []Managed{}, nil
+	}
+	states, err := c.taskStates(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Managed, 0, len(conts))
 	for _, cont := range conts {
-		m, err := c.managed(ctx, cont)
+		m, err := c.managed(ctx, cont, states[cont.ID()])
 		if errdefs.IsNotFound(err) {
 			continue // removed while listing
 		}
@@ -44,7 +54,22 @@ func (c *Client) List(ctx context.Context, project string) ([]Managed, error) {
 	return out, nil
 }
 
-func (c *Client) managed(ctx context.Context, cont containerd.Container) (Managed, error) {
+// taskStates lists every task of the namespace in one request: down and ps list a
+// project's containers on their critical path, and one lookup per container adds up.
+func (c *Client) taskStates(ctx context.Context) (map[string]*apitask.Process, error) {
+	resp, err := c.cd.TaskService().List(ctx, &tasks.ListTasksRequest{})
+	if err != nil {
+		return nil, c.wrapUnavailable(fmt.Errorf("list tasks: %w", errgrpc.ToNative(err)))
+	}
+	states := make(map[string]*apitask.Process, len(resp.Tasks))
+	for _, t := range resp.Tasks {
+		states[t.ID] = t
+	}
+	return states, nil
+}
+
+// managed describes cont from its labels and its task's state (nil: no task).
+func (c *Client) managed(ctx context.Context, cont containerd.Container, task *apitask.Process) (Managed, error) {
 	info, err := cont.Info(ctx, containerd.WithoutRefreshedMetadata)
 	if err != nil {
 		return Managed{}, err
@@ -69,11 +94,9 @@ func (c *Client) managed(ctx context.Context, cont containerd.Container) (Manage
 	if t, err := time.Parse(time.RFC3339Nano, l[plan.LabelStartedAt]); err == nil {
 		m.StartedAt = t
 	}
-	if task, err := cont.Task(ctx, nil); err == nil {
-		if st, err := task.Status(ctx); err == nil {
-			m.Running = st.Status == containerd.Running
-			m.PID = task.Pid()
-		}
+	if task != nil {
+		m.Running = task.Status == apitask.Status_RUNNING
+		m.PID = task.Pid
 	}
 	return m, nil
 }
