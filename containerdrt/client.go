@@ -16,6 +16,8 @@ type Client struct {
 	net  netState // owned by the network side (network.go)
 
 	pulls pullGroup // one pull per image reference at a time (runtime.md §9.3)
+
+	execTargets execTargetCache // task and process spec per container, for probes
 }
 
 // pullGroup lets resources sharing an image wait for a single pull.

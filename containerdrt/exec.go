@@ -6,31 +6,29 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/errdefs"
-
-	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // execOutputLimit is how much combined probe output is kept (runtime.md §11.1).
 const execOutputLimit = 4 << 10
 
-// execOutputDir holds the record files of probe output. The shim runs the log driver
-// (binary:// URI) for the exec as for the container: no FIFO has to be attached in
-// time, and the shim's delete waits for the driver, so the file is complete then. (The
-// shim's file:// mode is not used: when stdout ends first it closes the file shared
-// with stderr, losing stderr output.)
+// execOutputDir holds the FIFOs through which the shim hands lsctl a probe's output.
 const execOutputDir = "/run/lsctl/exec"
 
 // execKillWait bounds the wait for a timed-out exec after SIGKILL.
 const execKillWait = 5 * time.Second
+
+// execDeleteWait bounds the shim's delete of an exec process, which first waits up to
+// 10 s for the process's output to end.
+const execDeleteWait = 15 * time.Second
 
 // Exec runs req.Argv in the running task with the container process's user,
 // environment (plus req.Env) and working directory, no TTY. A non-zero exit or a
@@ -42,55 +40,137 @@ func (c *Client) Exec(ctx context.Context, id string, req ExecRequest) (ExecResu
 	if len(req.Argv) == 0 {
 		return ExecResult{}, fmt.Errorf("exec in %s: empty command", id)
 	}
-	task, cont, err := c.loadTask(ctx, id)
+	target, err := c.execTargets.get(ctx, c, id)
 	if err != nil {
 		return ExecResult{}, err
 	}
-	if task == nil {
-		return ExecResult{}, fmt.Errorf("exec in %s: container has no running task: %w", id, ErrNotFound)
+	res, err := c.execIn(ctx, target, req)
+	if errdefs.IsNotFound(err) {
+		// The task this process knew was replaced (another lsctl recreated the
+		// container): look it up again once.
+		c.execTargets.forget(id)
+		if target, err = c.execTargets.get(ctx, c, id); err != nil {
+			return ExecResult{}, err
+		}
+		res, err = c.execIn(ctx, target, req)
 	}
-	spec, err := cont.Spec(ctx)
 	if err != nil {
-		return ExecResult{}, fmt.Errorf("exec in %s: read spec: %w", id, err)
+		return res, c.wrapUnavailable(fmt.Errorf("exec in %s: %w", id, err))
 	}
-	pspec := *spec.Process
+	return res, nil
+}
+
+// execIn runs one exec in target's task, capturing its output through FIFOs.
+func (c *Client) execIn(ctx context.Context, target *execTarget, req ExecRequest) (ExecResult, error) {
+	pspec := *target.proc
 	pspec.Args = req.Argv
 	pspec.Env = overrideEnv(pspec.Env, req.Env)
 	pspec.Terminal = false
 
 	execID := newExecID()
-	outPath := filepath.Join(execOutputDir, c.opts.Namespace, execID+".log")
-	defer os.Remove(outPath)
-	proc, err := task.Exec(ctx, execID, &pspec, cio.LogURI(c.driverURI(outPath)))
-	if err != nil {
-		return ExecResult{}, c.wrapUnavailable(fmt.Errorf("exec in %s: %w", id, err))
-	}
-	res, runErr := runExec(ctx, proc, req.Timeout)
-	// Delete waits for the shim to finish copying the output into the file; a
-	// background child still holding the output open must not hang the probe.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), execKillWait)
-	_, delErr := proc.Delete(dctx, containerd.WithProcessKill)
-	cancel()
-	if runErr != nil {
-		return res, fmt.Errorf("exec in %s: %w", id, runErr)
-	}
-	if delErr != nil && !errdefs.IsNotFound(delErr) {
-		return res, fmt.Errorf("exec in %s: delete process: %w", id, delErr)
-	}
-	if res.Output == "" {
-		res.Output = readOutput(outPath, execOutputLimit)
-	}
-	return res, nil
-}
-
-// runExec starts proc and waits for it, killing it after timeout (0 = none).
-func runExec(ctx context.Context, proc containerd.Process, timeout time.Duration) (ExecResult, error) {
-	waitCh, err := proc.Wait(context.WithoutCancel(ctx))
+	out, err := captureOutput(filepath.Join(execOutputDir, c.namespace()), execID, execOutputLimit)
 	if err != nil {
 		return ExecResult{}, err
 	}
+	proc, err := target.task.Exec(ctx, execID, &pspec, out.creator)
+	if err != nil {
+		out.close()
+		return ExecResult{}, err
+	}
+	res, started, runErr := runExec(ctx, proc, req.Timeout)
+	// A process that never started has its runtime's message as output and no
+	// FIFO writer to wait for.
+	drained := !started || out.wait(outputDrainWait)
+	if res.Output == "" {
+		res.Output = out.kept()
+	}
+	if !drained {
+		// A background child of the probe still holds its output, and the shim's
+		// delete waits up to 10 s for it: the probe's result must not.
+		go func() {
+			_ = deleteExec(ctx, proc)
+			out.close()
+		}()
+		return res, runErr
+	}
+	delErr := deleteExec(ctx, proc)
+	out.close()
+	if runErr != nil {
+		return res, runErr
+	}
+	return res, delErr
+}
+
+// deleteExec deletes an exited (or killed) exec process from the shim.
+func deleteExec(ctx context.Context, proc containerd.Process) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), execDeleteWait)
+	defer cancel()
+	if _, err := proc.Delete(dctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete process: %w", err)
+	}
+	return nil
+}
+
+// execTarget is what an exec needs of a container: its task and process spec.
+type execTarget struct {
+	task containerd.Task
+	proc *specs.Process
+}
+
+// execTargetCache keeps each container's exec target, so a probe costs one exec and
+// not three lookups first. Remove forgets the container; a target whose task is gone
+// is looked up again.
+type execTargetCache struct {
+	mu      sync.Mutex
+	targets map[string]*execTarget
+}
+
+func (tc *execTargetCache) get(ctx context.Context, c *Client, id string) (*execTarget, error) {
+	tc.mu.Lock()
+	t := tc.targets[id]
+	tc.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	task, cont, err := c.loadTask(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if task == nil {
+		return nil, fmt.Errorf("exec in %s: container has no running task: %w", id, ErrNotFound)
+	}
+	spec, err := cont.Spec(ctx)
+	if err != nil {
+		return nil, c.wrapUnavailable(fmt.Errorf("exec in %s: read spec: %w", id, err))
+	}
+	if spec.Process == nil {
+		return nil, fmt.Errorf("exec in %s: the container's spec has no process", id)
+	}
+	t = &execTarget{task: task, proc: spec.Process}
+	tc.mu.Lock()
+	if tc.targets == nil {
+		tc.targets = map[string]*execTarget{}
+	}
+	tc.targets[id] = t
+	tc.mu.Unlock()
+	return t, nil
+}
+
+func (tc *execTargetCache) forget(id string) {
+	tc.mu.Lock()
+	delete(tc.targets, id)
+	tc.mu.Unlock()
+}
+
+// runExec starts proc and waits for it, killing it after timeout (0 = none); started
+// reports whether the process ran at all.
+func runExec(ctx context.Context, proc containerd.Process, timeout time.Duration) (res ExecResult, started bool, err error) {
+	waitCh, err := proc.Wait(context.WithoutCancel(ctx))
+	if err != nil {
+		return ExecResult{}, false, err
+	}
 	if err := proc.Start(ctx); err != nil {
-		return startFailure(err), nil
+		return startFailure(err), false, nil
 	}
 	var expire <-chan time.Time
 	if timeout > 0 {
@@ -100,7 +180,7 @@ func runExec(ctx context.Context, proc containerd.Process, timeout time.Duration
 	}
 	select {
 	case st := <-waitCh:
-		return ExecResult{ExitCode: int(st.ExitCode())}, nil
+		return ExecResult{ExitCode: int(st.ExitCode())}, true, nil
 	case <-expire:
 	case <-ctx.Done():
 	}
@@ -108,11 +188,11 @@ func runExec(ctx context.Context, proc containerd.Process, timeout time.Duration
 	select {
 	case st := <-waitCh:
 		if ctx.Err() != nil {
-			return ExecResult{ExitCode: int(st.ExitCode())}, ctx.Err()
+			return ExecResult{ExitCode: int(st.ExitCode())}, true, ctx.Err()
 		}
-		return ExecResult{ExitCode: int(st.ExitCode()), TimedOut: true}, nil
+		return ExecResult{ExitCode: int(st.ExitCode()), TimedOut: true}, true, nil
 	case <-time.After(execKillWait):
-		return ExecResult{TimedOut: true}, errors.New("process still running after SIGKILL")
+		return ExecResult{TimedOut: true}, true, errors.New("process still running after SIGKILL")
 	}
 }
 
@@ -146,28 +226,6 @@ func overrideEnv(base, extra []string) []string {
 		}
 		index[k] = len(out)
 		out = append(out, kv)
-	}
-	return out
-}
-
-// readOutput joins the lines of the record file at path, stdout and stderr in the
-// order the driver read them, keeping the first n bytes; a missing file reads as "".
-func readOutput(path string, n int) string {
-	recs, err := logfile.Read(path, -1)
-	if err != nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, r := range recs {
-		b.WriteString(r.Line)
-		b.WriteByte('\n')
-		if b.Len() >= n {
-			break
-		}
-	}
-	out := b.String()
-	if len(out) > n {
-		out = out[:n]
 	}
 	return out
 }

@@ -92,6 +92,7 @@ func (c *Client) Kill(ctx context.Context, id string) error {
 // is being destroyed either way), and both wait on other processes (the shim, the CNI
 // plugins' iptables commits), so running them side by side shortens every down.
 func (c *Client) Remove(ctx context.Context, id string) error {
+	c.execTargets.forget(id)
 	cont, err := c.cd.LoadContainer(ctx, id)
 	if err != nil && !errdefs.IsNotFound(err) {
 		return c.wrapUnavailable(fmt.Errorf("remove container %s: %w", id, err))

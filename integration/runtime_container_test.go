@@ -94,6 +94,7 @@ func TestRuntimeExec(t *testing.T) {
 		{"extra env", containerdrt.ExecRequest{Argv: []string{"sh", "-c", "echo $PROBE_ONLY-$HOSTNAME"}, Env: []string{"PROBE_ONLY=x"}}, 0, "x-app\n", false},
 		{"timeout kills", containerdrt.ExecRequest{Argv: []string{"sleep", "30"}, Timeout: 300 * time.Millisecond}, 137, "", true},
 		{"missing executable", containerdrt.ExecRequest{Argv: []string{"/no/such/probe"}}, 127, "", false},
+		{"background child holds the output", containerdrt.ExecRequest{Argv: []string{"sh", "-c", "sleep 30 & echo started"}}, 0, "started\n", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
