@@ -12,6 +12,7 @@ import (
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/image-spec/identity"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/lightshuttle/lsctl/containerdrt/logdriver"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
@@ -119,7 +120,7 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 			_ = c.detachNetwork(cleanup, s.ID)
 		}
 	}()
-	cont, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath}, hash, att.ports)
+	cont, process, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath}, hash, att.ports)
 	if err != nil {
 		return nil, err
 	}
@@ -150,14 +151,16 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 		_, _ = task.Delete(cleanup, containerd.WithProcessKill)
 		return nil, err
 	}
+	c.execTargets.put(s.ID, &execTarget{task: task, proc: process})
 	return ct, nil
 }
 
-// newContainer prepares the snapshot, the mounts and the container record.
-func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, in specInput, hash string, ports []plan.PortBinding) (_ containerd.Container, err error) {
+// newContainer prepares the snapshot, the mounts and the container record. It also
+// returns the spec's process, which probes run with.
+func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, in specInput, hash string, ports []plan.PortBinding) (_ containerd.Container, _ *specs.Process, err error) {
 	diffIDs, err := img.RootFS(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read layers of image %s: %w", FamiliarName(s.Image), err)
+		return nil, nil, fmt.Errorf("read layers of image %s: %w", FamiliarName(s.Image), err)
 	}
 	sn := c.cd.SnapshotService(c.opts.Snapshotter)
 	parent := identity.ChainID(diffIDs).String()
@@ -166,12 +169,12 @@ func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img co
 	rootfs, err := sn.Prepare(sctx, s.ID, parent)
 	if errdefs.IsAlreadyExists(err) { // left by a crash between create and delete
 		if rerr := sn.Remove(sctx, s.ID); rerr != nil {
-			return nil, fmt.Errorf("remove leftover snapshot %s: %w", s.ID, rerr)
+			return nil, nil, fmt.Errorf("remove leftover snapshot %s: %w", s.ID, rerr)
 		}
 		rootfs, err = sn.Prepare(sctx, s.ID, parent)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("prepare root filesystem of %s (is image %s unpacked for %s?): %w",
+		return nil, nil, fmt.Errorf("prepare root filesystem of %s (is image %s unpacked for %s?): %w",
 			s.ID, FamiliarName(s.Image), c.opts.Snapshotter, err)
 	}
 	defer func() {
@@ -180,30 +183,31 @@ func (c *Client) newContainer(ctx context.Context, s *plan.ContainerSpec, img co
 		}
 	}()
 	if in.Mounts, err = c.volumeMounts(ctx, s, icfg, rootfs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	labels, err := c.containerLabels(s, hash, ports, in.Proc.StopSignal)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("create container %s: %w", s.ID, err)
+		return nil, nil, fmt.Errorf("create container %s: %w", s.ID, err)
 	}
+	var process *specs.Process
 	cont, err := c.cd.NewContainer(sctx, s.ID,
 		containerd.WithImageName(s.Image),
 		containerd.WithSnapshotter(c.opts.Snapshotter),
 		containerd.WithSnapshot(s.ID),
 		containerd.WithRuntime(runcRuntime, nil),
 		containerd.WithContainerLabels(labels),
-		containerd.WithNewSpec(specOpts(in)...),
+		containerd.WithNewSpec(append(specOpts(in), captureProcess(&process))...),
 	)
 	if errdefs.IsAlreadyExists(err) {
-		return nil, fmt.Errorf("create container %s: %w", s.ID, ErrAlreadyExists)
+		return nil, nil, fmt.Errorf("create container %s: %w", s.ID, ErrAlreadyExists)
 	}
 	if err != nil {
-		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: %w", s.ID, err))
+		return nil, nil, c.wrapUnavailable(fmt.Errorf("create container %s: %w", s.ID, err))
 	}
-	return cont, nil
+	return cont, process, nil
 }
 
 // settleTimeout bounds a containerd request that runs to completion despite cancellation.

@@ -118,8 +118,10 @@ type execTarget struct {
 }
 
 // execTargetCache keeps each container's exec target, so a probe costs one exec and
-// not three lookups first. Remove forgets the container; a target whose task is gone
-// is looked up again.
+// not three lookups first. Prepare records what it created, Remove forgets it, and a
+// target whose task is gone is looked up again. While an up supervises a project, its
+// containers are replaced only through its own client (the project lock keeps other
+// commands out), so a kept process spec cannot go stale.
 type execTargetCache struct {
 	mu      sync.Mutex
 	targets map[string]*execTarget
@@ -147,13 +149,21 @@ func (tc *execTargetCache) get(ctx context.Context, c *Client, id string) (*exec
 		return nil, fmt.Errorf("exec in %s: the container's spec has no process", id)
 	}
 	t = &execTarget{task: task, proc: spec.Process}
+	tc.put(id, t)
+	return t, nil
+}
+
+// put records a fresh container's target; a nil process leaves it to get.
+func (tc *execTargetCache) put(id string, t *execTarget) {
+	if t.proc == nil {
+		return
+	}
 	tc.mu.Lock()
 	if tc.targets == nil {
 		tc.targets = map[string]*execTarget{}
 	}
 	tc.targets[id] = t
 	tc.mu.Unlock()
-	return t, nil
 }
 
 func (tc *execTargetCache) forget(id string) {

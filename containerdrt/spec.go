@@ -62,6 +62,18 @@ func specOpts(in specInput) []oci.SpecOpts {
 	return append(opts, seccomp.WithDefaultProfile(), withSecurityPaths, withDockerProcess)
 }
 
+// captureProcess is the last spec option: it keeps a copy of the finished spec's
+// process, so the first probe of a fresh container needs no lookup.
+func captureProcess(dst **specs.Process) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		if s.Process != nil {
+			p := *s.Process
+			*dst = &p
+		}
+		return nil
+	}
+}
+
 // withExactEnv replaces the default spec's environment: the merged environment already
 // holds PATH (runtime.md §3.1 layer 2).
 func withExactEnv(env []string) oci.SpecOpts {
