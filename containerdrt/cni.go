@@ -3,6 +3,7 @@ package containerdrt
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -96,6 +97,31 @@ func (c *Client) ensureConflist(network, bridge string) error {
 	return nil
 }
 
+// withoutPlugin returns list without its plugins of type kind. A container that
+// publishes no port is attached without portmap, whose ADD and DEL do nothing without
+// mappings: one plugin process less on each side of every such container's life. The
+// result is re-read from JSON because libcni caches a list's bytes for the DEL.
+func withoutPlugin(list *libcni.NetworkConfigList, kind string) (*libcni.NetworkConfigList, error) {
+	var conf map[string]any
+	if err := json.Unmarshal(list.Bytes, &conf); err != nil {
+		return nil, err
+	}
+	plugins, _ := conf["plugins"].([]any)
+	kept := make([]any, 0, len(plugins))
+	for _, p := range plugins {
+		if m, ok := p.(map[string]any); ok && m["type"] == kind {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	conf["plugins"] = kept
+	data, err := json.Marshal(conf)
+	if err != nil {
+		return nil, err
+	}
+	return libcni.ConfListFromBytes(data)
+}
+
 // cniPortMapping is the portMappings capability entry of the portmap plugin.
 type cniPortMapping struct {
 	HostPort      int    `json:"hostPort"`
@@ -147,6 +173,11 @@ func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendi
 	list, err := libcni.ConfListFromFile(c.conflistPath(network))
 	if err != nil {
 		return nil, fmt.Errorf("load CNI configuration of network %q (run EnsureNetwork first): %w", network, err)
+	}
+	if len(s.Ports) == 0 {
+		if list, err = withoutPlugin(list, "portmap"); err != nil {
+			return nil, fmt.Errorf("CNI configuration of network %q: %w", network, err)
+		}
 	}
 	path := c.netnsPath(s.ID)
 	// A leftover attachment of an earlier container with this id (lsctl crashed)

@@ -12,11 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/containernetworking/cni/libcni"
 	"golang.org/x/sys/unix"
 
 	"github.com/lightshuttle/lsctl/plan"
@@ -402,5 +404,34 @@ func TestLiveParallelAttach(t *testing.T) {
 	run(func(s *plan.ContainerSpec) error { return c.detachNetwork(ctx, s.ID) })
 	for _, n := range p.Nodes {
 		assertNoTraces(t, c, n.Spec.ID, n.Spec.IP)
+	}
+}
+
+// A container without published ports is attached without the portmap plugin, and
+// the list libcni caches for its DEL says so too.
+func TestWithoutPlugin(t *testing.T) {
+	list, err := libcni.ConfListFromBytes(conflist("lightshuttle-shop", "lsh-12345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := withoutPlugin(list, "portmap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, p := range got.Plugins {
+		types = append(types, p.Network.Type)
+	}
+	if want := []string{"bridge", "firewall"}; !slices.Equal(types, want) {
+		t.Errorf("plugins = %v, want %v", types, want)
+	}
+	if got.Name != list.Name || got.CNIVersion != list.CNIVersion {
+		t.Errorf("name/version = %s/%s, want %s/%s", got.Name, got.CNIVersion, list.Name, list.CNIVersion)
+	}
+	if strings.Contains(string(got.Bytes), "portmap") {
+		t.Errorf("cached bytes still name portmap: %s", got.Bytes)
+	}
+	if len(list.Plugins) != 3 {
+		t.Errorf("the network's own list changed: %d plugins", len(list.Plugins))
 	}
 }
