@@ -128,7 +128,13 @@ func deleteTask(ctx context.Context, cont containerd.Container) error {
 	if err != nil {
 		return fmt.Errorf("load task: %w", err)
 	}
-	if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+	// Usually Stop has ended the task: delete it as it is, and kill it only when it
+	// still runs (killing first costs two more requests per container).
+	_, err = task.Delete(ctx)
+	if errdefs.IsFailedPrecondition(err) {
+		_, err = task.Delete(ctx, containerd.WithProcessKill)
+	}
+	if err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("delete task: %w", err)
 	}
 	return nil
