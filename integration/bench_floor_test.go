@@ -86,7 +86,9 @@ func newStackFloor(b *testing.B, env *harness.Env, project string) *stackFloor {
 	return f
 }
 
-// floorConflist is the same plugin chain as lsctl's project network (runtime.md §5.1).
+// floorConflist is the plugin chain lsctl attaches a container without published
+// ports with (runtime.md §5.1): the project network's list less portmap, whose ADD
+// and DEL do nothing without mappings. The benchmark containers publish no port.
 func floorConflist(name, bridge string) []byte {
 	type obj = map[string]any
 	conf, _ := json.Marshal(obj{
@@ -95,7 +97,6 @@ func floorConflist(name, bridge string) []byte {
 			{"type": "bridge", "bridge": bridge, "isGateway": true, "isDefaultGateway": true,
 				"ipMasq": true, "hairpinMode": true, "ipam": obj{"type": "static"},
 				"capabilities": obj{"ips": true}},
-			{"type": "portmap", "capabilities": obj{"portMappings": true}, "snat": true},
 			{"type": "firewall", "backend": "iptables"},
 		},
 	})
