@@ -16,6 +16,8 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/contrib/seccomp"
+	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/containerd/v2/pkg/oci"
@@ -165,9 +167,7 @@ func (f *stackFloor) prepare(r *floorRun, res string, run int) error {
 	cont, err := f.raw.NewContainer(f.ctx, id,
 		containerd.WithImage(f.img), containerd.WithSnapshotter("overlayfs"),
 		containerd.WithNewSnapshot(id, f.img), containerd.WithRuntime("io.containerd.runc.v2", nil),
-		containerd.WithNewSpec(oci.WithImageConfig(f.img), oci.WithProcessArgs(benchCommand...),
-			oci.WithHostname(res),
-			oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: nsPath})))
+		containerd.WithNewSpec(floorSpec(f.img, res, nsPath)...))
 	if err != nil {
 		return fmt.Errorf("floor %s: create container: %w", id, err)
 	}
@@ -181,6 +181,24 @@ func (f *stackFloor) prepare(r *floorRun, res string, run int) error {
 		return fmt.Errorf("floor %s: wait: %w", id, err)
 	}
 	return nil
+}
+
+// floorSpec is the OCI spec of a floor container: the same container as lsctl's
+// (runtime.md §3.1), in what costs the runtime work: Docker's default seccomp profile,
+// which runc compiles at every create and exec, and the network sysctls.
+func floorSpec(img containerd.Image, hostname, netns string) []oci.SpecOpts {
+	return []oci.SpecOpts{
+		oci.WithImageConfig(img), oci.WithProcessArgs(benchCommand...), oci.WithHostname(hostname),
+		oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: netns}),
+		func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+			s.Linux.Sysctl = map[string]string{
+				"net.ipv4.ip_unprivileged_port_start": "0",
+				"net.ipv4.ping_group_range":           "0 2147483647",
+			}
+			return nil
+		},
+		seccomp.WithDefaultProfile(),
+	}
 }
 
 func indexOf(list []string, s string) int {
