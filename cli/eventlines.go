@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,10 +22,51 @@ type eventLines struct {
 	views   viewSource
 	started map[string]time.Time
 	ready   bool // stack_started seen: later healthy events are health changes
+	// healthy and waited record, during startup, the resources that have been ready
+	// and those whose waiting line was printed.
+	wasReady, waited map[string]bool
 }
 
 func newEventLines(p *plan.Plan, v viewSource) *eventLines {
-	return &eventLines{plan: p, views: v, started: map[string]time.Time{}}
+	return &eventLines{plan: p, views: v, started: map[string]time.Time{},
+		wasReady: map[string]bool{}, waited: map[string]bool{}}
+}
+
+// waiting returns the `<resource>: waiting for <deps>` lines that e prompts during
+// startup: when a dependency has started, each resource depending on it that has not
+// started says once which of its dependencies it still waits for (runtime.md §16.3).
+func (el *eventLines) waiting(e actors.Event) []string {
+	if el.ready {
+		return nil
+	}
+	switch e.Type {
+	case actors.ResourceHealthy:
+		el.wasReady[e.Resource] = true
+		return nil
+	case actors.ResourceStarting:
+		el.waited[e.Resource] = true // starting already: no waiting line any more
+		return nil
+	case actors.ResourceStarted:
+	default:
+		return nil
+	}
+	var lines []string
+	for _, n := range el.plan.Nodes {
+		if el.waited[n.Name] || !slices.Contains(n.DependsOn, e.Resource) {
+			continue
+		}
+		var pending []string
+		for _, d := range n.DependsOn {
+			if !el.wasReady[d] {
+				pending = append(pending, d)
+			}
+		}
+		if len(pending) > 0 {
+			el.waited[n.Name] = true
+			lines = append(lines, fmt.Sprintf("%s: waiting for %s", n.Name, strings.Join(pending, ", ")))
+		}
+	}
+	return lines
 }
 
 // render returns the line for e, or "" for events that print nothing.

@@ -155,6 +155,9 @@ func (l *upLoop) show(e actors.Event) {
 	if line != "" {
 		l.out.printf("%s", line)
 	}
+	for _, w := range l.lines.waiting(e) {
+		l.out.printf("%s", w)
+	}
 }
 
 func nodeNames(p *plan.Plan) []string {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,43 @@ func TestEventLines(t *testing.T) {
 	for _, tt := range tests {
 		if got := el.render(tt.e); got != tt.want {
 			t.Errorf("%s %s: got %q, want %q", tt.e.Type, tt.e.Resource, got, tt.want)
+		}
+	}
+}
+
+// runtime.md §16.3: once a dependency has started, each resource waiting on it says
+// once, during startup, which of its dependencies are not ready yet.
+func TestEventLinesWaiting(t *testing.T) {
+	body := "project: {name: shop}\nresources:\n" +
+		"  db:\n    postgres: {}\n  cache:\n    redis: {}\n" +
+		"  api:\n    container: {image: 'a:1', depends_on: [db, cache]}\n" +
+		"  web:\n    container: {image: 'w:1', depends_on: [api]}\n"
+	ld := loadForTest(t, writeManifest(t, body, nil))
+	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	el := newEventLines(p, fixedViews{})
+	steps := []struct {
+		e    actors.Event
+		want []string
+	}{
+		{actors.Event{Type: actors.ResourceStarting, Resource: "cache"}, nil},
+		{actors.Event{Type: actors.ResourceStarted, Resource: "cache"}, []string{"api: waiting for db, cache"}},
+		{actors.Event{Type: actors.ResourceHealthy, Resource: "cache"}, nil},
+		{actors.Event{Type: actors.ResourceStarted, Resource: "db"}, nil}, // api said it already
+		{actors.Event{Type: actors.ResourceHealthy, Resource: "db"}, nil},
+		{actors.Event{Type: actors.ResourceStarting, Resource: "api"}, nil},
+		{actors.Event{Type: actors.ResourceStarted, Resource: "api"}, []string{"web: waiting for api"}},
+		{actors.Event{Type: actors.StackStarted}, nil},
+		{actors.Event{Type: actors.ResourceStarted, Resource: "api"}, nil}, // a restart later
+	}
+	for i, st := range steps {
+		if got := el.waiting(st.e); !slices.Equal(got, st.want) {
+			t.Errorf("step %d (%s %s): got %q, want %q", i, st.e.Type, st.e.Resource, got, st.want)
+		}
+		if st.e.Type == actors.StackStarted {
+			el.render(st.e)
 		}
 	}
 }
