@@ -19,6 +19,7 @@ type viewSource interface {
 // used by one goroutine (the event loop) and keeps per-resource start times.
 type eventLines struct {
 	plan    *plan.Plan
+	subnet  string // the project network's, when known before it is ensured
 	views   viewSource
 	started map[string]time.Time
 	ready   bool // stack_started seen: later healthy events are health changes
@@ -27,8 +28,8 @@ type eventLines struct {
 	wasReady, waited map[string]bool
 }
 
-func newEventLines(p *plan.Plan, v viewSource) *eventLines {
-	return &eventLines{plan: p, views: v, started: map[string]time.Time{},
+func newEventLines(p *plan.Plan, v viewSource, subnet string) *eventLines {
+	return &eventLines{plan: p, views: v, subnet: subnet, started: map[string]time.Time{},
 		wasReady: map[string]bool{}, waited: map[string]bool{}}
 }
 
@@ -74,7 +75,11 @@ func (el *eventLines) render(e actors.Event) string {
 	r := e.Resource
 	switch e.Type {
 	case actors.StackStarting:
-		return fmt.Sprintf("[%s] starting %d resource(s) on %s", el.plan.Project, len(el.plan.Nodes), plan.NetworkName(el.plan.Project))
+		line := fmt.Sprintf("[%s] starting %d resource(s) on %s", el.plan.Project, len(el.plan.Nodes), plan.NetworkName(el.plan.Project))
+		if el.subnet != "" {
+			line += " (" + el.subnet + ")"
+		}
+		return line
 	case actors.StackStarted:
 		el.ready = true
 		return ""

@@ -24,6 +24,7 @@ type upState struct {
 	rt       containerdrt.Runtime
 	lock     *containerdrt.ProjectLock
 	unlockDR func()      // data-root lock held from the port preflight until containers exist
+	subnet   string      // the project network's, reserved before the network is ensured
 	builds   *buildTails // output tails of failed builds, set by runUp
 }
 
@@ -95,6 +96,12 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upSt
 	for _, r := range rewrites {
 		fmt.Fprintf(s.stdout, "%s: port %s:%d is in use; publishing %s:%d -> %d instead\n", r.Resource, r.HostIP, r.From, r.HostIP, r.To, r.Container)
 	}
+	subnet, err := st.client.ReserveNetwork(project)
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	st.subnet = subnet.String()
 	return st, nil
 }
 

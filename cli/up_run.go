@@ -58,7 +58,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		}
 		defer srv.close()
 	}
-	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout}, lines: newEventLines(p, h),
+	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout}, lines: newEventLines(p, h, st.subnet),
 		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout)}
 	h.Run()
 	readyCh := make(chan error, 1)

@@ -73,14 +73,14 @@ func TestEventLines(t *testing.T) {
 	}
 	ip := "10.213.0.2"
 	views := fixedViews{"db": {IP: &ip, Ports: []plan.PortBinding{{HostIP: "127.0.0.1", HostPort: 5432, ContainerPort: 5432, RequestedHostPort: 5432}}}}
-	el := newEventLines(p, views)
+	el := newEventLines(p, views, "10.213.0.0/24")
 	t0 := time.Now()
 	code := 3
 	tests := []struct {
 		e    actors.Event
 		want string
 	}{
-		{actors.Event{Type: actors.StackStarting}, "[shop] starting 2 resource(s) on lightshuttle-shop"},
+		{actors.Event{Type: actors.StackStarting}, "[shop] starting 2 resource(s) on lightshuttle-shop (10.213.0.0/24)"},
 		{actors.Event{Type: actors.ResourcePulling, Resource: "db", Image: "docker.io/library/postgres:16-alpine"}, "db: pulling docker.io/library/postgres:16-alpine"},
 		{actors.Event{Type: actors.ResourceStarting, Resource: "db"}, "db: starting"},
 		{actors.Event{Type: actors.ResourceStarted, Resource: "db", ContainerID: "shop_db", TS: t0}, "db: started (container shop_db, 10.213.0.2, 127.0.0.1:5432->5432)"},
@@ -117,7 +117,7 @@ func TestEventLinesWaiting(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	el := newEventLines(p, fixedViews{})
+	el := newEventLines(p, fixedViews{}, "")
 	steps := []struct {
 		e    actors.Event
 		want []string

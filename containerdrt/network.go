@@ -150,6 +150,28 @@ func (c *Client) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 	return c.writeProjectFiles(p)
 }
 
+// ReserveNetwork applies EnsureNetwork's record steps (runtime.md §5.1 steps 1-4)
+// ahead of it and returns the project's subnet, which up names in its first line,
+// before the network exists. It creates nothing on the host; EnsureNetwork then
+// reuses the record. A record of another project is refused as EnsureNetwork would.
+func (c *Client) ReserveNetwork(project string) (netip.Prefix, error) {
+	c.net.mu.Lock()
+	defer c.net.mu.Unlock()
+	if err := os.MkdirAll(c.dataRoot(), 0o711); err != nil {
+		return netip.Prefix{}, fmt.Errorf("create data root %s: %w", c.dataRoot(), err)
+	}
+	name := plan.NetworkName(project)
+	rec, err := c.loadOrCreateRecord(name, plan.BridgeName(name), project)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	subnet, err := netip.ParsePrefix(rec.Subnet)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("network record %s has an invalid subnet %q: %w", c.recordPath(name), rec.Subnet, err)
+	}
+	return subnet, nil
+}
+
 // networkNames returns the plan's network and bridge names, deriving them when the
 // plan left them empty.
 func networkNames(p *plan.Plan) (network, bridge string) {

@@ -156,6 +156,34 @@ func TestEnsureNetworkAllocatesDistinctSubnets(t *testing.T) {
 	}
 }
 
+// up reserves the subnet before the network exists: the record is written, nothing
+// is created on the host, EnsureNetwork keeps that subnet, and a foreign record is
+// refused.
+func TestReserveNetwork(t *testing.T) {
+	tn := newTestNet(t, netip.MustParsePrefix("10.213.0.0/24"))
+	subnet, err := tn.ReserveNetwork("alpha")
+	if err != nil || subnet.String() != "10.213.1.0/24" {
+		t.Fatalf("reserve = %s, %v; want 10.213.1.0/24", subnet, err)
+	}
+	if _, err := os.Stat(tn.conflistPath(plan.NetworkName("alpha"))); err == nil {
+		t.Error("reserving wrote the conflist")
+	}
+	if len(tn.fw.ensured) != 0 {
+		t.Errorf("reserving installed isolation rules for %v", tn.fw.ensured)
+	}
+	if again, err := tn.ReserveNetwork("alpha"); err != nil || again != subnet {
+		t.Errorf("second reserve = %s, %v", again, err)
+	}
+	p := testPlan("alpha", "db")
+	if err := tn.EnsureNetwork(context.Background(), p); err != nil || p.Network.Subnet != subnet {
+		t.Fatalf("ensure after reserve: %v, subnet %s", err, p.Network.Subnet)
+	}
+	writeRecord(t, tn.Client, networkRecord{Version: 1, Name: plan.NetworkName("b"), Project: "a", Namespace: "lightshuttle", Subnet: "10.213.9.0/24"})
+	if _, err := tn.ReserveNetwork("b"); !errors.Is(err, ErrNotOwned) {
+		t.Errorf("reserve of a foreign network: %v, want ErrNotOwned", err)
+	}
+}
+
 // runtime.md §5.2: recorded resources keep their address, new ones take the lowest
 // free one in declaration order, removed ones are released.
 func TestEnsureNetworkKeepsRecordedAddresses(t *testing.T) {

@@ -78,7 +78,7 @@ func TestBenchTargets(t *testing.T) {
 func TestLsctlPhases(t *testing.T) {
 	ms := time.Millisecond
 	lines := []timedLine{
-		{40 * ms, "[bflat10] starting 2 resource(s) on lightshuttle-bflat10"},
+		{40 * ms, "[bflat10] starting 2 resource(s) on lightshuttle-bflat10 (10.213.0.0/24)"},
 		{50 * ms, "c1: starting"},
 		{300 * ms, "c1: started (container bflat10_c1, 10.0.0.2)"},
 		{320 * ms, "c2: started (container bflat10_c2, 10.0.0.3)"},

@@ -127,10 +127,11 @@ func (d *demoStack) mustRun(want []string, args ...string) string {
 }
 
 // up starts the stack detached and checks the readiness lines (issue 5 acceptance: up -d
-// exits 0 once postgres and redis are healthy and the app runs).
+// exits 0 once postgres and redis are healthy and the app runs), and that the first
+// line names the subnet the network record holds (runtime.md §16.3).
 func (d *demoStack) up() {
 	d.t.Helper()
-	d.mustRun([]string{"db: healthy after ", "cache: healthy after ", "app: running",
+	out := d.mustRun([]string{"app: waiting for ", "db: healthy after ", "cache: healthy after ", "app: running",
 		"[" + d.project + "] ready: 3 resource(s) in "}, "up", "-d")
 	b, err := os.ReadFile(filepath.Join(d.env.DataRoot, "networks", d.networkName()+".json"))
 	if err != nil {
@@ -138,6 +139,10 @@ func (d *demoStack) up() {
 	}
 	if err := json.Unmarshal(b, &d.network); err != nil || d.network.Bridge == "" || d.network.Subnet == "" {
 		d.t.Fatalf("network record %s: %v", b, err)
+	}
+	first := fmt.Sprintf("[%s] starting 3 resource(s) on %s (%s)\n", d.project, d.networkName(), d.network.Subnet)
+	if !strings.HasPrefix(out, first) {
+		d.t.Errorf("up output does not start with %q:\n%s", first, out)
 	}
 }
 
