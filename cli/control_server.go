@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,20 +74,35 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int)
 }
 
 // listenSocket listens on a fresh socket file with mode 0600, replacing a stale one.
+// The socket is bound under a temporary name, restricted, then renamed into place, so
+// that the control path only ever names a listening socket with its final mode: a
+// client that finds the file can connect (a bound socket refuses connections until
+// listen), and nobody connects while it is still world-accessible.
 func listenSocket(path string) (net.Listener, error) {
 	if len(path) > maxSocketPath {
 		return nil, fmt.Errorf("control socket path %s is %d bytes, longer than the %d Linux allows; use a shorter --data-root", path, len(path), maxSocketPath)
 	}
+	// Not longer than path's own name, so it fits whenever path does; the project
+	// lock keeps a second up of the project from using it at the same time.
+	tmp := filepath.Join(filepath.Dir(path), ".ctl")
 	if err := removeStaleSocket(path); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("unix", path)
+	_ = os.Remove(tmp) // left by an up killed between bind and rename
+	ln, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, fmt.Errorf("open control socket %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // its name changes; close removes the final one
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		ln.Close()
+		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("restrict control socket %s to 0600: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf("open control socket %s: %w", path, err)
 	}
 	return ln, nil
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -403,8 +405,24 @@ func TestListenSocket(t *testing.T) {
 		t.Fatalf("stale socket not replaced: %v", err)
 	}
 	defer ln.Close()
+	// The file appears listening and restricted: it was renamed into place.
+	if st, err := os.Stat(path); err != nil || st.Mode()&os.ModeSocket == 0 || st.Mode().Perm() != 0o600 {
+		t.Errorf("control socket %v, %v; want a socket with mode 0600", st.Mode(), err)
+	}
+	if _, err := os.Lstat(filepath.Join(filepath.Dir(path), ".ctl")); err == nil {
+		t.Error("the temporary socket name is left behind")
+	}
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatalf("connect to the renamed socket: %v", err)
+	}
+	conn.Close()
 	if _, err := listenSocket(path); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("a live socket must not be replaced: %v", err)
+	}
+	exact := "/tmp/" + strings.Repeat("e", maxSocketPath-len("/tmp/")-len("/control.sock")) + "/control.sock"
+	if _, err := listenSocket(exact); err != nil && strings.Contains(err.Error(), "use a shorter --data-root") {
+		t.Errorf("a %d-byte path must be accepted: %v", len(exact), err)
 	}
 }
 
