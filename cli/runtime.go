@@ -23,6 +23,7 @@ func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) conta
 		LogDriver:       driver,
 		Pull:            pull,
 		Build:           build,
+		Version:         buildVersion(),
 	}
 }
 

@@ -120,7 +120,7 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 			_ = c.detachNetwork(cleanup, s.ID)
 		}
 	}()
-	cont, process, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath}, hash, att.ports)
+	cont, process, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath, AppArmor: c.appArmorProfile()}, hash, att.ports)
 	if err != nil {
 		return nil, err
 	}

@@ -25,4 +25,6 @@ type Options struct {
 	Pull      PullPolicy
 	// Build forces rebuilds of dockerfile resources (up --build).
 	Build bool
+	// Version is lsctl's version; it names the AppArmor profile (runtime.md §3.1).
+	Version string
 }

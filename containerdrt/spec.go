@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/containerd/containerd/v2/contrib/apparmor"
 	"github.com/containerd/containerd/v2/contrib/seccomp"
 	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/pkg/oci"
@@ -34,11 +35,14 @@ type specInput struct {
 	Hostname  string
 	NetnsPath string // "" = a fresh, unconnected network namespace
 	Mounts    []specs.Mount
+	// AppArmor is the AppArmor profile to load (when missing) and apply; "" = none.
+	AppArmor string
 }
 
 // specOpts builds the container's OCI spec on containerd's default Linux spec: process
 // from the merged image config, hostname, network namespace, mounts, Docker's default
-// seccomp profile, masked and read-only paths, and sysctls (runtime.md §3.1). The user
+// seccomp profile, the AppArmor profile where the host has AppArmor, masked and
+// read-only paths, and sysctls (runtime.md §3.1). The user
 // is resolved against the container's root filesystem, so the container must have its
 // snapshot set before the spec is generated.
 func specOpts(in specInput) []oci.SpecOpts {
@@ -58,6 +62,9 @@ func specOpts(in specInput) []oci.SpecOpts {
 	}
 	if len(in.Mounts) > 0 {
 		opts = append(opts, oci.WithMounts(in.Mounts))
+	}
+	if in.AppArmor != "" {
+		opts = append(opts, apparmor.WithDefaultProfile(in.AppArmor))
 	}
 	return append(opts, seccomp.WithDefaultProfile(), withSecurityPaths, withDockerProcess)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/containerd/v2/pkg/apparmor"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -110,5 +111,32 @@ func TestSpecSecurityDefaults(t *testing.T) {
 	}
 	if !slices.Contains(shm, "size=65536k") {
 		t.Errorf("/dev/shm options %q, want 64 MiB", shm)
+	}
+}
+
+// runtime.md §3.1: the AppArmor profile is named after the lsctl version (each version
+// loads its own once), and a host without AppArmor gets none, without an error.
+func TestAppArmorProfile(t *testing.T) {
+	for version, want := range map[string]string{
+		"":                    "lsctl-default-dev",
+		"v1.2.0":              "lsctl-default-v1.2.0",
+		"v0.0.0-2026+dirty/x": "lsctl-default-v0.0.0-2026_dirty_x",
+	} {
+		if got := appArmorProfileName(version); got != want {
+			t.Errorf("appArmorProfileName(%q) = %q, want %q", version, got, want)
+		}
+	}
+	c := &Client{opts: Options{Version: "v1.2.0"}}
+	if apparmor.HostSupports() {
+		if got := c.appArmorProfile(); got != "lsctl-default-v1.2.0" {
+			t.Errorf("profile on an AppArmor host = %q", got)
+		}
+		return
+	}
+	if got := c.appArmorProfile(); got != "" {
+		t.Errorf("profile on a host without AppArmor = %q, want none", got)
+	}
+	if s := generateSpec(t, specInput{Proc: plan.Process{Args: []string{"sh"}, Cwd: "/"}, AppArmor: c.appArmorProfile()}); s.Process.ApparmorProfile != "" {
+		t.Errorf("spec names AppArmor profile %q on a host without AppArmor", s.Process.ApparmorProfile)
 	}
 }
