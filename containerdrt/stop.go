@@ -162,9 +162,18 @@ func (c *Client) loadTask(ctx context.Context, id string) (containerd.Task, cont
 // stopSignal parses sig, else the container's recorded image stop signal, else SIGTERM.
 func (c *Client) stopSignal(ctx context.Context, cont containerd.Container, sig string) (syscall.Signal, error) {
 	if sig == "" {
-		s, err := containerd.GetStopSignal(ctx, cont, syscall.SIGTERM)
+		// The record LoadContainer fetched holds the label: no second lookup.
+		info, err := cont.Info(ctx, containerd.WithoutRefreshedMetadata)
 		if err != nil {
 			return 0, fmt.Errorf("stop signal of %s: %w", cont.ID(), err)
+		}
+		label, ok := info.Labels[containerd.StopSignalLabel]
+		if !ok {
+			return syscall.SIGTERM, nil
+		}
+		s, err := signal.ParseSignal(label)
+		if err != nil {
+			return 0, fmt.Errorf("stop signal of %s: label %s=%q: %w", cont.ID(), containerd.StopSignalLabel, label, err)
 		}
 		return s, nil
 	}
