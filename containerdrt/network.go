@@ -377,13 +377,18 @@ func (c *Client) TeardownNetwork(ctx context.Context, project string) error {
 	if bridge == "" {
 		bridge = plan.BridgeName(name)
 	}
-	if err := c.isolation().remove(ctx, bridge, name); err != nil {
-		return err
-	}
+	// The kernel takes tens of milliseconds to unregister a bridge; the isolation
+	// rules go meanwhile.
+	isolated := make(chan error, 1)
+	go func() { isolated <- c.isolation().remove(ctx, bridge, name) }()
+	var linkErr error
 	if c.linkExists(bridge) {
 		if err := c.removeLink(bridge); err != nil {
-			return fmt.Errorf("delete bridge %s of network %q: %w", bridge, name, err)
+			linkErr = fmt.Errorf("delete bridge %s of network %q: %w", bridge, name, err)
 		}
+	}
+	if err := errors.Join(<-isolated, linkErr); err != nil {
+		return err
 	}
 	for _, path := range []string{c.conflistPath(name), c.recordPath(name)} {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
