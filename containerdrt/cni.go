@@ -130,20 +130,6 @@ type cniPortMapping struct {
 	HostIP        string `json:"hostIP,omitempty"`
 }
 
-// attachNetwork creates and pins the container's network namespace and runs CNI ADD
-// (runtime.md §5.3). It returns the namespace path for the OCI spec and the ports as
-// published. On failure nothing is left behind.
-func (c *Client) attachNetwork(ctx context.Context, s *plan.ContainerSpec) (netnsPath string, ports []plan.PortBinding, err error) {
-	att, err := c.startAttach(ctx, s)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := att.wait(); err != nil {
-		return "", nil, err
-	}
-	return att.netnsPath, att.ports, nil
-}
-
 // pendingAttach is a CNI ADD running in the background. The namespace is pinned before
 // the ADD starts, so the container and its task can be created meanwhile: runc only
 // joins the namespace, and the interface must exist by the time the task starts. The
@@ -163,8 +149,9 @@ func (a *pendingAttach) wait() error {
 	return a.err
 }
 
-// startAttach releases a leftover attachment of the id, pins a fresh namespace and
-// starts CNI ADD. A failed ADD undoes itself (DEL, namespace removed).
+// startAttach is runtime.md §5.3 steps 1-2: it releases a leftover attachment of the
+// id, pins a fresh namespace and starts CNI ADD. A failed ADD undoes itself (DEL,
+// namespace removed), leaving nothing behind.
 func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendingAttach, error) {
 	if !s.IP.IsValid() {
 		return nil, fmt.Errorf("container %s has no address: EnsureNetwork must run before it is prepared", s.ID)

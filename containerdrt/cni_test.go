@@ -83,7 +83,7 @@ func liveProject(t *testing.T, c *Client, project string, resources ...string) (
 	})
 	paths := map[string]string{}
 	for _, n := range p.Nodes {
-		path, _, err := c.attachNetwork(ctx, &n.Spec)
+		path, _, err := attachNetwork(ctx, c, &n.Spec)
 		if err != nil {
 			t.Fatalf("attach %s: %v", n.Name, err)
 		}
@@ -272,7 +272,7 @@ func liveProjectWithPort(t *testing.T, c *Client, project string, port uint16) (
 	})
 	paths := map[string]string{}
 	for _, n := range p.Nodes {
-		path, ports, err := c.attachNetwork(ctx, &n.Spec)
+		path, ports, err := attachNetwork(ctx, c, &n.Spec)
 		if err != nil {
 			t.Fatalf("attach %s: %v", n.Name, err)
 		}
@@ -363,7 +363,7 @@ func TestLiveWildcardPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.TeardownNetwork(ctx, project) })
-	path, _, err := c.attachNetwork(ctx, &p.Nodes[0].Spec)
+	path, _, err := attachNetwork(ctx, c, &p.Nodes[0].Spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestLiveParallelAttach(t *testing.T) {
 			}
 		}
 	}
-	run(func(s *plan.ContainerSpec) error { _, _, err := c.attachNetwork(ctx, s); return err })
+	run(func(s *plan.ContainerSpec) error { _, _, err := attachNetwork(ctx, c, s); return err })
 	run(func(s *plan.ContainerSpec) error { return c.detachNetwork(ctx, s.ID) })
 	for _, n := range p.Nodes {
 		assertNoTraces(t, c, n.Spec.ID, n.Spec.IP)
@@ -434,4 +434,17 @@ func TestWithoutPlugin(t *testing.T) {
 	if len(list.Plugins) != 3 {
 		t.Errorf("the network's own list changed: %d plugins", len(list.Plugins))
 	}
+}
+
+// attachNetwork runs startAttach and waits for the ADD, returning the namespace path
+// and the ports as published.
+func attachNetwork(ctx context.Context, c *Client, s *plan.ContainerSpec) (string, []plan.PortBinding, error) {
+	att, err := c.startAttach(ctx, s)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := att.wait(); err != nil {
+		return "", nil, err
+	}
+	return att.netnsPath, att.ports, nil
 }
