@@ -118,21 +118,13 @@ func (c *Client) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 	}
 	c.net.mu.Lock()
 	defer c.net.mu.Unlock()
-	// The data root is 0711 (runtime.md §1.2); create it before any 0700 subdirectory.
-	if err := os.MkdirAll(c.dataRoot(), 0o711); err != nil {
-		return fmt.Errorf("create data root %s: %w", c.dataRoot(), err)
-	}
 	name, bridge := networkNames(p)
-	rec, err := c.loadOrCreateRecord(name, bridge, p.Project)
+	rec, subnet, err := c.ownedRecord(name, bridge, p.Project)
 	if err != nil {
 		return err
 	}
 	if rec.Bridge != "" {
 		bridge = rec.Bridge // the interface that exists is the recorded one
-	}
-	subnet, err := netip.ParsePrefix(rec.Subnet)
-	if err != nil {
-		return fmt.Errorf("network record %s has an invalid subnet %q: %w", c.recordPath(name), rec.Subnet, err)
 	}
 	offsets := reconcileOffsets(p, rec, subnet)
 	applyOffsets(p, offsets)
@@ -157,19 +149,27 @@ func (c *Client) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 func (c *Client) ReserveNetwork(project string) (netip.Prefix, error) {
 	c.net.mu.Lock()
 	defer c.net.mu.Unlock()
-	if err := os.MkdirAll(c.dataRoot(), 0o711); err != nil {
-		return netip.Prefix{}, fmt.Errorf("create data root %s: %w", c.dataRoot(), err)
-	}
 	name := plan.NetworkName(project)
-	rec, err := c.loadOrCreateRecord(name, plan.BridgeName(name), project)
+	_, subnet, err := c.ownedRecord(name, plan.BridgeName(name), project)
+	return subnet, err
+}
+
+// ownedRecord is ensure steps 1-4 with the data root created first: the project's
+// record, reused or newly allocated, and its subnet. The caller holds net.mu.
+func (c *Client) ownedRecord(name, bridge, project string) (*networkRecord, netip.Prefix, error) {
+	// The data root is 0711 (runtime.md §1.2); create it before any 0700 subdirectory.
+	if err := os.MkdirAll(c.dataRoot(), 0o711); err != nil {
+		return nil, netip.Prefix{}, fmt.Errorf("create data root %s: %w", c.dataRoot(), err)
+	}
+	rec, err := c.loadOrCreateRecord(name, bridge, project)
 	if err != nil {
-		return netip.Prefix{}, err
+		return nil, netip.Prefix{}, err
 	}
 	subnet, err := netip.ParsePrefix(rec.Subnet)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("network record %s has an invalid subnet %q: %w", c.recordPath(name), rec.Subnet, err)
+		return nil, netip.Prefix{}, fmt.Errorf("network record %s has an invalid subnet %q: %w", c.recordPath(name), rec.Subnet, err)
 	}
-	return subnet, nil
+	return rec, subnet, nil
 }
 
 // networkNames returns the plan's network and bridge names, deriving them when the
