@@ -12,6 +12,7 @@ import (
 	"time"
 
 	tasks "github.com/containerd/containerd/api/services/tasks/v1"
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
@@ -118,6 +119,33 @@ func TestRuntimeExec(t *testing.T) {
 	big, err := e.c.Exec(e.ctx, ctr.ID(), containerdrt.ExecRequest{Argv: []string{"sh", "-c", "yes 0123456789 | head -c 10000"}})
 	if err != nil || len(big.Output) != 4096 {
 		t.Errorf("large output kept %d bytes (%v), want 4096", len(big.Output), err)
+	}
+}
+
+// A probe of a container whose task went away behind the client's back (another
+// process deleted it) looks the container up again instead of using the task it
+// kept, and reports it as not found.
+func TestRuntimeExecAfterTaskGone(t *testing.T) {
+	e := newRTEnv(t)
+	p := e.newRTProject(t, "rtgone", map[string][]string{"app": {"sleep", "3600"}})
+	ctr := p.start(t, "app")
+	if res, err := e.c.Exec(e.ctx, ctr.ID(), containerdrt.ExecRequest{Argv: []string{"true"}}); err != nil || res.ExitCode != 0 {
+		t.Fatalf("first probe: %+v, %v", res, err)
+	}
+	cont, err := e.raw.LoadContainer(e.ctx, ctr.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := cont.Task(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := task.Delete(e.ctx, containerd.WithProcessKill); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.Exec(e.ctx, ctr.ID(), containerdrt.ExecRequest{Argv: []string{"true"}})
+	if !errors.Is(err, containerdrt.ErrNotFound) {
+		t.Errorf("probe after the task was deleted: %v, want ErrNotFound", err)
 	}
 }
 
