@@ -101,7 +101,7 @@ func (a *resource) stopContainer() {
 	a.setStatus(StatusStopping)
 	a.emit(Event{Type: ResourceStopping})
 	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
-	id, gen, grace, kill := a.container.ID(), a.gen, a.o.Grace, a.killMode
+	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.killMode
 	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, kill)} })
 }
 

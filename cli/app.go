@@ -16,7 +16,11 @@ func Main(args []string) int {
 	if len(args) > 0 {
 		args = args[1:]
 	}
-	return Run(args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
+	s := &session{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, spawn: true}
+	if len(args) > 0 && args[0] == superviseCommand {
+		return s.runSupervisor(args[1:])
+	}
+	return s.run(args)
 }
 
 // Run executes one lsctl command line (args without the program name) against the
@@ -33,6 +37,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 
 // run parses args and runs the command on the session.
 func (s *session) run(args []string) int {
+	s.args = args
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(s.stderr, &slog.HandlerOptions{Level: logLevel(s.lookupEnv)}))
 	}
@@ -55,6 +60,15 @@ type session struct {
 	opts      globalOptions
 	// signals, when set, replaces the process signal channel (tests).
 	signals <-chan os.Signal
+	// args is the command line being run, which `up -d` hands to the supervisor.
+	args []string
+	// spawn is set when this is the lsctl executable (Main), not an in-process Run:
+	// only then does `up -d` start a background supervisor process.
+	spawn bool
+	// supervisor is set in the background supervisor process.
+	supervisor *supervisorIO
+	// upLog keeps a foreground up's state lines (the supervisor logs its whole output).
+	upLog io.Writer
 }
 
 // newApp builds the urfave application: global flags, commands, and the hooks that

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -116,7 +117,10 @@ func TestControlAPIEndpoints(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"GET", "/healthz", 200, `{"project":"shop","status":"ok"}`},
+		{"GET", "/healthz", 200, fmt.Sprintf(`{"status":"ok","project":"shop","pid":%d,"supervisor":false}`, os.Getpid())},
+		{"POST", "/api/shutdown", 501, `{"error":"this lsctl cannot be stopped through its API"}`},
+		{"POST", "/api/release", 409, `{"error":"not a background supervisor"}`},
+		{"GET", "/api/shutdown", 405, `{"error":"method not allowed"}`},
 		{"GET", "/api/resources/nope", 404, `{"error":"unknown resource","resource":"nope"}`},
 		{"POST", "/api/resources/db/restart", 202, `{"accepted":true,"resource":"db"}`},
 		{"POST", "/api/resources/nope/restart", 404, `{"error":"unknown resource","resource":"nope"}`},
@@ -334,7 +338,7 @@ func TestControlSocketAndClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Project: "shop"}
-	cs, err := s.startControl(p, fp, -1)
+	cs, err := s.startControl(p, fp, -1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +439,7 @@ func TestDashboardListener(t *testing.T) {
 	}
 	var out strings.Builder
 	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,5 +465,52 @@ func TestDashboardListener(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Errorf("cross-origin request over TCP: %d, want 403", resp.StatusCode)
+	}
+}
+
+// The owner endpoints: shutdown with a grace or a kill, release only from a
+// background supervisor and only over the unix socket (issue 11).
+func TestControlAPIOwnerEndpoints(t *testing.T) {
+	type call struct {
+		grace time.Duration
+		kill  bool
+	}
+	var calls []call
+	released := 0
+	own := &ownerHooks{supervisor: true,
+		shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
+		release:  func() error { released++; return nil }}
+	for _, tcp := range []bool{false, true} {
+		m, stop := newMetrics(newFakePlane("shop"), time.Now())
+		defer stop()
+		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own})
+		defer srv.Close()
+		for _, tt := range []struct {
+			path   string
+			status int
+		}{{"/api/shutdown?grace=5s", 202}, {"/api/shutdown?kill=1", 202}, {"/api/shutdown?grace=soon", 400}, {"/api/release", map[bool]int{false: 202, true: 404}[tcp]}} {
+			resp, err := http.Post(srv.URL+tt.path, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("tcp=%v POST %s: %d, want %d", tcp, tt.path, resp.StatusCode, tt.status)
+			}
+		}
+		var health ownerInfo
+		resp, err := http.Get(srv.URL + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&health)
+		resp.Body.Close()
+		if !health.Supervisor || health.PID != os.Getpid() {
+			t.Errorf("healthz %+v", health)
+		}
+	}
+	want := []call{{5 * time.Second, false}, {0, true}, {5 * time.Second, false}, {0, true}}
+	if fmt.Sprint(calls) != fmt.Sprint(want) || released != 1 {
+		t.Errorf("shutdown calls %v (want %v), releases %d (want 1)", calls, want, released)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -36,7 +37,10 @@ func (s *session) downAction(c *ucli.Context) error {
 		return err
 	}
 	project := m.Project.Name.Value
-	lock, err := s.lockForDown(c.Context, project, o.Grace)
+	if cc, err := s.dialControl(c.Context, project); err == nil && cc.info.Supervisor {
+		o.supervised = s.stopSupervised(c.Context, cc, project, o.Grace)
+	}
+	lock, err := s.lockForDown(c.Context, project, o.Grace, o.supervised != nil)
 	if err != nil {
 		return err
 	}
@@ -68,8 +72,9 @@ func (s *session) loadProjectOnly() (*manifest.Manifest, error) {
 }
 
 // lockForDown takes the project lock. A running `up` is asked to stop with SIGTERM
-// and waited for up to grace + 30 s; another command is waited for up to 60 s.
-func (s *session) lockForDown(ctx context.Context, project string, grace time.Duration) (*containerdrt.ProjectLock, error) {
+// (unless asked already: a background supervisor is asked through its API) and
+// waited for up to grace + 30 s; another command is waited for up to 60 s.
+func (s *session) lockForDown(ctx context.Context, project string, grace time.Duration, asked bool) (*containerdrt.ProjectLock, error) {
 	var deadline time.Time
 	for {
 		lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "down")
@@ -79,7 +84,9 @@ func (s *session) lockForDown(ctx context.Context, project string, grace time.Du
 		}
 		if deadline.IsZero() {
 			deadline = time.Now().Add(downBusyWait)
-			if busy.Command == "up" && busy.PID > 0 {
+			if asked {
+				deadline = time.Now().Add(grace + downExtraWait)
+			} else if busy.Command == "up" && busy.PID > 0 {
 				if kerr := syscall.Kill(busy.PID, syscall.SIGTERM); kerr == nil {
 					fmt.Fprintf(s.stdout, "[%s] asking lsctl up (pid %d) to stop\n", project, busy.PID)
 				}
@@ -117,13 +124,17 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	case err != nil:
 		errOut.printf("error: %v", err)
 		failed = true
+	case len(containers) == 0 && o.supervised != nil && o.supervised.stopped > 0:
 	case len(containers) == 0:
 		out.printf("[%s] nothing to stop", project)
 	default:
 		failed = stopInOrder(ctx, rt, containers, o.Grace, out, errOut) != nil
 	}
 	network := plan.NetworkName(project)
-	existed := fileExists(filepath.Join(s.opts.DataRoot, "networks", network+".json"))
+	existed := fileExists(networkRecord(s.opts.DataRoot, project))
+	if o.supervised != nil && o.supervised.network {
+		existed = true // removed by the supervisor's own teardown
+	}
 	switch err := rt.TeardownNetwork(ctx, project); {
 	case err != nil:
 		errOut.printf("error: %v", err)
@@ -212,6 +223,43 @@ func volumeNames(m *manifest.Manifest, cs []containerdrt.Managed) []string {
 		}
 	}
 	return names
+}
+
+// networkRecord is the file that records a project's network (runtime.md §5.1).
+func networkRecord(dataRoot, project string) string {
+	return filepath.Join(dataRoot, "networks", plan.NetworkName(project)+".json")
+}
+
+// supervisedStop is what a background supervisor's own shutdown did before `down`
+// took the project lock: down reports it as if it had done it itself.
+type supervisedStop struct {
+	stopped int  // resources reported stopped
+	network bool // the network existed when the shutdown began
+}
+
+// stopSupervised has the background supervisor run the ordered shutdown and prints
+// its `<resource>: stopped` lines until its event stream ends; nil when it could not
+// be asked. Failures are left for down's own pass, which removes whatever is left.
+func (s *session) stopSupervised(ctx context.Context, cc *controlClient, project string, grace time.Duration) *supervisedStop {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st := &supervisedStop{network: fileExists(networkRecord(s.opts.DataRoot, project))}
+	events, err := cc.events(ctx)
+	if err == nil {
+		err = cc.post(ctx, "/api/shutdown?grace="+grace.String())
+	}
+	if err != nil { // down falls back to SIGTERM, as for a foreground up
+		fmt.Fprintf(s.stderr, "warning: %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.owner())
+	for e := range events {
+		if e.Type == string(actors.ResourceStopped) {
+			st.stopped++
+			fmt.Fprintf(s.stdout, "%s: stopped\n", e.Resource)
+		}
+	}
+	return st
 }
 
 func fileExists(path string) bool {

@@ -55,6 +55,8 @@ func parseUpOptions(c *ucli.Context) (upOptions, error) {
 type downOptions struct {
 	Volumes bool
 	Grace   time.Duration
+	// supervised is set when a background supervisor stopped the stack first.
+	supervised *supervisedStop
 }
 
 func parseDownOptions(c *ucli.Context) (downOptions, error) {
