@@ -106,6 +106,7 @@ func (s *session) commands() []*ucli.Command {
 		s.psCommand(),
 		s.logsCommand(),
 		s.restartCommand(),
+		s.execCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
 		s.secretsCommand(),
@@ -117,6 +118,7 @@ func (s *session) commands() []*ucli.Command {
 		s.versionCommand(),
 		s.completionCommand(),
 		logDriverCommand(),
+		s.resourcesCommand(),
 	}
 	return cmds
 }

@@ -60,6 +60,9 @@ func checkCommandArgs(cmd *ucli.Command, globals, path, rest []string) error {
 			break
 		}
 		if !isFlagArg(a) {
+			if takesCommandLine(cmd) {
+				break // the rest is the command to run, its flags included
+			}
 			positional = append(positional, a)
 			continue
 		}

@@ -12,7 +12,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
-	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -68,17 +67,6 @@ func (s *session) buildAction(c *ucli.Context) error {
 	}
 	defer rt.Close()
 	return s.buildWithSignals(c.Context, rt, p, targets)
-}
-
-// checkResourceNames rejects a name the manifest does not declare (runtime.md §16.6
-// wording).
-func checkResourceNames(m *manifest.Manifest, names []string) error {
-	for _, n := range names {
-		if !slices.ContainsFunc(m.Resources, func(r *manifest.Resource) bool { return r.Name == n }) {
-			return fmt.Errorf("unknown resource %q in project %q", n, m.Project.Name.Value)
-		}
-	}
-	return nil
 }
 
 // buildTargets returns the dockerfile nodes to build: the named ones (in plan order),

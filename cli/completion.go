@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -81,11 +82,13 @@ func writeBashCompletion(w io.Writer, app *ucli.App) {
 	names, words := completionCommands(app)
 	fmt.Fprintf(w, `# bash completion for lsctl
 _lsctl() {
-  local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" sub="" i skip=0
+  local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" sub="" i skip=0 file="" prev=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     local w="${COMP_WORDS[i]}"
-    if ((skip)); then skip=0; continue; fi
+    if ((skip)); then skip=0; [ "$prev" = -f ] || [ "$prev" = --file ] && file="$w"; continue; fi
+    prev="$w"
     case "$w" in
+      --file=*) [ -z "$cmd" ] && file="${w#--file=}" ;;
       %s) [ -z "$cmd" ] && skip=1 ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd="$w"; elif [ -z "$sub" ]; then sub="$w"; fi ;;
@@ -107,6 +110,9 @@ _lsctl() {
 	}
 	global := append(append([]string{}, names...), flagWords(globalFlags())...)
 	fmt.Fprintf(w, "    *) words=%q ;;\n  esac\n", strings.Join(append(global, "--version"), " "))
+	// Resource names come from the manifest at completion time.
+	fmt.Fprintf(w, "  case \"$cmd\" in\n    %s) [[ \"$cur\" == -* ]] || words=\"$words $(\"${COMP_WORDS[0]}\" ${file:+-f \"$file\"} %s 2>/dev/null)\" ;;\n  esac\n",
+		strings.Join(resourceArgCommands(app), "|"), completeResourcesCommand)
 	fmt.Fprint(w, "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -o default -F _lsctl lsctl\n")
 }
 
@@ -127,6 +133,9 @@ func writeFishCompletion(w io.Writer, app *ucli.App) {
 		}
 		if c.Name == "completion" {
 			fmt.Fprintf(w, "complete -c lsctl -f%s -a 'bash zsh fish'\n", cond)
+		}
+		if slices.Contains(resourceArgCommands(app), c.Name) {
+			fmt.Fprintf(w, "complete -c lsctl -f%s -a '(lsctl %s 2>/dev/null)'\n", cond, completeResourcesCommand)
 		}
 		for _, f := range c.Flags {
 			fmt.Fprintf(w, "complete -c lsctl%s%s\n", cond, fishFlag(f))

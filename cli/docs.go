@@ -40,6 +40,9 @@ func writeCommandDoc(b *strings.Builder, c *ucli.Command, full string) {
 		return
 	}
 	fmt.Fprintf(b, "\n## %s\n\n%s.\n\n```\n%s\n```\n", full, upperFirst(c.Usage), c.UsageText)
+	if c.Description != "" {
+		fmt.Fprintf(b, "\n%s\n", c.Description)
+	}
 	if len(c.Flags) > 0 {
 		b.WriteString("\n")
 		writeFlagTable(b, c.Flags)

@@ -58,7 +58,13 @@ const ptyEnd = "\x00lsctl-test-end\x00"
 // a developer runs it), else with stdout and stderr on one pipe.
 func startFgUp(t *testing.T, env *harness.Env, dir string, tty bool, args ...string) *fgUp {
 	t.Helper()
-	cmd := exec.Command(harness.Binary(t), append([]string{"up"}, args...)...)
+	return startFg(t, env, dir, tty, append([]string{"up"}, args...)...)
+}
+
+// startFg starts `lsctl args...` in dir like startFgUp: any command that runs on.
+func startFg(t *testing.T, env *harness.Env, dir string, tty bool, args ...string) *fgUp {
+	t.Helper()
+	cmd := exec.Command(harness.Binary(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env.Environ(t)...)
 	u := &fgUp{t: t, cmd: cmd, changed: make(chan struct{}, 1), exited: make(chan struct{})}
