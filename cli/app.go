@@ -107,6 +107,7 @@ func (s *session) commands() []*ucli.Command {
 		s.logsCommand(),
 		s.restartCommand(),
 		s.execCommand(),
+		s.portCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
 		s.secretsCommand(),
