@@ -76,6 +76,11 @@ func (c *Client) reuseOrClear(ctx context.Context, s *plan.ContainerSpec, hash s
 				return c.adopt(ctx, existing, task, labels)
 			}
 		}
+		if labels[plan.LabelStopped] != "" { // kept by `lsctl stop` for a quick start
+			if ct, err := c.revive(ctx, existing, s, labels); ct != nil || err != nil {
+				return ct, err
+			}
+		}
 	}
 	if _, err := c.Stop(ctx, s.ID, "", recreateGrace); err != nil {
 		return nil, fmt.Errorf("replace container %s: %w", s.ID, err)

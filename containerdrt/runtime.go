@@ -7,6 +7,7 @@ package containerdrt
 import (
 	"context"
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/lightshuttle/lsctl/plan"
@@ -43,6 +44,12 @@ type Runtime interface {
 	Stop(ctx context.Context, id string, signal string, grace time.Duration) (exitCode int, err error)
 	// Kill sends SIGKILL to the task at once.
 	Kill(ctx context.Context, id string) error
+	// StopByHand stops the task like Stop and keeps the container, so that the next
+	// Prepare of the same configuration gives it a fresh task (`lsctl stop`, `start`).
+	StopByHand(ctx context.Context, id string, grace time.Duration) (exitCode int, err error)
+	// Signal sends sig to the task; handled reports whether its PID 1 can act on it
+	// (`lsctl kill`). A missing task is ErrNotFound.
+	Signal(ctx context.Context, id string, sig syscall.Signal) (handled bool, err error)
 	// Remove deletes task, container, snapshot, CNI state and netns; missing parts are fine.
 	Remove(ctx context.Context, id string) error
 	// Exec runs a probe in the running task.

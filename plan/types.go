@@ -174,6 +174,9 @@ const (
 	LabelRestarts      = "lightshuttle.restarts"
 	LabelStartedAt     = "lightshuttle.started-at"
 	LabelContextDigest = "lightshuttle.context-digest"
+	// LabelStopped marks a container stopped by hand (`lsctl stop`, a ts-format time):
+	// it is kept, and the next start gives it a fresh task instead of recreating it.
+	LabelStopped = "lightshuttle.stopped"
 )
 
 // ImageConfig is the part of an image configuration the plan and the hash need

@@ -29,6 +29,8 @@ type container struct {
 	exitCh    chan containerdrt.ExitStatus
 	killed    chan struct{} // closed by exit: interrupts a Stop waiting for grace
 	exitTimer *time.Timer
+	// handStopped: stopped by StopByHand; the next Prepare revives it.
+	handStopped bool
 }
 
 var _ containerdrt.Container = (*container)(nil)

@@ -48,7 +48,7 @@ type Behavior struct {
 // Call is one recorded Runtime call.
 type Call struct {
 	At       time.Time
-	Op       string // ensure-image, prepare, start, stop, kill, remove, exec, wait-port, list, ensure-network, teardown-network
+	Op       string // ensure-image, prepare, start, stop, stop-by-hand, kill, signal, remove, exec, wait-port, list, ensure-network, teardown-network
 	Resource string
 	ID       string
 }
@@ -63,6 +63,7 @@ type Runtime struct {
 	calls      []Call
 	starts     map[string]int // task starts per resource
 	nextIP     int
+	revived    map[string]int // Prepares that revived a container stopped by hand
 	networkErr error
 }
 
@@ -82,6 +83,7 @@ func New() *Runtime {
 		containers: map[string]*container{},
 		networks:   map[string]bool{},
 		starts:     map[string]int{},
+		revived:    map[string]int{},
 	}
 }
 

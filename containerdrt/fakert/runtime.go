@@ -60,16 +60,24 @@ func (r *Runtime) Prepare(ctx context.Context, s *plan.ContainerSpec) (container
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	serial := 0
 	if old := r.containers[s.ID]; old != nil {
 		old.exit(137)
+		if old.handStopped { // kept by StopByHand: a new task in the same container
+			serial = old.serial
+			r.revived[s.Resource]++
+		}
 	}
-	r.nextIP++
-	ip := fmt.Sprintf("10.213.%d.%d", r.nextIP/250, r.nextIP%250+2)
+	if serial == 0 {
+		r.nextIP++
+		serial = r.nextIP
+	}
+	ip := fmt.Sprintf("10.213.%d.%d", serial/250, serial%250+2)
 	if s.IP.IsValid() {
 		ip = s.IP.String()
 	}
 	c := &container{
-		rt: r, id: s.ID, resource: s.Resource, project: s.Project, ip: ip, adopted: b.Adopt, serial: r.nextIP,
+		rt: r, id: s.ID, resource: s.Resource, project: s.Project, ip: ip, adopted: b.Adopt, serial: serial,
 		ports:  append([]plan.PortBinding(nil), s.Ports...),
 		exitCh: make(chan containerdrt.ExitStatus, 1), killed: make(chan struct{}),
 	}

@@ -1,0 +1,93 @@
+package containerdrt
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/cio"
+	"github.com/containerd/errdefs"
+
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
+)
+
+// StopByHand stops the task as Stop does (the image's stop signal, grace, then
+// SIGKILL) but keeps the container, labelled as stopped by hand, so that the next
+// Prepare gives it a fresh task instead of recreating it (`lsctl stop`). The label is
+// written first: whoever sees the task end also sees why.
+func (c *Client) StopByHand(ctx context.Context, id string, grace time.Duration) (int, error) {
+	cont, err := c.cd.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return 0, fmt.Errorf("stop container %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, c.wrapUnavailable(fmt.Errorf("stop container %s: %w", id, err))
+	}
+	if _, err := cont.SetLabels(ctx, map[string]string{plan.LabelStopped: logfile.FormatTS(time.Now())}); err != nil {
+		return 0, c.wrapUnavailable(fmt.Errorf("stop container %s: label it stopped: %w", id, err))
+	}
+	return c.Stop(ctx, id, "", grace)
+}
+
+// Signal sends sig to the container's task (`lsctl kill`). handled reports whether
+// the task's PID 1 can act on it: the kernel drops a signal that PID 1 has no handler
+// for, SIGKILL and SIGSTOP aside (runtime.md §12.7).
+func (c *Client) Signal(ctx context.Context, id string, sig syscall.Signal) (handled bool, err error) {
+	task, _, err := c.loadTask(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if task == nil {
+		return false, fmt.Errorf("signal container %s: no task: %w", id, ErrNotFound)
+	}
+	handled = sig == syscall.SIGKILL || sig == syscall.SIGSTOP || signalCaught(task.Pid(), sig)
+	if err := task.Kill(ctx, sig); err != nil {
+		if errdefs.IsNotFound(err) {
+			return false, fmt.Errorf("signal container %s: %w", id, ErrNotFound)
+		}
+		return false, c.wrapUnavailable(fmt.Errorf("signal container %s: %w", id, err))
+	}
+	return handled, nil
+}
+
+// revive gives a container stopped by hand a fresh task. Its snapshot, pinned network
+// namespace and CNI attachment were kept, so this is much quicker than creating it
+// again. It returns nil (and no error) when the container cannot be revived, e.g. its
+// namespace pin went with a reboot; the caller then recreates it.
+func (c *Client) revive(ctx context.Context, cont containerd.Container, s *plan.ContainerSpec, labels map[string]string) (*container, error) {
+	if _, err := os.Stat(c.netnsPath(s.ID)); err != nil {
+		return nil, nil
+	}
+	spec, err := cont.Spec(ctx)
+	if err != nil || spec.Process == nil {
+		return nil, nil
+	}
+	ports, err := c.labelPorts(labels)
+	if err != nil {
+		return nil, err
+	}
+	if err := deleteTask(ctx, cont); err != nil {
+		return nil, fmt.Errorf("revive container %s: %w", s.ID, err)
+	}
+	sctx, cancel := settled(ctx)
+	defer cancel()
+	task, err := cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
+	if err != nil {
+		return nil, c.wrapUnavailable(fmt.Errorf("revive container %s: create task: %w", s.ID, err))
+	}
+	ct := &container{c: c, cont: cont, task: task, ip: labels[plan.LabelIP], ports: ports}
+	if err := ct.watchExit(ctx); err != nil {
+		_, _ = task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
+		return nil, err
+	}
+	if _, err := cont.SetLabels(sctx, map[string]string{plan.LabelStopped: ""}); err != nil {
+		_, _ = task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
+		return nil, c.wrapUnavailable(fmt.Errorf("revive container %s: clear its stopped label: %w", s.ID, err))
+	}
+	c.execTargets.put(s.ID, &execTarget{task: task, proc: spec.Process})
+	return ct, nil
+}
