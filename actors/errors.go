@@ -11,6 +11,11 @@ var (
 	ErrUnknownResource   = errors.New("unknown resource")
 	ErrStackStarting     = errors.New("the stack is still starting; retry once it is ready")
 	ErrStackStopping     = errors.New("the stack is stopping")
+	// ErrBusy rejects a stop or start while another stop, start or restart of the
+	// resource is in progress.
+	ErrBusy = errors.New("another stop, start or restart of it is in progress")
+	// ErrNotRunning rejects a kill of a resource whose task does not run.
+	ErrNotRunning = errors.New("not running")
 	// ErrStartupCancelled is WaitReady's result when Shutdown interrupted the startup.
 	ErrStartupCancelled = errors.New("startup cancelled by shutdown")
 )

@@ -156,31 +156,50 @@ func (h *Handle) Project() string { return h.plan.Project }
 // accepted, or rejected with ErrUnknownResource, ErrStackStarting, ErrStackStopping or
 // ErrRestartInProgress (test with errors.Is).
 func (h *Handle) Restart(name string) error {
-	if _, ok := h.env.views.get(name); !ok {
-		return fmt.Errorf("restart %q: %w", name, ErrUnknownResource)
+	if _, err := h.accepting("restart", name); err != nil {
+		return err
+	}
+	release, err := h.acquire(name)
+	if err != nil {
+		return fmt.Errorf("restart %q: %w", name, ErrRestartInProgress)
+	}
+	h.system.Root.Send(h.pids[name], restartMsg{release: release})
+	return nil
+}
+
+// accepting returns the resource's view when the stack takes requests for it: the
+// resource exists, the stack has started and is not stopping.
+func (h *Handle) accepting(op, name string) (View, error) {
+	v, ok := h.env.views.get(name)
+	if !ok {
+		return v, fmt.Errorf("%s %q: %w", op, name, ErrUnknownResource)
 	}
 	switch phase := h.phase.Load(); {
 	case h.stopAsked.Load() || phase >= phaseStopping:
-		return fmt.Errorf("restart %q: %w", name, ErrStackStopping)
+		return v, fmt.Errorf("%s %q: %w", op, name, ErrStackStopping)
 	case phase == phaseStarting:
-		return fmt.Errorf("restart %q: %w", name, ErrStackStarting)
+		return v, fmt.Errorf("%s %q: %w", op, name, ErrStackStarting)
 	}
+	return v, nil
+}
+
+// acquire takes the resource's permit, exclusive per resource and shared by restart,
+// stop and start; release gives it back (once, whoever calls it).
+func (h *Handle) acquire(name string) (release func(), err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.permits[name] {
-		return fmt.Errorf("restart %q: %w", name, ErrRestartInProgress)
+		return nil, ErrBusy
 	}
 	h.permits[name] = true
 	var once sync.Once
-	release := func() {
+	return func() {
 		once.Do(func() {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			delete(h.permits, name)
 		})
-	}
-	h.system.Root.Send(h.pids[name], restartMsg{release: release})
-	return nil
+	}, nil
 }
 
 func (h *Handle) setPID(name string, pid *actor.PID) {

@@ -75,7 +75,8 @@ type resource struct {
 	lastExit *int
 	backoff  timerSlot
 	reset    timerSlot
-	release  func() // restart permit held by a manual restart
+	release  func()    // permit held by a manual restart, stop or start
+	killedAt time.Time // when a kill by hand was announced; zero: none pending
 }
 
 // discardGen tags the result of discarding a failed attempt's container.
@@ -116,7 +117,9 @@ func (a *resource) Receive(ctx actor.Context) {
 		a.inflight--
 		_ = m
 	}
-	a.behavior.Receive(ctx)
+	if !a.intercept(ctx.Message()) {
+		a.behavior.Receive(ctx)
+	}
 	for a.afterDrain != nil && a.inflight == 0 {
 		f := a.afterDrain
 		a.afterDrain = nil
