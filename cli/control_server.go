@@ -203,6 +203,8 @@ func (api *controlAPI) match(path string) (rt *route, name string) {
 		return &route{http.MethodPost, api.restart}, segs[2]
 	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && segs[3] == "logs":
 		return &route{http.MethodGet, api.logs}, segs[2]
+	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && api.handRoute(segs[3]) != nil:
+		return api.handRoute(segs[3]), segs[2]
 	}
 	return nil, ""
 }

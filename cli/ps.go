@@ -165,6 +165,9 @@ func fillFromContainer(v *actors.View, c containerdrt.Managed) {
 	}
 	if !c.Running {
 		v.Status = actors.StatusExited
+		if c.Labels[plan.LabelStopped] != "" { // by `lsctl stop`, not on its own
+			v.Status = actors.StatusStopped
+		}
 		return
 	}
 	v.Status, v.Ports = actors.StatusRunning, c.Ports

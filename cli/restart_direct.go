@@ -83,31 +83,40 @@ func (s *session) restartOne(ctx context.Context, rt *containerdrt.Client, p *pl
 		}
 	}
 	// Manual restarts count too, persisted in the restarts label (runtime.md §14).
+	return s.startNode(ctx, rt, p, n, restarts+1, "restart")
+}
+
+// startNode acquires the node's image, prepares its container (a container stopped by
+// hand gets a fresh task, anything else is recreated with the given restarts count)
+// and starts it, then waits for readiness, printing the lines of runtime.md §16.7.
+// Failures read "<what> of "<resource>" failed: ...".
+func (s *session) startNode(ctx context.Context, rt *containerdrt.Client, p *plan.Plan, n *plan.Node, restarts int, what string) error {
+	failed := func(err error) error { return fmt.Errorf("%s of %q failed: %w", what, n.Name, err) }
 	labels := maps.Clone(n.Spec.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	labels[plan.LabelRestarts] = strconv.Itoa(restarts + 1)
+	labels[plan.LabelRestarts] = strconv.Itoa(restarts)
 	n.Spec.Labels = labels
 	if err := ensureRestartImage(ctx, rt, &n.Spec); err != nil {
-		return fmt.Errorf("restart of %q failed: %w", resource, err)
+		return failed(err)
 	}
 	c, err := s.prepareWithPorts(ctx, rt, p, n)
 	if err != nil {
-		return fmt.Errorf("restart of %q failed: %w", resource, err)
+		return failed(err)
 	}
 	if err := c.Start(ctx); err != nil {
-		return fmt.Errorf("restart of %q failed: %w", resource, err)
+		return failed(err)
 	}
-	fmt.Fprintf(s.stdout, "%s: started\n", resource)
+	fmt.Fprintf(s.stdout, "%s: started\n", n.Name)
 	if n.Health == nil {
-		fmt.Fprintf(s.stdout, "%s: running\n", resource)
+		fmt.Fprintf(s.stdout, "%s: running\n", n.Name)
 		return nil
 	}
 	if err := waitHealthy(ctx, rt, c, n.Health, p.Redactor().Redact); err != nil {
-		return fmt.Errorf("restart of %q failed: %w", resource, err)
+		return failed(err)
 	}
-	fmt.Fprintf(s.stdout, "%s: healthy\n", resource)
+	fmt.Fprintf(s.stdout, "%s: healthy\n", n.Name)
 	return nil
 }
 

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"syscall"
+
+	"github.com/moby/sys/signal"
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/containerdrt"
+)
+
+func (s *session) killCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "kill",
+		Usage:     "send a signal to resources' containers",
+		UsageText: "lsctl kill [-s SIGNAL] [RESOURCE...]",
+		Description: "No name signals every running resource. A resource whose task ends within the stop grace after " +
+			"the signal counts as stopped by hand: its restart policy leaves it stopped until `lsctl start`.",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "signal name (TERM, SIGHUP, ...) or number"},
+		},
+		Action: s.killAction,
+	}
+}
+
+func (s *session) killAction(c *ucli.Context) error {
+	sig, err := signal.ParseSignal(c.String("signal"))
+	if err != nil {
+		return usagef(c, "invalid value %q for --signal: expected a signal name such as KILL, TERM or HUP, or its number", c.String("signal"))
+	}
+	ld, err := s.load("", false)
+	if err != nil {
+		return err
+	}
+	names := c.Args().Slice()
+	if err := checkResourceNames(ld.manifest, names); err != nil {
+		return err
+	}
+	views, cc, err := s.resourceViews(c.Context, ld)
+	if err != nil {
+		return err
+	}
+	targets, err := killTargets(ld, views, names)
+	if err != nil {
+		return err
+	}
+	send := func(ctx context.Context, v actors.View) (bool, error) { return killViaAPI(ctx, cc, v.Name, sig) }
+	if cc == nil {
+		rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
+		if err != nil {
+			return err
+		}
+		defer rt.Close()
+		send = func(ctx context.Context, v actors.View) (bool, error) { return rt.Signal(ctx, *v.ContainerID, sig) }
+	}
+	for _, v := range targets {
+		handled, err := send(c.Context, v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stdout, "%s: sent %s\n", v.Name, signalName(sig))
+		if !handled {
+			fmt.Fprintf(s.stderr, "warning: PID 1 of %s has no handler for %s, so the kernel drops it; lsctl kill %s ends it\n", v.Name, signalName(sig), v.Name)
+		}
+	}
+	return nil
+}
+
+// killTargets are the named resources, every one running, or with no name every
+// running resource; a named one that does not run stops the command before any
+// signal is sent.
+func killTargets(ld *loaded, views []actors.View, names []string) ([]actors.View, error) {
+	var out []actors.View
+	for _, n := range declaredResources(ld.manifest) {
+		v := viewOf(views, n)
+		running := v.ContainerID != nil && (isUp(v) || v.Status == actors.StatusStarting)
+		switch {
+		case len(names) == 0 && running:
+			out = append(out, v)
+		case len(names) > 0 && slices.Contains(names, n) && !running:
+			return nil, notRunning(v)
+		case len(names) > 0 && slices.Contains(names, n):
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no resource of project %q is running", ld.manifest.Project.Name.Value)
+	}
+	return out, nil
+}
+
+// killViaAPI asks the stack's owner to send the signal, so that it knows why the
+// task ends.
+func killViaAPI(ctx context.Context, cc *controlClient, name string, sig syscall.Signal) (bool, error) {
+	code, body, err := cc.postHand(ctx, name, "kill", url.Values{"signal": {fmt.Sprint(int(sig))}})
+	if err != nil {
+		return false, err
+	}
+	if code != 200 {
+		return false, handRefused(cc, "kill", name, code, body)
+	}
+	return body.Handled, nil
+}
