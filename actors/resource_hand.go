@@ -29,12 +29,9 @@ func (a *resource) intercept(msg any) bool {
 // onHandStop ends the current incarnation (probes, timers, a pending policy attempt)
 // and stops the task once its goroutines are back.
 func (a *resource) onHandStop(m handStop) {
-	if a.aborted {
-		m.release()
+	if !a.takeRequest(m.release) {
 		return
 	}
-	a.release = m.release
-	a.endIncarnation()
 	grace := m.grace
 	if grace <= 0 {
 		grace = a.o.Grace
@@ -47,14 +44,23 @@ func (a *resource) onHandStop(m handStop) {
 // are back: Prepare gives a container stopped by hand a fresh task, and recreates
 // anything else.
 func (a *resource) onHandStart(m handStart) {
-	if a.aborted {
-		m.release()
+	if !a.takeRequest(m.release) {
 		return
 	}
-	a.release = m.release
-	a.endIncarnation()
 	a.behavior.Become(a.stateRecreating)
 	a.afterDrain = a.prepare
+}
+
+// takeRequest holds a request's permit and ends the current incarnation; during the
+// shutdown it gives the permit back and reports false.
+func (a *resource) takeRequest(release func()) bool {
+	if a.aborted {
+		release()
+		return false
+	}
+	a.release = release
+	a.endIncarnation()
+	return true
 }
 
 // endIncarnation cancels what the current incarnation has in flight and forgets its

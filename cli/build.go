@@ -40,12 +40,8 @@ func (s *session) buildAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	ld, err := s.load("", false)
+	ld, names, err := s.loadNamed(c)
 	if err != nil {
-		return err
-	}
-	names := c.Args().Slice()
-	if err := checkResourceNames(ld.manifest, names); err != nil {
 		return err
 	}
 	// Placeholders for passwords: a build never needs them, nor generates them.
@@ -66,7 +62,8 @@ func (s *session) buildAction(c *ucli.Context) error {
 		return err
 	}
 	defer rt.Close()
-	return s.buildWithSignals(c.Context, rt, p, targets)
+	// SIGINT or SIGTERM cancels the builds (exit 130/143).
+	return s.withSignals(c.Context, func(ctx context.Context) error { return s.runBuilds(ctx, rt, p, targets) })
 }
 
 // buildTargets returns the dockerfile nodes to build: the named ones (in plan order),
@@ -88,24 +85,6 @@ func buildTargets(p *plan.Plan, names []string, out io.Writer) []*plan.Node {
 		targets = append(targets, n)
 	}
 	return targets
-}
-
-// buildWithSignals runs the builds; SIGINT or SIGTERM cancels them (exit 130/143).
-func (s *session) buildWithSignals(ctx context.Context, rt imageEnsurer, p *plan.Plan, targets []*plan.Node) error {
-	sigs, stop := s.notifySignals()
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	result := make(chan error, 1)
-	go func() { result <- s.runBuilds(ctx, rt, p, targets) }()
-	select {
-	case err := <-result:
-		return err
-	case sig := <-sigs:
-		cancel()
-		<-result
-		return signalExit(sig)
-	}
 }
 
 // runBuilds builds targets in parallel, printing the plain lines of runtime.md §9.7;

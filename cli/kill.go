@@ -33,12 +33,8 @@ func (s *session) killAction(c *ucli.Context) error {
 	if err != nil {
 		return usagef(c, "invalid value %q for --signal: expected a signal name such as KILL, TERM or HUP, or its number", c.String("signal"))
 	}
-	ld, err := s.load("", false)
+	ld, names, err := s.loadNamed(c)
 	if err != nil {
-		return err
-	}
-	names := c.Args().Slice()
-	if err := checkResourceNames(ld.manifest, names); err != nil {
 		return err
 	}
 	views, cc, err := s.resourceViews(c.Context, ld)

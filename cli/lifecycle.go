@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"sync"
 
@@ -174,6 +175,43 @@ func (r *eventRouter) watch(resource string) <-chan apiEvent {
 	}
 	r.watchers[resource] = ch
 	return ch
+}
+
+// handRequest is a stop or start by hand through the stack's owner, and how to follow it.
+type handRequest struct {
+	op       string // the endpoint: stop or start
+	query    url.Values
+	blocking bool   // a failed prerequisite cancels the request (start)
+	done     string // the event that ends it well
+	already  string // printed when there was nothing to do
+	lines    func(name string) map[string]string
+}
+
+// requestInOrder sends the request for each target once those in after[target] are
+// done, and prints each one's outcome. The event stream is opened first, and each
+// resource watched before its request, so that no event is missed.
+func (s *session) requestInOrder(ctx context.Context, cc *controlClient, targets []string, after map[string][]string, req handRequest) error {
+	events, err := cc.events(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: open the event stream of %s: %w", req.op, cc.owner(), err)
+	}
+	router := routeEvents(events)
+	out := &linePrinter{w: s.stdout}
+	return runOrdered(targets, after, req.blocking, func(name string) error {
+		ch := router.watch(name)
+		code, body, err := cc.postHand(ctx, name, req.op, req.query)
+		if err != nil {
+			return err
+		}
+		switch code {
+		case 200:
+			out.printf("%s: %s", name, req.already)
+			return nil
+		case 202:
+			return s.awaitOutcome(ctx, ch, name, req.done, req.lines(name), out)
+		}
+		return handRefused(cc, req.op, name, code, body)
+	})
 }
 
 // awaitOutcome prints the resource's events until want (or resource_failed) arrives.

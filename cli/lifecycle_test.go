@@ -53,6 +53,22 @@ func (h *handPlane) setStatus(name, status string) {
 	}
 }
 
+// Get and List read the views under the lock setStatus takes.
+func (h *handPlane) Get(name string) (actors.View, bool) {
+	for _, v := range h.List() {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return actors.View{}, false
+}
+
+func (h *handPlane) List() []actors.View {
+	h.fakePlane.mu.Lock()
+	defer h.fakePlane.mu.Unlock()
+	return append([]actors.View(nil), h.views...)
+}
+
 func (h *handPlane) StopResource(name string, grace time.Duration) (bool, error) {
 	v, ok := h.Get(name)
 	if !ok {

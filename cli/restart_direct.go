@@ -20,45 +20,67 @@ import (
 // (runtime.md §12.6 direct mode): project lock, current manifest, existing network.
 func (s *session) restartDirect(ctx context.Context, ld *loaded, resource string) error {
 	m := ld.manifest
-	project := m.Project.Name.Value
 	if !slices.ContainsFunc(m.Resources, func(r *manifest.Resource) bool { return r.Name == resource }) {
-		return fmt.Errorf("unknown resource %q in project %q", resource, project)
+		return fmt.Errorf("unknown resource %q in project %q", resource, m.Project.Name.Value)
 	}
-	lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "restart")
+	d, err := s.openDirect(ctx, ld, "restart")
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	if !fileExists(filepath.Join(s.opts.DataRoot, "networks", plan.NetworkName(project)+".json")) {
-		return fmt.Errorf("project %q is not running; start it with lsctl up", project)
+	defer d.close()
+	return s.withSignals(ctx, func(ctx context.Context) error {
+		return d.redact(s.restartOne(ctx, d.rt, d.plan, resource))
+	})
+}
+
+// directStack is what a command needs to change a stack that no `up` owns: the
+// project lock, containerd, and the final plan of the current manifest.
+type directStack struct {
+	lock *containerdrt.ProjectLock
+	rt   *containerdrt.Client
+	plan *plan.Plan
+}
+
+// openDirect takes the project lock (held by command) and requires the project
+// network, which only an up creates (runtime.md §12.6 direct mode).
+func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_ *directStack, err error) {
+	project := ld.manifest.Project.Name.Value
+	d := &directStack{}
+	if d.lock, err = containerdrt.LockProject(s.opts.DataRoot, project, command); err != nil {
+		return nil, err
 	}
-	rt, err := s.connect(ctx, containerdrt.PullMissing, false)
-	if err != nil {
-		return err
-	}
-	defer rt.Close()
-	p, err := s.finalPlan(ld)
-	if err != nil {
-		return err
-	}
-	sigs, stop := s.notifySignals()
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	result := make(chan error, 1)
-	go func() { result <- s.restartOne(ctx, rt, p, resource) }()
-	select {
-	case err := <-result:
+	defer func() {
 		if err != nil {
-			// Runtime errors may relay registry or probe text: never show secrets (§8.4).
-			return errors.New(p.Redactor().Redact(err.Error()))
+			d.close()
 		}
-		return nil
-	case sig := <-sigs:
-		cancel()
-		<-result
-		return signalExit(sig)
+	}()
+	if !fileExists(filepath.Join(s.opts.DataRoot, "networks", plan.NetworkName(project)+".json")) {
+		return nil, fmt.Errorf("project %q is not running; start it with lsctl up", project)
 	}
+	if d.rt, err = s.connect(ctx, containerdrt.PullMissing, false); err != nil {
+		return nil, err
+	}
+	if d.plan, err = s.finalPlan(ld); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *directStack) close() {
+	if d.rt != nil {
+		d.rt.Close()
+	}
+	d.lock.Release()
+}
+
+// redact removes secrets from a runtime error, which may relay registry or probe
+// text (§8.4); signal exits pass unchanged.
+func (d *directStack) redact(err error) error {
+	var ee *exitError
+	if err == nil || errors.As(err, &ee) {
+		return err
+	}
+	return errors.New(d.plan.Redactor().Redact(err.Error()))
 }
 
 // restartOne stops and removes the resource's container, then starts a fresh one and

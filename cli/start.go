@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
-	"github.com/lightshuttle/lsctl/containerdrt"
-	"github.com/lightshuttle/lsctl/plan"
 )
 
 func (s *session) startCommand() *ucli.Command {
@@ -34,12 +30,8 @@ type startPlan struct {
 }
 
 func (s *session) startAction(c *ucli.Context) error {
-	ld, err := s.load("", false)
+	ld, names, err := s.loadNamed(c)
 	if err != nil {
-		return err
-	}
-	names := c.Args().Slice()
-	if err := checkResourceNames(ld.manifest, names); err != nil {
 		return err
 	}
 	views, cc, err := s.resourceViews(c.Context, ld)
@@ -87,55 +79,26 @@ func (sp startPlan) readyLine(name string) string {
 // startViaAPI asks the stack's owner to start each resource once its dependencies are
 // ready, and prints the outcomes.
 func (s *session) startViaAPI(ctx context.Context, cc *controlClient, sp startPlan) error {
-	events, err := cc.events(ctx)
-	if err != nil {
-		return fmt.Errorf("start: open the event stream of %s: %w", cc.owner(), err)
-	}
-	router := routeEvents(events)
-	out := &linePrinter{w: s.stdout}
-	return runOrdered(sp.targets, sp.after, true, func(name string) error {
-		ch := router.watch(name)
-		code, body, err := cc.postHand(ctx, name, "start", nil)
-		if err != nil {
-			return err
-		}
-		switch code {
-		case 200:
-			out.printf("%s: already running", name)
-			return nil
-		case 202:
-			lines := map[string]string{actors.ResourceStarted: "started", actors.ResourceHealthy: sp.readyLine(name)}
-			return s.awaitOutcome(ctx, ch, name, actors.ResourceHealthy, lines, out)
-		}
-		return handRefused(cc, "start", name, code, body)
+	return s.requestInOrder(ctx, cc, sp.targets, sp.after, handRequest{
+		op: "start", blocking: true, done: actors.ResourceHealthy, already: "already running",
+		lines: func(name string) map[string]string {
+			return map[string]string{actors.ResourceStarted: "started", actors.ResourceHealthy: sp.readyLine(name)}
+		},
 	})
 }
 
 // startDirect starts the resources itself when no owner runs: project lock, current
 // manifest, the project's network (runtime.md §12.6 direct mode).
 func (s *session) startDirect(ctx context.Context, ld *loaded, sp startPlan) error {
-	project := ld.manifest.Project.Name.Value
-	lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "start")
+	d, err := s.openDirect(ctx, ld, "start")
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	if !fileExists(filepath.Join(s.opts.DataRoot, "networks", plan.NetworkName(project)+".json")) {
-		return fmt.Errorf("project %q is not running; start it with lsctl up", project)
-	}
-	rt, err := s.connect(ctx, containerdrt.PullMissing, false)
-	if err != nil {
+	defer d.close()
+	if err := d.rt.EnsureNetwork(ctx, d.plan); err != nil {
 		return err
 	}
-	defer rt.Close()
-	p, err := s.finalPlan(ld)
-	if err != nil {
-		return err
-	}
-	if err := rt.EnsureNetwork(ctx, p); err != nil {
-		return err
-	}
-	managed, err := rt.List(ctx, project)
+	managed, err := d.rt.List(ctx, d.plan.Project)
 	if err != nil {
 		return err
 	}
@@ -147,11 +110,7 @@ func (s *session) startDirect(ctx context.Context, ld *loaded, sp startPlan) err
 				fmt.Fprintf(s.stdout, "%s: already running\n", name)
 				return nil
 			}
-			if err := s.startNode(ctx, rt, p, p.Node(name), m.Restarts, "start"); err != nil {
-				// Runtime errors may relay probe output: never show secrets (§8.4).
-				return errors.New(p.Redactor().Redact(err.Error()))
-			}
-			return nil
+			return d.redact(s.startNode(ctx, d.rt, d.plan, d.plan.Node(name), m.Restarts, "start"))
 		})
 	})
 }

@@ -42,12 +42,8 @@ func (s *session) stopAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	ld, err := s.load("", false)
+	ld, names, err := s.loadNamed(c)
 	if err != nil {
-		return err
-	}
-	names := c.Args().Slice()
-	if err := checkResourceNames(ld.manifest, names); err != nil {
 		return err
 	}
 	views, cc, err := s.resourceViews(c.Context, ld)
@@ -87,33 +83,16 @@ func (s *session) planStop(ld *loaded, views []actors.View, names []string, with
 	return stopPlan{targets: targets, after: within(targets, dependents)}
 }
 
-// stopViaAPI asks the stack's owner to stop each resource, in order, and prints the
-// outcomes; the event stream is opened first so that none is missed.
+// stopViaAPI asks the stack's owner to stop each resource once its dependents have
+// stopped, and prints the outcomes.
 func (s *session) stopViaAPI(ctx context.Context, cc *controlClient, sp stopPlan) error {
-	events, err := cc.events(ctx)
-	if err != nil {
-		return fmt.Errorf("stop: open the event stream of %s: %w", cc.owner(), err)
-	}
-	router := routeEvents(events)
-	out := &linePrinter{w: s.stdout}
 	query := url.Values{}
 	if sp.grace > 0 {
 		query.Set("grace", sp.grace.String())
 	}
-	return runOrdered(sp.targets, sp.after, false, func(name string) error {
-		ch := router.watch(name)
-		code, body, err := cc.postHand(ctx, name, "stop", query)
-		if err != nil {
-			return err
-		}
-		switch code {
-		case 200:
-			out.printf("%s: already stopped", name)
-			return nil
-		case 202:
-			return s.awaitOutcome(ctx, ch, name, actors.ResourceStopped, map[string]string{actors.ResourceStopped: "stopped"}, out)
-		}
-		return handRefused(cc, "stop", name, code, body)
+	return s.requestInOrder(ctx, cc, sp.targets, sp.after, handRequest{
+		op: "stop", query: query, done: actors.ResourceStopped, already: "already stopped",
+		lines: func(string) map[string]string { return map[string]string{actors.ResourceStopped: "stopped"} },
 	})
 }
 

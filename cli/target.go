@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
@@ -18,6 +20,20 @@ func declaredResources(m *manifest.Manifest) []string {
 		names = append(names, r.Name)
 	}
 	return names
+}
+
+// loadNamed loads the manifest for a command whose arguments are resource names, and
+// checks the names.
+func (s *session) loadNamed(c *ucli.Context) (*loaded, []string, error) {
+	ld, err := s.load("", false)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := c.Args().Slice()
+	if err := checkResourceNames(ld.manifest, names); err != nil {
+		return nil, nil, err
+	}
+	return ld, names, nil
 }
 
 // checkResourceNames fails on the first name the manifest does not declare, suggesting

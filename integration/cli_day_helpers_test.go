@@ -52,14 +52,17 @@ func dayStack(t *testing.T, env *harness.Env, project string) string {
 	return dir
 }
 
-// cliRunInput is cliRun with stdin.
+// cliRunInput runs lsctl with args in dir and stdin ("" for none), and returns its
+// exit code, stdout and stderr.
 func cliRunInput(t *testing.T, env *harness.Env, dir, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, harness.Binary(t), args...)
 	cmd.Dir, cmd.Env = dir, append(os.Environ(), env.Environ(t)...)
-	cmd.Stdin = strings.NewReader(stdin)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -3,7 +3,6 @@ package integration
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -21,22 +20,7 @@ import (
 // cliRun runs the built lsctl with env's settings and returns its exit code and output.
 func cliRun(t *testing.T, env *harness.Env, dir string, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, harness.Binary(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env.Environ(t)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run lsctl %v: %v", args, err)
-	}
-	return code, out.String(), errb.String()
+	return cliRunInput(t, env, dir, "", args...)
 }
 
 // cliProject writes a two-resource manifest: an HTTP server with a healthcheck and a
