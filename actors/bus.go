@@ -9,9 +9,10 @@ const externalBuffer = 256
 // have their own unbounded queue drained by a goroutine; external ones have a bounded
 // channel and are disconnected when it is full.
 type bus struct {
-	mu     sync.Mutex
-	subs   map[*subscriber]struct{}
-	closed bool
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	closed  bool
+	history []Event // the last historyLength events, oldest first
 }
 
 // subscriber is one Subscribe call.
@@ -33,6 +34,7 @@ func newBus() *bus { return &bus{subs: map[*subscriber]struct{}{}} }
 func (b *bus) publish(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.remember(e)
 	for s := range b.subs {
 		if !s.external {
 			s.enqueue(e)
@@ -49,6 +51,13 @@ func (b *bus) publish(e Event) {
 
 // subscribe registers a subscriber; after close it returns a closed channel.
 func (b *bus) subscribe(external bool) (<-chan Event, func()) {
+	_, ch, cancel := b.subscribeSince(external, nil)
+	return ch, cancel
+}
+
+// subscribeSince is subscribe that also returns the remembered events accepted by
+// past, taken in the same step: no event is missed or seen twice between the two.
+func (b *bus) subscribeSince(external bool, past func(Event) bool) ([]Event, <-chan Event, func()) {
 	s := &subscriber{external: external}
 	if external {
 		s.out = make(chan Event, externalBuffer)
@@ -58,17 +67,25 @@ func (b *bus) subscribe(external bool) (<-chan Event, func()) {
 		s.stop = make(chan struct{})
 	}
 	b.mu.Lock()
+	var before []Event
+	if past != nil {
+		for _, e := range b.history {
+			if past(e) {
+				before = append(before, e)
+			}
+		}
+	}
 	if b.closed {
 		b.mu.Unlock()
 		close(s.out)
-		return s.out, func() {}
+		return before, s.out, func() {}
 	}
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
 	if !external {
 		go s.pump()
 	}
-	return s.out, func() { b.unsubscribe(s) }
+	return before, s.out, func() { b.unsubscribe(s) }
 }
 
 // unsubscribe removes s and ends its channel.

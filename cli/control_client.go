@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -153,7 +154,35 @@ func (c *controlClient) postRestart(ctx context.Context, resource string) (int, 
 // events opens GET /api/events and returns the decoded events; the channel closes
 // when the stream ends. Once events returns, the subscription exists (§15.3).
 func (c *controlClient) events(ctx context.Context) (<-chan apiEvent, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://lsctl/api/events", nil)
+	raw, err := c.rawEvents(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan apiEvent, 64)
+	go func() {
+		defer close(out)
+		for data := range raw {
+			var e apiEvent
+			if json.Unmarshal(data, &e) == nil {
+				select {
+				case out <- e:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// rawEvents opens GET /api/events (since: a ts-format time, or "" for from now on)
+// and returns each event's JSON as the owner wrote it.
+func (c *controlClient) rawEvents(ctx context.Context, since string) (<-chan []byte, error) {
+	u := "http://lsctl/api/events"
+	if since != "" {
+		u += "?since=" + url.QueryEscape(since)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +194,7 @@ func (c *controlClient) events(ctx context.Context) (<-chan apiEvent, error) {
 		resp.Body.Close()
 		return nil, fmt.Errorf("event stream: HTTP %d", resp.StatusCode)
 	}
-	out := make(chan apiEvent, 64)
+	out := make(chan []byte, 64)
 	go func() {
 		defer close(out)
 		defer resp.Body.Close()
@@ -176,13 +205,10 @@ func (c *controlClient) events(ctx context.Context) (<-chan apiEvent, error) {
 			if !ok {
 				continue
 			}
-			var e apiEvent
-			if json.Unmarshal([]byte(data), &e) == nil {
-				select {
-				case out <- e:
-				case <-ctx.Done():
-					return
-				}
+			select {
+			case out <- []byte(data):
+			case <-ctx.Done():
+				return
 			}
 		}
 	}()

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,7 +16,11 @@ import (
 // before the headers are written, so a client that has the headers cannot miss an
 // event published afterwards.
 func (api *controlAPI) events(w http.ResponseWriter, r *http.Request, _ string) {
-	ch, unsubscribe := api.cp.Subscribe(true)
+	past, ch, unsubscribe, err := api.subscribe(r.URL.Query().Get("since"))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+		return
+	}
 	defer unsubscribe()
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -24,6 +29,11 @@ func (api *controlAPI) events(w http.ResponseWriter, r *http.Request, _ string) 
 	flush := func() {
 		if flusher != nil {
 			flusher.Flush()
+		}
+	}
+	for _, e := range past {
+		if writeEvent(w, e) != nil {
+			return
 		}
 	}
 	flush()
@@ -35,11 +45,7 @@ func (api *controlAPI) events(w http.ResponseWriter, r *http.Request, _ string) 
 			if !ok {
 				return // dropped (fell behind) or the bus closed
 			}
-			data, err := json.Marshal(e)
-			if err != nil {
-				return
-			}
-			if _, err := fmt.Fprintf(w, "data: %s\n\n", data); err != nil {
+			if writeEvent(w, e) != nil {
 				return
 			}
 			flush()
@@ -56,6 +62,16 @@ func (api *controlAPI) events(w http.ResponseWriter, r *http.Request, _ string) 
 			return
 		}
 	}
+}
+
+// writeEvent writes one Server-Sent Event.
+func writeEvent(w io.Writer, e actors.Event) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "data: %s\n\n", data)
+	return err
 }
 
 // logs streams a resource's log records as NDJSON: history (all, or the last tail

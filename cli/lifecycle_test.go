@@ -219,11 +219,17 @@ func TestKillViaAPI(t *testing.T) {
 // serveHand serves hp as the owner of project shop on root's socket.
 func serveHand(t *testing.T, root string, hp *handPlane) {
 	t.Helper()
+	serveOwner(t, root, hp)
+}
+
+// serveOwner serves cp as the owner of project shop on root's socket.
+func serveOwner(t *testing.T, root string, cp controlPlane) {
+	t.Helper()
 	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	s := &session{stdout: io.Discard, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, hp, -1, nil)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, cp, -1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
