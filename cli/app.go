@@ -111,6 +111,7 @@ func (s *session) commands() []*ucli.Command {
 		s.killCommand(),
 		s.execCommand(),
 		s.portCommand(),
+		s.topCommand(),
 		s.eventsCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
