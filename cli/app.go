@@ -112,6 +112,7 @@ func (s *session) commands() []*ucli.Command {
 		s.execCommand(),
 		s.portCommand(),
 		s.topCommand(),
+		s.statsCommand(),
 		s.eventsCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),

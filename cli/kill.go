@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"syscall"
 
 	"github.com/moby/sys/signal"
@@ -41,7 +40,7 @@ func (s *session) killAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	targets, err := killTargets(ld, views, names)
+	targets, err := runningTargets(ld, views, names)
 	if err != nil {
 		return err
 	}
@@ -65,29 +64,6 @@ func (s *session) killAction(c *ucli.Context) error {
 		}
 	}
 	return nil
-}
-
-// killTargets are the named resources, every one running, or with no name every
-// running resource; a named one that does not run stops the command before any
-// signal is sent.
-func killTargets(ld *loaded, views []actors.View, names []string) ([]actors.View, error) {
-	var out []actors.View
-	for _, n := range declaredResources(ld.manifest) {
-		v := viewOf(views, n)
-		running := v.ContainerID != nil && (isUp(v) || v.Status == actors.StatusStarting)
-		switch {
-		case len(names) == 0 && running:
-			out = append(out, v)
-		case len(names) > 0 && slices.Contains(names, n) && !running:
-			return nil, notRunning(v)
-		case len(names) > 0 && slices.Contains(names, n):
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no resource of project %q is running", ld.manifest.Project.Name.Value)
-	}
-	return out, nil
 }
 
 // killViaAPI asks the stack's owner to send the signal, so that it knows why the

@@ -110,3 +110,26 @@ func notRunning(v actors.View) error {
 	}
 	return fmt.Errorf("%s; retry once it is running", msg)
 }
+
+// runningTargets are the named resources, every one running, or with no name every
+// running resource; a named one that does not run ends the command before it does
+// anything (kill, stats).
+func runningTargets(ld *loaded, views []actors.View, names []string) ([]actors.View, error) {
+	var out []actors.View
+	for _, n := range declaredResources(ld.manifest) {
+		v := viewOf(views, n)
+		running := v.ContainerID != nil && (isUp(v) || v.Status == actors.StatusStarting)
+		switch {
+		case len(names) == 0 && running:
+			out = append(out, v)
+		case len(names) > 0 && slices.Contains(names, n) && !running:
+			return nil, notRunning(v)
+		case len(names) > 0 && slices.Contains(names, n):
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no resource of project %q is running", ld.manifest.Project.Name.Value)
+	}
+	return out, nil
+}
