@@ -113,6 +113,7 @@ func (s *session) commands() []*ucli.Command {
 		s.portCommand(),
 		s.topCommand(),
 		s.statsCommand(),
+		s.cpCommand(),
 		s.eventsCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
