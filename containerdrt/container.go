@@ -30,27 +30,48 @@ const recreateGrace = 10 * time.Second
 // and task, not started (runtime.md §4.4, §12.2 step 4). A container of the same id
 // owned by another project or resource is never touched.
 func (c *Client) Prepare(ctx context.Context, s *plan.ContainerSpec) (Container, error) {
-	img, err := c.getImage(ctx, s.Image)
+	r, err := c.resolveSpec(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	icfg, err := imageConfigOf(ctx, img)
-	if err != nil {
-		return nil, err
-	}
-	proc, err := plan.MergeProcess(s, icfg)
-	if err != nil {
-		return nil, err
-	}
-	hash, err := plan.ConfigHash(s, icfg)
-	if err != nil {
-		return nil, err
-	}
-	adopted, err := c.reuseOrClear(ctx, s, hash)
+	adopted, err := c.reuseOrClear(ctx, s, r.hash)
 	if err != nil || adopted != nil {
 		return adopted, err
 	}
-	return c.create(ctx, s, img, icfg, proc, hash)
+	return c.create(ctx, s, r, taskIO{creator: cio.LogURI(c.logURI(s))})
+}
+
+// resolvedSpec is what a container is created from besides its spec: the image, its
+// config, the merged process and the configuration hash.
+type resolvedSpec struct {
+	img  containerd.Image
+	icfg plan.ImageConfig
+	proc plan.Process
+	hash string
+}
+
+func (c *Client) resolveSpec(ctx context.Context, s *plan.ContainerSpec) (resolvedSpec, error) {
+	var r resolvedSpec
+	var err error
+	if r.img, err = c.getImage(ctx, s.Image); err != nil {
+		return r, err
+	}
+	if r.icfg, err = imageConfigOf(ctx, r.img); err != nil {
+		return r, err
+	}
+	if r.proc, err = plan.MergeProcess(s, r.icfg); err != nil {
+		return r, err
+	}
+	r.hash, err = plan.ConfigHash(s, r.icfg)
+	return r, err
+}
+
+// taskIO is where a new task's standard streams go: the binary log driver, or the
+// caller's streams for a one-off container (with a terminal of the given size).
+type taskIO struct {
+	creator       cio.Creator
+	terminal      bool
+	width, height uint16
 }
 
 // reuseOrClear returns the adopted container when the existing one matches and runs;
@@ -105,7 +126,7 @@ func (c *Client) adopt(ctx context.Context, cont containerd.Container, task cont
 
 // create makes the snapshot, network, container and task, undoing what it did when a
 // later step fails.
-func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, proc plan.Process, hash string) (_ Container, err error) {
+func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, r resolvedSpec, tio taskIO) (_ Container, err error) {
 	// The lease keeps the fresh snapshot from garbage collection until the container
 	// record references it.
 	ctx, done, err := c.cd.WithLease(ctx)
@@ -125,7 +146,9 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 			_ = c.detachNetwork(cleanup, s.ID)
 		}
 	}()
-	cont, process, err := c.newContainer(ctx, s, img, icfg, specInput{Proc: proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath, AppArmor: c.appArmorProfile()}, hash, att.ports)
+	in := specInput{Proc: r.proc, Hostname: hostnameOf(s), NetnsPath: att.netnsPath, AppArmor: c.appArmorProfile(),
+		Terminal: tio.terminal, ConsoleWidth: tio.width, ConsoleHeight: tio.height}
+	cont, process, err := c.newContainer(ctx, s, r.img, r.icfg, in, r.hash, att.ports)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +162,7 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 	}
 	sctx, cancel := settled(ctx)
 	defer cancel()
-	task, err := cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
+	task, err := cont.NewTask(sctx, tio.creator)
 	if err != nil {
 		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
 	}

@@ -28,12 +28,27 @@ type ExecSpec struct {
 	Env  []string // "K=V", added to the container process's environment (same names replaced)
 	User string   // "" = the container's user; else user[:group], by name or number
 	Dir  string   // "" = the container's working directory
+	Streams
+}
+
+// Streams are the caller's streams an attached process uses.
+type Streams struct {
 	// Terminal allocates a pseudo-terminal of Width x Height; Stderr is then unused.
 	Terminal      bool
 	Width, Height uint16
 	Stdin         io.Reader // nil: the process reads nothing
 	Stdout        io.Writer
 	Stderr        io.Writer
+}
+
+// creator hands the streams to the shim through FIFOs under dir; stdin replaces
+// st.Stdin (it reports the end of input).
+func (st Streams) creator(dir string, stdin io.Reader) cio.Creator {
+	opts := []cio.Opt{cio.WithStreams(stdin, st.Stdout, st.Stderr), cio.WithFIFODir(dir)}
+	if st.Terminal {
+		opts = append(opts, cio.WithTerminal)
+	}
+	return cio.NewCreator(opts...)
 }
 
 // ExecStartError is a process that could not be started (missing executable, bad
@@ -50,6 +65,7 @@ type ExecProcess struct {
 	proc   containerd.Process
 	waitCh <-chan containerd.ExitStatus
 	stdin  *eofReader
+	ended  chan struct{} // closed once Wait has the exit status
 }
 
 // StartExec starts s.Argv in the running task of container id with the container
@@ -71,17 +87,14 @@ func (c *Client) StartExec(ctx context.Context, id string, s ExecSpec) (*ExecPro
 	if err != nil {
 		return nil, fmt.Errorf("exec in %s: %w", id, err)
 	}
-	p := &ExecProcess{}
+	p := &ExecProcess{ended: make(chan struct{})}
 	var stdin io.Reader
 	if s.Stdin != nil {
 		p.stdin = newEOFReader(s.Stdin)
 		stdin = p.stdin
 	}
-	opts := []cio.Opt{cio.WithStreams(stdin, s.Stdout, s.Stderr), cio.WithFIFODir(filepath.Join(execOutputDir, c.namespace()))}
-	if s.Terminal {
-		opts = append(opts, cio.WithTerminal)
-	}
-	proc, err := target.task.Exec(ctx, "exec-"+randomHex(8), pspec, cio.NewCreator(opts...))
+	creator := s.Streams.creator(filepath.Join(execOutputDir, c.namespace()), stdin)
+	proc, err := target.task.Exec(ctx, "exec-"+randomHex(8), pspec, creator)
 	if err != nil {
 		return nil, c.wrapUnavailable(fmt.Errorf("exec in %s: %w", id, err))
 	}
@@ -96,7 +109,9 @@ func (c *Client) StartExec(ctx context.Context, id string, s ExecSpec) (*ExecPro
 		return nil, &ExecStartError{Code: f.ExitCode, Msg: fmt.Sprintf("exec in %s: %s", id, f.Output)}
 	}
 	if p.stdin != nil {
-		go p.closeStdinAtEOF()
+		go closeStdinAtEOF(p.stdin, p.ended, func(ctx context.Context) error {
+			return p.proc.CloseIO(ctx, containerd.WithStdinCloser)
+		})
 	}
 	return p, nil
 }
@@ -148,6 +163,7 @@ func (p *ExecProcess) Wait(ctx context.Context) (int, error) {
 		_ = p.proc.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
 		st = <-p.waitCh
 	}
+	close(p.ended)
 	drained := make(chan struct{})
 	go func() {
 		p.proc.IO().Wait()
@@ -169,17 +185,18 @@ func (p *ExecProcess) Wait(ctx context.Context) (int, error) {
 	return int(code), nil
 }
 
-// closeStdinAtEOF tells the shim to close the process's stdin once the caller's input
-// ends, so that a program reading to the end (cat, psql < file) finishes.
-func (p *ExecProcess) closeStdinAtEOF() {
+// closeStdinAtEOF tells the shim to close a process's stdin once the caller's input
+// ends, so that a program reading to the end (cat, psql < file) finishes; it gives up
+// once the process has ended.
+func closeStdinAtEOF(in *eofReader, ended <-chan struct{}, closeIO func(context.Context) error) {
 	select {
-	case <-p.stdin.eof:
-	case <-p.waitCh:
+	case <-in.eof:
+	case <-ended:
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = p.proc.CloseIO(ctx, containerd.WithStdinCloser)
+	_ = closeIO(ctx)
 }
 
 // eofReader reports when its reader ended.

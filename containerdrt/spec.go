@@ -37,6 +37,10 @@ type specInput struct {
 	Mounts    []specs.Mount
 	// AppArmor is the AppArmor profile to load (when missing) and apply; "" = none.
 	AppArmor string
+	// Terminal gives the process a pseudo-terminal of the console size (one-off
+	// containers attached to a terminal).
+	Terminal                    bool
+	ConsoleWidth, ConsoleHeight uint16
 }
 
 // specOpts builds the container's OCI spec on containerd's default Linux spec: process
@@ -66,7 +70,22 @@ func specOpts(in specInput) []oci.SpecOpts {
 	if in.AppArmor != "" {
 		opts = append(opts, apparmor.WithDefaultProfile(in.AppArmor))
 	}
-	return append(opts, seccomp.WithDefaultProfile(), withSecurityPaths, withDockerProcess)
+	opts = append(opts, seccomp.WithDefaultProfile(), withSecurityPaths, withDockerProcess)
+	if in.Terminal { // after withDockerProcess, which turns the terminal off
+		opts = append(opts, oci.WithTTY, withConsoleSize(in.ConsoleWidth, in.ConsoleHeight))
+	}
+	return opts
+}
+
+// withConsoleSize sets the terminal's first size, so that the program's first look at
+// it is right; 0 leaves it to the runtime.
+func withConsoleSize(width, height uint16) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		if width > 0 && height > 0 && s.Process != nil {
+			s.Process.ConsoleSize = &specs.Box{Width: uint(width), Height: uint(height)}
+		}
+		return nil
+	}
 }
 
 // captureProcess is the last spec option: it keeps a copy of the finished spec's

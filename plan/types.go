@@ -177,6 +177,9 @@ const (
 	// LabelStopped marks a container stopped by hand (`lsctl stop`, a ts-format time):
 	// it is kept, and the next start gives it a fresh task instead of recreating it.
 	LabelStopped = "lightshuttle.stopped"
+	// LabelRun marks a one-off container of `lsctl run`; its value is the resource it
+	// was made from. Nobody supervises it; `down` removes it.
+	LabelRun = "lightshuttle.run"
 )
 
 // ImageConfig is the part of an image configuration the plan and the hash need
