@@ -131,7 +131,7 @@ func (s *supervisor) prepareStack(ctx context.Context) any {
 		return networkDone{fmt.Errorf("listing containers of project %q: %w", s.plan.Project, err)}
 	}
 	for _, m := range list {
-		if s.index(m.Resource) >= 0 {
+		if s.index(m.Resource) >= 0 || m.Labels[plan.LabelRun] != "" { // one-offs are lsctl run's
 			continue
 		}
 		if err := s.removeOrphan(ctx, m); err != nil {

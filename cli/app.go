@@ -110,6 +110,7 @@ func (s *session) commands() []*ucli.Command {
 		s.startCommand(),
 		s.killCommand(),
 		s.execCommand(),
+		s.runCommand(),
 		s.portCommand(),
 		s.topCommand(),
 		s.statsCommand(),

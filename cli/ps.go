@@ -109,7 +109,9 @@ type prober interface {
 func viewsFromContainers(ctx context.Context, rt prober, m *manifest.Manifest, p *plan.Plan, managed []containerdrt.Managed) []actors.View {
 	byResource := map[string]containerdrt.Managed{}
 	for _, c := range managed {
-		byResource[c.Resource] = c
+		if c.Labels[plan.LabelRun] == "" { // one-offs of lsctl run are not resources
+			byResource[c.Resource] = c
+		}
 	}
 	var views []actors.View
 	var health []*plan.Healthcheck // per view: the healthcheck to probe, nil for none
