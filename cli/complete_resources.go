@@ -10,17 +10,18 @@ import (
 // resourcesCommand is the hidden command the completion scripts call to complete
 // resource names: the manifest's names, one a line, and nothing at all (exit 0) when
 // there is no readable manifest, so a shell never shows an error while completing.
+// An argument is appended to every name (`:` for cp).
 func (s *session) resourcesCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:   completeResourcesCommand,
 		Hidden: true,
-		Action: func(*ucli.Context) error {
+		Action: func(c *ucli.Context) error {
 			m, _, _ := s.loadRaw("")
 			if m == nil {
 				return nil
 			}
 			for _, name := range declaredResources(m) {
-				fmt.Fprintln(s.stdout, name)
+				fmt.Fprintln(s.stdout, name+c.Args().First()) // `:` for cp's RESOURCE:PATH
 			}
 			return nil
 		},

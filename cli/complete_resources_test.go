@@ -21,7 +21,7 @@ func TestBashCompletionResources(t *testing.T) {
 	}
 	// lsctl stands in for the binary: it answers __resources and records its arguments.
 	argsFile := filepath.Join(t.TempDir(), "args")
-	stub := `lsctl() { echo "$*" >` + argsFile + `; [ "${@: -1}" = __resources ] && printf 'web\nworker\n'; }; `
+	stub := `lsctl() { echo "$*" >` + argsFile + `; local s=""; [ "${@: -1}" = : ] && s=:; printf 'web%s\nworker%s\n' "$s" "$s"; }; `
 	tests := []struct {
 		words, want, args string
 	}{
@@ -30,6 +30,7 @@ func TestBashCompletionResources(t *testing.T) {
 		{`lsctl --file=y.yml logs wo`, "worker", "-f y.yml __resources"},
 		{`lsctl exec --wo`, "--workdir", ""},
 		{`lsctl ps w`, "", ""},
+		{`lsctl cp w`, "web: worker:", "__resources :"},
 	}
 	for _, tt := range tests {
 		_ = os.Remove(argsFile)

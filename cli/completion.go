@@ -111,7 +111,9 @@ _lsctl() {
 	global := append(append([]string{}, names...), flagWords(globalFlags())...)
 	fmt.Fprintf(w, "    *) words=%q ;;\n  esac\n", strings.Join(append(global, "--version"), " "))
 	// Resource names come from the manifest at completion time.
-	fmt.Fprintf(w, "  case \"$cmd\" in\n    %s) [[ \"$cur\" == -* ]] || words=\"$words $(\"${COMP_WORDS[0]}\" ${file:+-f \"$file\"} %s 2>/dev/null)\" ;;\n  esac\n",
+	// cp completes RESOURCE: and the path after it is the user's.
+	fmt.Fprintf(w, "  local suffix=\"\"\n  [ \"$cmd\" = cp ] && suffix=: && compopt -o nospace 2>/dev/null\n")
+	fmt.Fprintf(w, "  case \"$cmd\" in\n    %s) [[ \"$cur\" == -* ]] || words=\"$words $(\"${COMP_WORDS[0]}\" ${file:+-f \"$file\"} %s $suffix 2>/dev/null)\" ;;\n  esac\n",
 		strings.Join(resourceArgCommands(app), "|"), completeResourcesCommand)
 	fmt.Fprint(w, "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -o default -F _lsctl lsctl\n")
 }
@@ -135,7 +137,11 @@ func writeFishCompletion(w io.Writer, app *ucli.App) {
 			fmt.Fprintf(w, "complete -c lsctl -f%s -a 'bash zsh fish'\n", cond)
 		}
 		if slices.Contains(resourceArgCommands(app), c.Name) {
-			fmt.Fprintf(w, "complete -c lsctl -f%s -a '(lsctl %s 2>/dev/null)'\n", cond, completeResourcesCommand)
+			suffix := ""
+			if c.Name == "cp" {
+				suffix = " :"
+			}
+			fmt.Fprintf(w, "complete -c lsctl -f%s -a '(lsctl %s%s 2>/dev/null)'\n", cond, completeResourcesCommand, suffix)
 		}
 		for _, f := range c.Flags {
 			fmt.Fprintf(w, "complete -c lsctl%s%s\n", cond, fishFlag(f))
