@@ -11,7 +11,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/archive"
 )
 
@@ -53,19 +52,12 @@ func (s *session) cpAction(c *ucli.Context) error {
 	if !strings.HasPrefix(ctr.path, "/") {
 		return usagef(c, "the path in the container must be absolute: %s:/%s", ctr.resource, ctr.path)
 	}
-	if err := checkResourceNames(ld.manifest, []string{ctr.resource}); err != nil {
-		return err
-	}
-	v, err := s.runningResource(c.Context, ld, ctr.resource)
-	if err != nil {
-		return err
-	}
-	rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
+	id, rt, err := s.connectRunning(c.Context, ld, ctr.resource)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	croot, err := rt.ContainerRoot(c.Context, *v.ContainerID, ctr.resource)
+	croot, err := rt.ContainerRoot(c.Context, id, ctr.resource)
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,7 @@ func (s *session) execAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.runningResource(c.Context, ld, o.Resource)
-	if err != nil {
-		return err
-	}
-	rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
+	id, rt, err := s.connectRunning(c.Context, ld, o.Resource)
 	if err != nil {
 		return err
 	}
@@ -40,6 +36,6 @@ func (s *session) execAction(c *ucli.Context) error {
 	spec := containerdrt.ExecSpec{Argv: o.Argv, Env: o.Env, User: o.User, Dir: o.Dir}
 	return s.attachProcess(c.Context, o, func(st containerdrt.Streams) (attachedProcess, error) {
 		spec.Streams = st
-		return rt.StartExec(c.Context, *v.ContainerID, spec)
+		return rt.StartExec(c.Context, id, spec)
 	})
 }

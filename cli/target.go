@@ -99,6 +99,20 @@ func (s *session) runningResource(ctx context.Context, ld *loaded, name string) 
 	return v, nil
 }
 
+// connectRunning checks that name's container runs and connects to containerd; it
+// returns the container's id, and the client the caller closes.
+func (s *session) connectRunning(ctx context.Context, ld *loaded, name string) (string, *containerdrt.Client, error) {
+	v, err := s.runningResource(ctx, ld, name)
+	if err != nil {
+		return "", nil, err
+	}
+	rt, err := s.connect(ctx, containerdrt.PullMissing, false)
+	if err != nil {
+		return "", nil, err
+	}
+	return *v.ContainerID, rt, nil
+}
+
 // notRunning names the resource's status and the command that helps.
 func notRunning(v actors.View) error {
 	msg := fmt.Sprintf("resource %q is not running (status %s)", v.Name, v.Status)

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 func (s *session) topCommand() *ucli.Command {
@@ -28,16 +26,12 @@ func (s *session) topAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.runningResource(c.Context, ld, c.Args().First())
-	if err != nil {
-		return err
-	}
-	rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
+	id, rt, err := s.connectRunning(c.Context, ld, c.Args().First())
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	procs, err := rt.Processes(c.Context, *v.ContainerID)
+	procs, err := rt.Processes(c.Context, id)
 	if err != nil {
 		return err
 	}

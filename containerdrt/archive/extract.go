@@ -81,11 +81,7 @@ func splitTarget(target string) (string, string) {
 // extract creates one entry.
 func (r *Root) extract(tr *tar.Reader, hdr *tar.Header, dir, name, rename string) error {
 	target := path.Join(dir, name)
-	parent, base := splitTarget(target)
-	if err := r.mkdirAll(parent); err != nil {
-		return err
-	}
-	pf, err := r.open(parent, unix.O_PATH|unix.O_DIRECTORY, 0)
+	pf, base, err := r.openParent(target)
 	if err != nil {
 		return err
 	}
@@ -225,16 +221,23 @@ func accessTime(hdr *tar.Header) time.Time {
 	return hdr.AccessTime
 }
 
+// openParent opens the directory of p inside the root, creating what is missing of
+// it, and returns p's last element.
+func (r *Root) openParent(p string) (*os.File, string, error) {
+	parent, base := splitTarget(p)
+	if err := r.mkdirAll(parent); err != nil {
+		return nil, "", err
+	}
+	pf, err := r.open(parent, unix.O_PATH|unix.O_DIRECTORY, 0)
+	return pf, base, err
+}
+
 // mkdirAll creates the missing directories of p (owned by root, mode 0755).
 func (r *Root) mkdirAll(p string) error {
 	if r.IsDir(p) {
 		return nil
 	}
-	parent, base := splitTarget(p)
-	if err := r.mkdirAll(parent); err != nil {
-		return err
-	}
-	pf, err := r.open(parent, unix.O_PATH|unix.O_DIRECTORY, 0)
+	pf, base, err := r.openParent(p)
 	if err != nil {
 		return err
 	}
