@@ -61,7 +61,7 @@ func (s *session) upCommand() *ucli.Command {
 		Usage:     "start the stack and supervise it",
 		UsageText: "lsctl up [-d] [--grace D] [--wait-timeout D] [--pull missing|always|never] [--build] [--dashboard-port N] [--quiet] [--strict]",
 		Flags: []ucli.Flag{
-			&ucli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once every resource is ready, leaving the stack running"},
+			&ucli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once every resource is ready, leaving the stack to a background supervisor"},
 			graceFlag(),
 			&ucli.StringFlag{Name: "env-file", Usage: "dotenv file (default: <manifest dir>/.env)"},
 			&ucli.StringFlag{Name: "wait-timeout", Usage: "readiness deadline per resource (default: derived from its healthcheck)"},
