@@ -39,7 +39,7 @@ func (s *session) upAction(c *ucli.Context) error {
 	// Handlers first (runtime.md §12.8), so Ctrl-C at any point rolls back cleanly.
 	sigs, stopSignals := s.notifySignals()
 	defer stopSignals()
-	ld, err := s.load(o.EnvFile, o.Strict)
+	ld, err := s.loadExcept(o.EnvFile, o.Strict, o.mootWarning)
 	if err != nil {
 		return err
 	}
