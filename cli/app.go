@@ -115,6 +115,7 @@ func (s *session) commands() []*ucli.Command {
 		s.psCommand(),
 		s.logsCommand(),
 		s.restartCommand(),
+		s.serviceCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
 		s.secretsCommand(),
