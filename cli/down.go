@@ -37,6 +37,9 @@ func (s *session) downAction(c *ucli.Context) error {
 		return err
 	}
 	project := m.Project.Name.Value
+	if err := s.ensureDataRoot(); err != nil {
+		return err
+	}
 	if cc, err := s.dialControl(c.Context, project); err == nil && cc.info.Supervisor {
 		o.supervised = s.stopSupervised(c.Context, cc, project, o.Grace)
 	}

@@ -24,6 +24,9 @@ func (s *session) restartDirect(ctx context.Context, ld *loaded, resource string
 	if !slices.ContainsFunc(m.Resources, func(r *manifest.Resource) bool { return r.Name == resource }) {
 		return fmt.Errorf("unknown resource %q in project %q", resource, project)
 	}
+	if err := s.ensureDataRoot(); err != nil {
+		return err
+	}
 	lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "restart")
 	if err != nil {
 		return err

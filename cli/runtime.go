@@ -26,6 +26,16 @@ func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) conta
 	}
 }
 
+// ensureDataRoot creates the data root, or tightens a loose one and says so, before
+// a command writes to it (issue 12: other users must not read or plant state there).
+func (s *session) ensureDataRoot() error {
+	tightened, err := containerdrt.EnsureDataRoot(s.opts.DataRoot)
+	if tightened {
+		fmt.Fprintf(s.stderr, "warning: data root %s was open to other users; its mode is now 0700\n", s.opts.DataRoot)
+	}
+	return err
+}
+
 // logDriver is the log driver that containers started now will use.
 func (s *session) logDriver() containerdrt.LogDriverChoice {
 	explicit, _ := s.lookupEnv("LSCTL_LOG_DRIVER")

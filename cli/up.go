@@ -80,6 +80,9 @@ func (s *session) upAction(c *ucli.Context) error {
 func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upState, error) {
 	project := ld.manifest.Project.Name.Value
 	st := &upState{opts: o}
+	if err := s.ensureDataRoot(); err != nil {
+		return nil, err
+	}
 	lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "up")
 	if err != nil {
 		return nil, err

@@ -132,7 +132,7 @@ func lockDataRoot(dataRoot string) (unlock func(), err error) {
 		h.count++
 		return releaseDataRootOnce(dataRoot), nil
 	}
-	if err := os.MkdirAll(dataRoot, 0o711); err != nil {
+	if err := os.MkdirAll(dataRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("create data root %s: %w", dataRoot, err)
 	}
 	path := filepath.Join(dataRoot, "lock")

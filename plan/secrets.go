@@ -161,7 +161,7 @@ func (s *FileSecrets) Ensure(resources []string) (changed bool, err error) {
 // the old or the new file, never a partial one.
 func (s *FileSecrets) write(passwords map[string]string) error {
 	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o711); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
