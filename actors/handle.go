@@ -149,6 +149,10 @@ func (h *Handle) Running() bool {
 	return h.phase.Load() == phaseRunning && !h.stopAsked.Load()
 }
 
+// Containerd reports whether the runtime answers now: nil, else an error wrapping
+// containerdrt.ErrUnavailable. The answer may be up to a second old.
+func (h *Handle) Containerd(ctx context.Context) error { return h.env.rt.Health(ctx) }
+
 // Project is the project name.
 func (h *Handle) Project() string { return h.plan.Project }
 

@@ -83,7 +83,13 @@ type (
 	exited struct {
 		opBase
 		status containerdrt.ExitStatus
-		ok     bool // false: the channel closed without an exit (task never ran)
+		ok     bool // false: the channel closed without an exit (the watch was lost)
+	}
+	// rewatched: the runtime watches the task's exit again (Runtime.Watch).
+	rewatched struct {
+		opBase
+		ch  <-chan containerdrt.ExitStatus
+		err error
 	}
 	stopDone struct {
 		opBase
@@ -116,4 +122,5 @@ const (
 	tickBackoff
 	tickReset
 	tickPort
+	tickRewatch
 )

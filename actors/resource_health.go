@@ -35,6 +35,9 @@ type healthState struct {
 	unhealthy  bool
 	last       string // summary of the last probe, for the deadline message
 	deadline   time.Duration
+	// unreachable: the last probe failed because containerd did not answer.
+	unreachable bool
+	lostWatches int // Exited channels that closed without a status
 }
 
 // stateStarting: the task is being started, then probed until ready.
@@ -55,10 +58,12 @@ func (a *resource) stateStarting(ctx actor.Context) {
 	case tick:
 		a.onHealthTick(m)
 	case exited:
-		if a.current(m) && m.ok {
+		if a.observed(m) {
 			a.recordExit(m.status.Code)
 			a.fail(fmt.Sprintf("exited with code %d before becoming ready", m.status.Code))
 		}
+	case rewatched:
+		a.onRewatched(m)
 	default:
 		a.common(ctx)
 	}
@@ -103,8 +108,11 @@ func (a *resource) waitPort() {
 }
 
 // watchExit turns the task's exit into a message.
-func (a *resource) watchExit() {
-	gen, ctx, ch := a.gen, a.ctx, a.container.Exited()
+func (a *resource) watchExit() { a.watch(a.container.Exited()) }
+
+// watch turns the exit delivered on ch into a message.
+func (a *resource) watch(ch <-chan containerdrt.ExitStatus) {
+	gen, ctx := a.gen, a.ctx
 	a.run(func() opResult {
 		select {
 		case st, ok := <-ch:
@@ -140,6 +148,10 @@ func (a *resource) onProbe(m probeDone) {
 	}
 	hs, h := &a.health, a.node.Health
 	hs.probing = false
+	if a.unreachable(m) {
+		a.after(a.ctx, a.nextProbeDelay(m), tickProbe, 0)
+		return
+	}
 	pass := m.err == nil && !m.res.TimedOut && m.res.ExitCode == 0
 	inStart := !hs.passedOnce && m.started.Sub(hs.taskStart) < h.StartPeriod
 	hs.last = probeSummary(m)
@@ -207,6 +219,8 @@ func (a *resource) onHealthTick(m tick) {
 		}
 	case tickReset:
 		a.onResetTick(m)
+	case tickRewatch:
+		a.rewatch()
 	}
 }
 

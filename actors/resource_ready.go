@@ -40,9 +40,11 @@ func (a *resource) stateReady(ctx actor.Context) {
 	case tick:
 		a.onHealthTick(m)
 	case exited:
-		if a.current(m) && m.ok {
+		if a.observed(m) {
 			a.onExitAfterReady(m.status.Code)
 		}
+	case rewatched:
+		a.onRewatched(m)
 	default:
 		a.common(ctx)
 	}

@@ -28,6 +28,8 @@ type controlPlane interface {
 	Get(name string) (actors.View, bool)
 	Restart(name string) error
 	Subscribe(external bool) (<-chan actors.Event, func())
+	// Containerd reports whether the runtime answers (nil), else why not.
+	Containerd(ctx context.Context) error
 }
 
 // controlAPI serves runtime.md §15 for one project.
@@ -63,7 +65,17 @@ type ownerInfo struct {
 	Project    string `json:"project"`
 	PID        int    `json:"pid"`
 	Supervisor bool   `json:"supervisor"`
+	// Containerd is "available" or "unavailable": whether the owner's containerd
+	// answers (checked at most once a second); ContainerdError says why not.
+	Containerd      string `json:"containerd"`
+	ContainerdError string `json:"containerd_error,omitempty"`
 }
+
+// The values of ownerInfo.Containerd.
+const (
+	containerdAvailable   = "available"
+	containerdUnavailable = "unavailable"
+)
 
 // controlServer is the running control API: the unix socket and the optional TCP
 // dashboard listener.
@@ -235,8 +247,13 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (api *controlAPI) healthz(w http.ResponseWriter, _ *http.Request, _ string) {
-	writeJSON(w, http.StatusOK, ownerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().supervisor})
+func (api *controlAPI) healthz(w http.ResponseWriter, r *http.Request, _ string) {
+	info := ownerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().supervisor,
+		Containerd: containerdAvailable}
+	if err := api.cp.Containerd(r.Context()); err != nil {
+		info.Containerd, info.ContainerdError = containerdUnavailable, err.Error()
+	}
+	writeJSON(w, http.StatusOK, info)
 }
 
 // shutdown begins the ordered shutdown (202); `grace` overrides the stop grace

@@ -31,6 +31,7 @@ type fakePlane struct {
 	restartErr map[string]error
 	onRestart  func(name string)
 	subs       map[chan actors.Event]bool
+	down       error // what Containerd reports
 }
 
 func newFakePlane(project string, views ...actors.View) *fakePlane {
@@ -39,6 +40,12 @@ func newFakePlane(project string, views ...actors.View) *fakePlane {
 
 func (f *fakePlane) Project() string     { return f.project }
 func (f *fakePlane) List() []actors.View { return f.views }
+
+func (f *fakePlane) Containerd(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.down
+}
 
 func (f *fakePlane) Get(name string) (actors.View, bool) {
 	for _, v := range f.views {
@@ -130,7 +137,7 @@ func TestControlAPIEndpoints(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"GET", "/healthz", 200, fmt.Sprintf(`{"status":"ok","project":"shop","pid":%d,"supervisor":false}`, os.Getpid())},
+		{"GET", "/healthz", 200, fmt.Sprintf(`{"status":"ok","project":"shop","pid":%d,"supervisor":false,"containerd":"available"}`, os.Getpid())},
 		{"POST", "/api/shutdown", 501, `{"error":"this lsctl cannot be stopped through its API"}`},
 		{"POST", "/api/release", 409, `{"error":"not a background supervisor"}`},
 		{"GET", "/api/shutdown", 405, `{"error":"method not allowed"}`},
@@ -361,7 +368,7 @@ func TestControlSocketAndClient(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("socket %v mode %v", err, st)
 	}
-	views, err := s.apiViews(context.Background(), "shop")
+	views, _, err := s.apiViews(context.Background(), "shop")
 	if err != nil || len(views) != 2 || views[0].Name != "db" || views[0].Status != "healthy" {
 		t.Errorf("apiViews = %v, %v", views, err)
 	}
@@ -372,7 +379,7 @@ func TestControlSocketAndClient(t *testing.T) {
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket still exists after close: %v", err)
 	}
-	if _, err := s.apiViews(context.Background(), "shop"); !errors.Is(err, errNoUp) {
+	if _, _, err := s.apiViews(context.Background(), "shop"); !errors.Is(err, errNoUp) {
 		t.Errorf("after close: %v", err)
 	}
 }

@@ -30,7 +30,7 @@ func (s *session) psAction(c *ucli.Context) error {
 	}
 	project := ld.manifest.Project.Name.Value
 	p, secrets := s.readOnlyPlan(ld, showSecrets)
-	views, err := s.apiViews(c.Context, project)
+	views, owner, err := s.apiViews(c.Context, project)
 	supervised := err == nil
 	if err != nil {
 		views, err = s.directViews(c.Context, ld.manifest, p)
@@ -38,14 +38,25 @@ func (s *session) psAction(c *ucli.Context) error {
 			return err
 		}
 	}
+	down := supervised && owner.Containerd == containerdUnavailable
 	note := s.stdout
 	if c.Bool("json") {
-		if err := writePSJSON(s.stdout, views, secrets); err != nil {
+		field := ""
+		if down {
+			field = containerdUnavailable
+		}
+		if err := writePSJSON(s.stdout, views, secrets, field); err != nil {
 			return err
 		}
 		note = s.stderr // stdout stays one JSON document
 	} else {
+		if down {
+			views = statusesUnknown(views)
+		}
 		writePSTable(s.stdout, views, secrets, time.Now())
+	}
+	if down {
+		fmt.Fprintln(note, unavailableNotice(project, owner))
 	}
 	if !supervised && slices.ContainsFunc(views, isUp) {
 		fmt.Fprintf(note, "[%s] unsupervised: no lsctl up or background supervisor runs for this stack, so exits are not restarted; `lsctl up -d` takes it over\n", project)
@@ -193,31 +204,43 @@ func probeStatus(ctx context.Context, rt prober, id string, h *plan.Healthcheck)
 	return actors.StatusHealthy
 }
 
-// psView is a view with the optional secrets of `ps --json --show-secrets`.
+// psView is a view with the optional secrets of `ps --json --show-secrets`, and
+// "containerd": "unavailable" while the supervising up cannot reach containerd.
 type psView struct {
 	actors.View
-	Secrets map[string]string `json:"secrets,omitempty"`
+	Secrets    map[string]string
+	Containerd string
 }
 
-// MarshalJSON appends "secrets" after the view's own keys.
+// MarshalJSON appends "secrets" and "containerd", when set, after the view's own keys.
 func (v psView) MarshalJSON() ([]byte, error) {
-	base, err := json.Marshal(v.View)
-	if err != nil || len(v.Secrets) == 0 {
-		return base, err
-	}
-	extra, err := json.Marshal(v.Secrets)
+	out, err := json.Marshal(v.View)
 	if err != nil {
 		return nil, err
 	}
-	out := append(base[:len(base)-1], `,"secrets":`...)
-	return append(append(out, extra...), '}'), nil
+	for _, f := range []struct {
+		key   string
+		value any
+		set   bool
+	}{{"secrets", v.Secrets, len(v.Secrets) > 0}, {"containerd", v.Containerd, v.Containerd != ""}} {
+		if !f.set {
+			continue
+		}
+		extra, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(append(out[:len(out)-1], `,"`+f.key+`":`...), extra...), '}')
+	}
+	return out, nil
 }
 
-// writePSJSON prints the views (runtime.md §14), with passwords only when given.
-func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string) error {
+// writePSJSON prints the views (runtime.md §14), with passwords only when given and
+// the containerd field when not "".
+func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, containerd string) error {
 	out := make([]psView, len(views))
 	for i, v := range views {
-		out[i] = psView{View: v}
+		out[i] = psView{View: v, Containerd: containerd}
 		if pw, ok := secrets[v.Name]; ok {
 			out[i].Secrets = map[string]string{"password": pw}
 		}

@@ -58,7 +58,7 @@ func TestPSJSON(t *testing.T) {
 	views := []actors.View{{Name: "db", Kind: "postgres", Status: "stopped"}, {Name: "api", Kind: "container", Status: "stopped"}}
 	for _, secrets := range []map[string]string{nil, {"db": "pw"}} {
 		var b bytes.Buffer
-		if err := writePSJSON(&b, views, secrets); err != nil {
+		if err := writePSJSON(&b, views, secrets, ""); err != nil {
 			t.Fatal(err)
 		}
 		var got []map[string]any

@@ -18,6 +18,8 @@ type Client struct {
 	pulls pullGroup // one pull per image reference at a time (runtime.md §9.3)
 
 	execTargets execTargetCache // task and process spec per container, for probes
+
+	health healthCache // the last Health answer (health.go)
 }
 
 // pullGroup lets resources sharing an image wait for a single pull.

@@ -2,7 +2,6 @@ package containerdrt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -262,7 +261,7 @@ type container struct {
 	ip      string
 	ports   []plan.PortBinding
 	adopted bool
-	exited  chan ExitStatus
+	exited  <-chan ExitStatus
 }
 
 func (ct *container) ID() string                { return ct.cont.ID() }
@@ -284,31 +283,6 @@ func (ct *container) Start(ctx context.Context) error {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_, _ = ct.cont.SetLabels(lctx, map[string]string{plan.LabelStartedAt: logfile.FormatTS(at)})
-	}()
-	return nil
-}
-
-// watchExit subscribes to the task's exit before it starts, so no exit is missed.
-func (ct *container) watchExit(ctx context.Context) error {
-	wctx := context.WithoutCancel(ctx)
-	ch, err := ct.task.Wait(wctx)
-	if err != nil {
-		return ct.c.wrapUnavailable(fmt.Errorf("wait for container %s: %w", ct.ID(), err))
-	}
-	ct.exited = make(chan ExitStatus, 1)
-	go func() {
-		defer close(ct.exited)
-		st := <-ch
-		if st.Error() != nil && !errors.Is(st.Error(), context.Canceled) {
-			// The wait stream broke (daemon restart): read the state instead.
-			ts, err := ct.task.Status(wctx)
-			if err != nil || ts.Status != containerd.Stopped {
-				return
-			}
-			ct.exited <- ExitStatus{Code: int(ts.ExitStatus), At: ts.ExitTime}
-			return
-		}
-		ct.exited <- ExitStatus{Code: int(st.ExitCode()), At: st.ExitTime()}
 	}()
 	return nil
 }

@@ -249,6 +249,7 @@ type apiEvent struct {
 	Type     string `json:"type"`
 	Resource string `json:"resource"`
 	Error    string `json:"error"`
+	ExitCode *int   `json:"exit_code"`
 }
 
 // subscribeEvents opens GET /api/events; once it returns, every later event arrives on
@@ -303,8 +304,9 @@ func collectEvents(t *testing.T, ch <-chan apiEvent, timeout time.Duration) []ap
 	}
 }
 
-// awaitEvent waits for an event of type typ for resource, failing after timeout.
-func awaitEvent(t *testing.T, ch <-chan apiEvent, typ, resource string, timeout time.Duration) {
+// awaitEvent waits for an event of type typ for resource and returns it, failing
+// after timeout.
+func awaitEvent(t *testing.T, ch <-chan apiEvent, typ, resource string, timeout time.Duration) apiEvent {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -314,7 +316,7 @@ func awaitEvent(t *testing.T, ch <-chan apiEvent, typ, resource string, timeout 
 				t.Fatalf("event stream ended before %s of %q", typ, resource)
 			}
 			if e.Type == typ && e.Resource == resource {
-				return
+				return e
 			}
 		case <-deadline:
 			t.Fatalf("no %s of %q within %s", typ, resource, timeout)

@@ -4,8 +4,9 @@
 # It is idempotent: every step checks before it acts. The Makefile, .ci/run and the
 # Vagrantfile all call this one script.
 #
-# Usage: provision.sh [all|install|buildkit|images|start [--containerd v2|debian]|stop|status|env|selftest]
-# (buildkitd for the dockerfile tests is built by `install` and started by `start`: buildkit.sh)
+# Usage: provision.sh [all|install|buildkit|images|start [--containerd v2|debian]|start-containerd [--containerd v2|debian]|stop|status|env|selftest]
+# (buildkitd for the dockerfile tests is built by `install` and started by `start`: buildkit.sh;
+# `start-containerd` starts the daemon alone, as the tests that restart a second daemon do)
 set -euo pipefail
 
 readonly CONTAINERD_VERSION=v2.4.2
@@ -200,11 +201,13 @@ kernel_prereqs() {
 	sysctl -qw net.ipv4.ip_forward=1 2>/dev/null || log "note: could not set net.ipv4.ip_forward=1"
 }
 
-# running_pid prints the pid of the private containerd when it is alive.
+# running_pid prints the pid of the private containerd when it is alive. A daemon that
+# was killed stays a zombie until init reaps it, and kill -0 still succeeds on it.
 running_pid() {
 	local pid
 	pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+	[ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ] && echo "$pid"
 }
 
 # wait_ready waits until the daemon answers on its socket, or it dies, or 60 s pass.
@@ -270,7 +273,9 @@ start_containerd() {
 	echo "$flavor" >"$FLAVOR_FILE"
 	wait_ready "$pid"
 	log "containerd ($flavor) ready: pid $pid, socket $SOCKET"
-	remove_stale_bridges
+	# A second daemon that a test starts and restarts leaves bridges alone: another
+	# test's stack may be between two of its containers at that moment.
+	[ "${KEEP_BRIDGES:-0}" = 1 ] || remove_stale_bridges
 }
 
 # remove_stale_bridges deletes lsh-* bridges that an interrupted test run left behind. lsctl
@@ -374,7 +379,7 @@ cmd_env() {
 }
 
 usage() {
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -386,6 +391,7 @@ main() {
 	buildkit) require_root && buildkit install ;;
 	images) cmd_images ;;
 	start) cmd_start "$@" ;;
+	start-containerd) KEEP_BRIDGES=1 start_containerd "$@" ;;
 	stop) cmd_stop ;;
 	status) cmd_status ;;
 	env) cmd_env ;;

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
@@ -48,7 +49,7 @@ type Behavior struct {
 // Call is one recorded Runtime call.
 type Call struct {
 	At       time.Time
-	Op       string // ensure-image, prepare, start, stop, kill, remove, exec, wait-port, list, ensure-network, teardown-network
+	Op       string // ensure-image, prepare, start, stop, kill, remove, exec, wait-port, list, watch, ensure-network, teardown-network
 	Resource string
 	ID       string
 }
@@ -64,6 +65,7 @@ type Runtime struct {
 	starts     map[string]int // task starts per resource
 	nextIP     int
 	networkErr error
+	down       atomic.Bool // a simulated containerd outage
 }
 
 // SetNetworkErr makes EnsureNetwork fail with err.
@@ -170,18 +172,63 @@ func (r *Runtime) ContainerSerial(resource string) int {
 // Exit makes the resource's running task exit with code, as if it ended by itself or
 // was killed from outside.
 func (r *Runtime) Exit(resource string, code int) error {
+	c, err := r.running(resource)
+	if err != nil {
+		return err
+	}
+	c.exit(code)
+	return nil
+}
+
+// running finds the resource's container whose task runs.
+func (r *Runtime) running(resource string) (*container, error) {
 	r.mu.Lock()
-	var target *container
+	defer r.mu.Unlock()
 	for _, c := range r.containers {
 		if c.resource == resource && c.isRunning() {
-			target = c
+			return c, nil
 		}
 	}
-	r.mu.Unlock()
-	if target == nil {
-		return fmt.Errorf("fakert: %s has no running task", resource)
+	return nil, fmt.Errorf("fakert: %s has no running task", resource)
+}
+
+// SetUnavailable simulates a containerd outage (down) and its end. While it lasts,
+// every call fails with an error wrapping containerdrt.ErrUnavailable, Health
+// included, and task exits are held, as a broken wait stream holds them: they are
+// delivered when the outage ends, as re-established waits report them.
+func (r *Runtime) SetUnavailable(down bool) {
+	r.down.Store(down)
+	if down {
+		return
 	}
-	target.exit(code)
+	r.mu.Lock()
+	cs := make([]*container, 0, len(r.containers))
+	for _, c := range r.containers {
+		cs = append(cs, c)
+	}
+	r.mu.Unlock()
+	for _, c := range cs {
+		c.deliver()
+	}
+}
+
+// outage is the error of a call made during a simulated outage, else nil.
+func (r *Runtime) outage(op string) error {
+	if r.down.Load() {
+		return fmt.Errorf("fakert %s: %w", op, containerdrt.ErrUnavailable)
+	}
+	return nil
+}
+
+// BreakExitStream closes the Exited channel of the resource's running task without a
+// value, as an exit stream lost for good would, while the task runs on; Watch watches
+// it again.
+func (r *Runtime) BreakExitStream(resource string) error {
+	c, err := r.running(resource)
+	if err != nil {
+		return err
+	}
+	c.breakWatch()
 	return nil
 }
 
