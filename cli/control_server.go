@@ -37,6 +37,7 @@ type controlAPI struct {
 	tcp      bool // apply the TCP listener protection of §15.5
 	metrics  *metrics
 	owner    *ownerHooks
+	token    string // required on the TCP listener (runtime.md §15.5)
 }
 
 // ownerHooks are what the process that owns the stack does for the endpoints that
@@ -96,8 +97,9 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int,
 			cs.close()
 			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", dashboardPort, err)
 		}
-		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own})
-		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/\n", p.Project, tln.Addr())
+		token := newDashboardToken()
+		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own, token: token})
+		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/?token=%s\n", p.Project, tln.Addr(), token)
 	}
 	return cs, nil
 }
@@ -212,6 +214,13 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
 	if api.tcp && !sameOriginRequest(r) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"error": "forbidden cross-origin request"})
+		return
+	}
+	if api.tcp && !authorized(r, api.token) {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong token: open the dashboard URL that lsctl up printed (it ends in ?token=...)"})
+		return
+	}
+	if api.tcp && exchangeToken(w, r, api.token) {
 		return
 	}
 	rt, name := api.match(r.URL.Path)

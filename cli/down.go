@@ -176,10 +176,12 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 		errOut.printf("error: remove generated secrets %s: %v", secrets, err)
 		ok = false
 	}
-	logs := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "logs")
-	if err := os.RemoveAll(logs); err != nil {
-		errOut.printf("error: remove logs %s: %v", logs, err)
-		ok = false
+	for _, dir := range []struct{ name, what string }{{"logs", "logs"}, {"files", "secret files"}} {
+		path := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), dir.name)
+		if err := os.RemoveAll(path); err != nil {
+			errOut.printf("error: remove %s %s: %v", dir.what, path, err)
+			ok = false
+		}
 	}
 	return ok
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
-	ucli "github.com/urfave/cli/v2"
 	"strings"
 	"testing"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // runtime.md §16.1, §17 item 68: usage errors print `error: <message>` and the help
@@ -94,11 +97,25 @@ func TestVersionCommandUnreachableContainerd(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 2 || lines[0] != versionLine() {
+	if len(lines) != 3 || lines[0] != versionLine() || !strings.HasPrefix(lines[1], "log driver: ") {
 		t.Fatalf("stdout = %q", r.stdout)
 	}
-	if !strings.HasPrefix(lines[1], "containerd: unreachable at "+addr+" (") {
-		t.Errorf("line 2 = %q, want the unreachable line for %s", lines[1], addr)
+	if !strings.HasPrefix(lines[2], "containerd: unreachable at "+addr+" (") {
+		t.Errorf("line 3 = %q, want the unreachable line for %s", lines[2], addr)
+	}
+}
+
+// Issue 16: version names the log driver new containers get, and says how to get the
+// small one when only lsctl itself can serve.
+func TestVersionNamesTheLogDriver(t *testing.T) {
+	addr := t.TempDir() + "/nothing.sock"
+	r := run(t, map[string]string{"LSCTL_LOG_DRIVER": "/opt/lsctl/lsctl-log-driver"}, "--address", addr, "version")
+	if want := "\nlog driver: /opt/lsctl/lsctl-log-driver (LSCTL_LOG_DRIVER)\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout = %q, want %q", r.stdout, want)
+	}
+	self := logDriverLine(containerdrt.LogDriverChoice{Path: "/usr/local/bin/lsctl", Source: "lsctl itself"})
+	if !strings.Contains(self, "go build -o DIR/lsctl-log-driver ./containerdrt/logdriver/lsctl-log-driver") {
+		t.Errorf("fallback line %q does not say how to build the driver", self)
 	}
 }
 
