@@ -67,7 +67,7 @@ func TestParseVolumeErrors(t *testing.T) {
 		{"data://", "the target must not be \"/\""},
 		{"data:/a/../b", `the target must not contain ".." components`},
 		{"../outside:/outside", "must not leave the manifest directory"}, // §29 item 45
-		{"./a/../b:/x", "must not leave the manifest directory"},       // §29 item 45
+		{"./a/../b:/x", "must not leave the manifest directory"},         // §29 item 45
 		{"..:/x", "must not leave the manifest directory"},
 		{"/srv/../etc:/x", `a host path must not contain ".." components`},
 		{`C:\data:/data`, "drive-qualified host paths are not supported by lsctl"}, // §29 item 46
@@ -114,7 +114,7 @@ func TestResolveHostPath(t *testing.T) {
 		{"/p", "/", "/", ""},
 		{"rel/dir", "./x", "rel/dir/x", ""},
 		{"/p", "../outside", "", "must not leave the manifest directory"}, // §29 item 45
-		{"/p", "./a/../b", "", "must not leave the manifest directory"},  // §29 item 45
+		{"/p", "./a/../b", "", "must not leave the manifest directory"},   // §29 item 45
 		{"/p", "/a/..", "", `must not contain ".." components`},
 		{"/p", `C:\data`, "", "drive-qualified"}, // §29 item 46
 		{"/p", "d:/x", "", "drive-qualified"},
