@@ -51,7 +51,7 @@ func (s *session) upAction(c *ucli.Context) error {
 			return err
 		}
 	}
-	ld, err := s.load(o.EnvFile, o.Strict)
+	ld, err := s.loadExcept(o.EnvFile, o.Strict, o.mootWarning)
 	if err != nil {
 		return err
 	}

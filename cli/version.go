@@ -23,6 +23,8 @@ var (
 func init() {
 	// urfave prints --version through this package-level hook; route it to our line.
 	ucli.VersionPrinter = func(c *ucli.Context) { fmt.Fprintln(c.App.Writer, versionLine()) }
+	// -V as well as -v: the original LightShuttle's spelling (issue 15).
+	ucli.VersionFlag = &ucli.BoolFlag{Name: "version", Aliases: []string{"v", "V"}, Usage: "print the version"}
 }
 
 // buildVersion is the lsctl version: the link-time Version, the module version, or "dev".
