@@ -39,7 +39,7 @@ resources:
     postgres: {}
   api:
     container:
-      image: ghcr.io/acme/api:1.4
+      image: registry.example.com/acme/api:1.4
       env:
         TOKEN: ${env.API_TOKEN}
         URL: ${resources.db.url}

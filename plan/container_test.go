@@ -13,7 +13,7 @@ func TestContainerSpec(t *testing.T) {
 	yaml := manifestOf("shop", `
 api:
   container:
-    image: ghcr.io/acme/api:1.4
+    image: registry.example.com/acme/api:1.4
     ports: [8080, "9090:80", "0.0.0.0:9091:81"]
     env: {LOG: debug, "my.key": x}
     secrets: {TOKEN: t0ken}
@@ -24,7 +24,7 @@ api:
     restart: on-failure
 `)
 	n := build(t, yaml, Options{}).Nodes[0]
-	if n.Spec.Image != "ghcr.io/acme/api:1.4" {
+	if n.Spec.Image != "registry.example.com/acme/api:1.4" {
 		t.Errorf("image = %q", n.Spec.Image)
 	}
 	wantPorts := []PortBinding{
