@@ -15,6 +15,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -58,10 +59,26 @@ func (s *session) psAction(c *ucli.Context) error {
 	if down {
 		fmt.Fprintln(note, unavailableNotice(project, owner))
 	}
+	for _, line := range droppedNotes(s.opts.DataRoot, project, views) {
+		fmt.Fprintln(note, line)
+	}
 	if !supervised && slices.ContainsFunc(views, isUp) {
 		fmt.Fprintf(note, "[%s] unsupervised: no lsctl up or background supervisor runs for this stack, so exits are not restarted; `lsctl up -d` takes it over\n", project)
 	}
 	return nil
+}
+
+// droppedNotes are the lines that say which logs lost lines because they could not
+// be written (a full disk): the containers went on, their lines did not.
+func droppedNotes(dataRoot, project string, views []actors.View) []string {
+	var notes []string
+	for _, v := range views {
+		d, err := logfile.ReadDropped(logPath(dataRoot, project, v.Name))
+		if err == nil && d.Count > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d log line(s) dropped since %s: %s", v.Name, d.Count, d.Since.Local().Format(time.DateTime), d.Error))
+		}
+	}
+	return notes
 }
 
 // isUp reports whether a view's container is running.

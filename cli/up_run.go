@@ -34,6 +34,7 @@ type upLoop struct {
 	stopLogs   context.CancelFunc
 
 	closeControl func()
+	dropped      map[string]int64 // per resource, the dropped log lines already reported
 	apiStop      chan stopRequest // POST /api/shutdown
 	release      chan struct{}    // POST /api/release (background supervisor only)
 }
@@ -74,7 +75,17 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		defer srv.close()
 		l.closeControl = srv.close
 	}
+	for _, n := range p.Nodes {
+		if d, err := logfile.ReadDropped(logPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
+			if l.dropped == nil {
+				l.dropped = map[string]int64{}
+			}
+			l.dropped[n.Name] = d.Count
+		}
+	}
 	h.Run()
+	dropTick := time.NewTicker(droppedCheckEvery)
+	defer dropTick.Stop()
 	readyCh := make(chan error, 1)
 	go func() { readyCh <- h.WaitReady(ctx) }()
 	startedCount := 0
@@ -113,7 +124,28 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			l.stop(r.grace, r.kill)
 		case <-l.release:
 			l.handOver()
+		case <-dropTick.C:
+			l.warnDropped()
 		}
+	}
+}
+
+// droppedCheckEvery is how often up looks for log lines the log drivers dropped.
+const droppedCheckEvery = 2 * time.Second
+
+// warnDropped prints a warning whenever a log driver dropped lines since the last
+// look (its log could not be written: a full disk).
+func (l *upLoop) warnDropped() {
+	if l.dropped == nil {
+		l.dropped = map[string]int64{}
+	}
+	for _, n := range l.st.plan.Nodes {
+		d, err := logfile.ReadDropped(logPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
+		if err != nil || d.Count <= l.dropped[n.Name] {
+			continue
+		}
+		l.out.printf("warning: %s: %d log line(s) dropped so far: %s", n.Name, d.Count, d.Error)
+		l.dropped[n.Name] = d.Count
 	}
 }
 
