@@ -53,7 +53,15 @@ func (s *session) downAction(c *ucli.Context) error {
 		return err
 	}
 	defer rt.Close()
-	return s.down(c.Context, rt, m, o)
+	if err := s.down(c.Context, rt, m, o); err != nil || !o.Volumes {
+		return err
+	}
+	// Nothing of the project runs or is kept any more: its directory goes whole
+	// (hosts, resolv.conf, hostname/, supervisor.log, lock).
+	if err := lock.RemoveProjectDir(); err != nil {
+		return err
+	}
+	return nil
 }
 
 // loadProjectOnly reads the manifest for down: it needs only the project name, so
