@@ -120,6 +120,7 @@ type downRuntime interface {
 	containerStopper
 	List(ctx context.Context, project string) ([]containerdrt.Managed, error)
 	TeardownNetwork(ctx context.Context, project string) error
+	RemoveLeftovers(ctx context.Context, project string) ([]string, error)
 	RemoveVolumes(ctx context.Context, project string, names []string) (removed, kept []string, err error)
 }
 
@@ -140,6 +141,14 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 		out.printf("[%s] nothing to stop", project)
 	default:
 		failed = stopInOrder(ctx, rt, containers, o.Grace, out, errOut) != nil
+	}
+	leftovers, err := rt.RemoveLeftovers(ctx, project)
+	for _, id := range leftovers {
+		out.printf("[%s] removed task %s, left without its container by a crash", project, id)
+	}
+	if err != nil {
+		errOut.printf("error: %v", err)
+		failed = true
 	}
 	network := plan.NetworkName(project)
 	existed := fileExists(networkRecord(s.opts.DataRoot, project))

@@ -23,6 +23,7 @@ type fakeDownRuntime struct {
 	events     []string
 	removeErr  map[string]error
 	volumes    map[string]string // name -> owning project
+	leftovers  []string          // orphan tasks RemoveLeftovers reports
 }
 
 func (f *fakeDownRuntime) List(context.Context, string) ([]containerdrt.Managed, error) {
@@ -42,6 +43,11 @@ func (f *fakeDownRuntime) Remove(_ context.Context, id string) error {
 func (f *fakeDownRuntime) TeardownNetwork(context.Context, string) error {
 	f.record("network")
 	return nil
+}
+
+func (f *fakeDownRuntime) RemoveLeftovers(context.Context, string) ([]string, error) {
+	f.record("leftovers")
+	return f.leftovers, nil
 }
 
 func (f *fakeDownRuntime) RemoveVolumes(_ context.Context, project string, names []string) (removed, kept []string, err error) {

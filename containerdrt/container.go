@@ -102,7 +102,7 @@ func (c *Client) adopt(ctx context.Context, cont containerd.Container, task cont
 func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, proc plan.Process, hash string) (_ Container, err error) {
 	// The lease keeps the fresh snapshot from garbage collection until the container
 	// record references it.
-	ctx, done, err := c.cd.WithLease(ctx)
+	ctx, done, err := c.withProjectLease(ctx, s.Project)
 	if err != nil {
 		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: lease: %w", s.ID, err))
 	}
@@ -134,6 +134,14 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 	sctx, cancel := settled(ctx)
 	defer cancel()
 	task, err := cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
+	if errdefs.IsAlreadyExists(err) {
+		// A task of this id outlived its container record (containerd died in the
+		// middle of an earlier create): its shim would block every create forever.
+		if rerr := c.removeOrphanTask(sctx, s.ID); rerr != nil {
+			return nil, fmt.Errorf("create task of container %s: %w", s.ID, rerr)
+		}
+		task, err = cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
 	}
