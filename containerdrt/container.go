@@ -69,13 +69,15 @@ func (c *Client) reuseOrClear(ctx context.Context, s *plan.ContainerSpec, hash s
 	if p, r := labels[plan.LabelProject], labels[plan.LabelResource]; p != s.Project || r != s.Resource {
 		return nil, fmt.Errorf("container id %q is already used by project %q resource %q: %w", s.ID, p, r, ErrNotOwned)
 	}
-	if labels[plan.LabelConfigHash] == hash {
+	if labels[plan.LabelConfigHash] == hash && labels[plan.LabelStopping] == "" {
 		if task, err := existing.Task(ctx, nil); err == nil {
 			if st, err := task.Status(ctx); err == nil && st.Status == containerd.Running {
 				return c.adopt(ctx, existing, task, labels)
 			}
 		}
 	}
+	// A container whose stop was interrupted (a down killed half-way) is waited for
+	// up to the grace: it was asked to shut down cleanly, a database flushing, say.
 	if _, err := c.Stop(ctx, s.ID, "", recreateGrace); err != nil {
 		return nil, fmt.Errorf("replace container %s: %w", s.ID, err)
 	}
