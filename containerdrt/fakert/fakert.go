@@ -64,6 +64,7 @@ type Runtime struct {
 	starts     map[string]int // task starts per resource
 	nextIP     int
 	networkErr error
+	thawed     chan struct{} // non-nil while frozen; closed by Thaw
 }
 
 // SetNetworkErr makes EnsureNetwork fail with err.
@@ -74,6 +75,43 @@ func (r *Runtime) SetNetworkErr(err error) {
 }
 
 var _ containerdrt.Runtime = (*Runtime)(nil)
+
+// Freeze makes every call that reaches containerd (images, containers, tasks, exec,
+// list) block until Thaw or until its context ends, as with a SIGSTOPped containerd.
+// The network calls stay answered: lsctl makes them itself (CNI, netlink, files).
+func (r *Runtime) Freeze() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.thawed == nil {
+		r.thawed = make(chan struct{})
+	}
+}
+
+// Thaw lets the calls blocked by Freeze go on.
+func (r *Runtime) Thaw() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.thawed != nil {
+		close(r.thawed)
+		r.thawed = nil
+	}
+}
+
+// answer waits while the runtime is frozen; it fails when ctx ends first.
+func (r *Runtime) answer(ctx context.Context) error {
+	r.mu.Lock()
+	thawed := r.thawed
+	r.mu.Unlock()
+	if thawed == nil {
+		return nil
+	}
+	select {
+	case <-thawed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // New returns an empty fake runtime.
 func New() *Runtime {

@@ -14,6 +14,9 @@ import (
 // injected failure.
 func (r *Runtime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error {
 	b := r.record("ensure-image", s.Resource, s.ID)
+	if err := r.answer(ctx); err != nil {
+		return err
+	}
 	phase := b.ImagePhase
 	if phase == "" {
 		phase = "pulling"
@@ -52,6 +55,9 @@ func (r *Runtime) TeardownNetwork(ctx context.Context, project string) error {
 // created but not started.
 func (r *Runtime) Prepare(ctx context.Context, s *plan.ContainerSpec) (containerdrt.Container, error) {
 	b := r.record("prepare", s.Resource, s.ID)
+	if err := r.answer(ctx); err != nil {
+		return nil, err
+	}
 	if err := sleep(ctx, b.Prepare); err != nil {
 		return nil, err
 	}
@@ -104,6 +110,9 @@ func (r *Runtime) resourceOf(id string) string {
 // Kill interrupts it, then ends the task: 143 when stopped by the signal, 137 when killed.
 func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time.Duration) (int, error) {
 	b := r.record("stop", r.resourceOf(id), id)
+	if err := r.answer(ctx); err != nil {
+		return 0, fmt.Errorf("stopping %s: %w", id, err)
+	}
 	c := r.find(id)
 	if c == nil || !c.isRunning() {
 		if c != nil {
@@ -130,6 +139,9 @@ func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time
 // Kill ends the task at once with 137.
 func (r *Runtime) Kill(ctx context.Context, id string) error {
 	r.record("kill", r.resourceOf(id), id)
+	if err := r.answer(ctx); err != nil {
+		return err
+	}
 	if c := r.find(id); c != nil {
 		c.exit(137)
 	}
@@ -140,6 +152,9 @@ func (r *Runtime) Kill(ctx context.Context, id string) error {
 // managed one; missing is fine.
 func (r *Runtime) Remove(ctx context.Context, id string) error {
 	r.record("remove", r.resourceOf(id), id)
+	if err := r.answer(ctx); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	c := r.containers[id]
 	delete(r.containers, id)
@@ -160,6 +175,9 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 // Exec runs a probe: it lasts ProbeLatency and passes per Probe or ProbePassAfter.
 func (r *Runtime) Exec(ctx context.Context, id string, req containerdrt.ExecRequest) (containerdrt.ExecResult, error) {
 	b := r.record("exec", r.resourceOf(id), id)
+	if err := r.answer(ctx); err != nil {
+		return containerdrt.ExecResult{}, err
+	}
 	c := r.find(id)
 	if c == nil {
 		return containerdrt.ExecResult{}, fmt.Errorf("exec in %s: %w", id, containerdrt.ErrNotFound)
@@ -215,6 +233,9 @@ func (r *Runtime) WaitPort(ctx context.Context, addr string) error {
 // project.
 func (r *Runtime) List(ctx context.Context, project string) ([]containerdrt.Managed, error) {
 	r.record("list", "", project)
+	if err := r.answer(ctx); err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []containerdrt.Managed
