@@ -107,45 +107,65 @@ type downRuntime interface {
 
 // down removes the project's containers (orphans included), its network, and with
 // --volumes its volumes, generated secrets and logs (runtime.md §16.4). Every step is
-// attempted; any failure makes the exit code 1.
+// attempted, each within the teardown deadline (grace + 30 s); any failure makes the
+// exit code 1.
 func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest, o downOptions) error {
 	project := m.Project.Name.Value
 	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
-	failed := false
-	containers, err := rt.List(ctx, project)
+	timeout := containerdrt.TeardownTimeout(o.Grace)
+	var errs []error
+	var containers []containerdrt.Managed
+	err := containerdrt.Teardown(ctx, timeout, fmt.Sprintf("list the containers of project %q", project),
+		func(ctx context.Context) (err error) {
+			containers, err = rt.List(ctx, project)
+			return err
+		})
 	switch {
 	case err != nil:
 		errOut.printf("error: %v", err)
-		failed = true
+		errs = append(errs, err)
 	case len(containers) == 0:
 		out.printf("[%s] nothing to stop", project)
 	default:
-		failed = stopInOrder(ctx, rt, containers, o.Grace, out, errOut) != nil
+		errs = append(errs, stopInOrder(ctx, rt, containers, o.Grace, out, errOut))
 	}
 	network := plan.NetworkName(project)
 	existed := fileExists(filepath.Join(s.opts.DataRoot, "networks", network+".json"))
-	switch err := rt.TeardownNetwork(ctx, project); {
+	switch err := containerdrt.TeardownNetworkWithin(ctx, rt, project, timeout); {
 	case err != nil:
 		errOut.printf("error: %v", err)
-		failed = true
+		errs = append(errs, err)
 	case existed:
 		out.printf("[%s] network %s removed", project, network)
 	default:
 		out.printf("[%s] no network to remove", project)
 	}
-	if o.Volumes && !s.removeProjectData(ctx, rt, m, containers, out, errOut) {
-		failed = true
+	if o.Volumes {
+		errs = append(errs, s.removeProjectData(ctx, rt, m, containers, timeout, out, errOut))
 	}
-	if failed {
+	if err := errors.Join(errs...); err != nil {
+		printNoAnswerHint(errOut, err)
 		return silentFailure()
 	}
 	return nil
 }
 
-// removeProjectData is the --volumes part of down; it reports success.
-func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *manifest.Manifest, cs []containerdrt.Managed, out, errOut *linePrinter) bool {
-	project, ok := m.Project.Name.Value, true
-	removed, kept, err := rt.RemoveVolumes(ctx, project, volumeNames(m, cs))
+// removeProjectData is the --volumes part of down; it returns its failures, each
+// already printed.
+func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *manifest.Manifest, cs []containerdrt.Managed,
+	timeout time.Duration, out, errOut *linePrinter) error {
+	project := m.Project.Name.Value
+	var errs []error
+	fail := func(err error) {
+		errOut.printf("error: %v", err)
+		errs = append(errs, err)
+	}
+	var removed, kept []string
+	err := containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the volumes of project %q", project),
+		func(ctx context.Context) (err error) {
+			removed, kept, err = rt.RemoveVolumes(ctx, project, volumeNames(m, cs))
+			return err
+		})
 	for _, v := range removed {
 		out.printf("volume %s removed", v)
 	}
@@ -153,8 +173,7 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 		out.printf("volume %s kept (created by another project)", v)
 	}
 	if err != nil {
-		errOut.printf("error: %v", err)
-		ok = false
+		fail(err)
 	}
 	// Removed by path rather than through plan.OpenSecrets: a corrupt file must go too.
 	secrets := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "secrets.json")
@@ -162,15 +181,13 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 	case err == nil:
 		out.printf("[%s] secrets removed", project)
 	case !errors.Is(err, fs.ErrNotExist):
-		errOut.printf("error: remove generated secrets %s: %v", secrets, err)
-		ok = false
+		fail(fmt.Errorf("remove generated secrets %s: %v", secrets, err))
 	}
 	logs := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "logs")
 	if err := os.RemoveAll(logs); err != nil {
-		errOut.printf("error: remove logs %s: %v", logs, err)
-		ok = false
+		fail(fmt.Errorf("remove logs %s: %v", logs, err))
 	}
-	return ok
+	return errors.Join(errs...)
 }
 
 // volumeNames lists the named volumes of the manifest and the default volumes of
