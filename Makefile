@@ -22,8 +22,10 @@ with_test_env = eval "$$($(PROVISION) env)" && export LSCTL_INTEGRATION=1 &&
 
 .PHONY: build test provision integration ci fuzz lint bench demo clean
 
+# build makes lsctl and, beside it, the small log driver the shim runs per container.
 build:
 	$(GO) build -o bin/lsctl .
+	$(GO) build -o bin/lsctl-log-driver ./containerdrt/logdriver/lsctl-log-driver
 
 test:
 	$(GO) test -race ./...
@@ -77,7 +79,7 @@ lint:
 bench: provision build
 	$(GO) test -bench . -benchmem -run '^$$' $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
 	@mkdir -p $(LOG_DIR)
-	$(with_test_env) export LSCTL_TEST_BINARY=$(CURDIR)/bin/lsctl LSCTL_LOG_DRIVER=$(CURDIR)/bin/lsctl && \
+	$(with_test_env) export LSCTL_TEST_BINARY=$(CURDIR)/bin/lsctl LSCTL_LOG_DRIVER=$(CURDIR)/bin/lsctl-log-driver && \
 		$(GO) test -v -run '^$$' -bench . -benchtime $${BENCH_RUNS:-5}x -timeout 40m -p 1 \
 		./integration/ 2>&1 | tee $(LOG_DIR)/bench.log
 	@echo; sed -n '/real-stack benchmark/,/^PASS/{/^PASS/d;s/^        //;p}' $(LOG_DIR)/bench.log

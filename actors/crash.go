@@ -117,10 +117,10 @@ func (s *supervisor) removeCrashed(name string) {
 		}
 		id := s.plan.Nodes[s.index(name)].Spec.ID
 		op := fmt.Sprintf("remove container %s of resource %q", id, name)
-		root, self, rt, o := s.root, s.self, s.rt, s.o
+		root, self, rt, grace, timeout := s.root, s.self, s.rt, s.shutdownGrace(), s.teardownTimeout()
 		go func() {
-			err := containerdrt.Teardown(context.Background(), o.teardownTimeout(), op, func(ctx context.Context) error {
-				_, stopErr := rt.Stop(ctx, id, "", o.Grace)
+			err := containerdrt.Teardown(context.Background(), timeout, op, func(ctx context.Context) error {
+				_, stopErr := rt.Stop(ctx, id, "", grace)
 				if err := rt.Remove(ctx, id); err != nil {
 					return errors.Join(stopErr, err)
 				}

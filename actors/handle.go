@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -116,6 +117,15 @@ func (h *Handle) Shutdown(kill bool) {
 	h.system.Root.Send(h.sup, shutdownMsg{kill: kill})
 }
 
+// ShutdownWithGrace is Shutdown(false) with a stop grace period that replaces the
+// stack's own for this shutdown (`lsctl down --grace` of a supervised stack).
+func (h *Handle) ShutdownWithGrace(grace time.Duration) {
+	if grace > 0 {
+		h.env.stopGrace.Store(int64(grace))
+	}
+	h.Shutdown(false)
+}
+
 // Done is closed after stack_stopped and the actor system's shutdown.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 
@@ -138,6 +148,11 @@ func (h *Handle) List() []View { return h.env.views.list() }
 
 // Get returns one resource's view.
 func (h *Handle) Get(name string) (View, bool) { return h.env.views.get(name) }
+
+// Running reports whether the stack has started and no shutdown was asked for.
+func (h *Handle) Running() bool {
+	return h.phase.Load() == phaseRunning && !h.stopAsked.Load()
+}
 
 // Project is the project name.
 func (h *Handle) Project() string { return h.plan.Project }

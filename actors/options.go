@@ -72,8 +72,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// teardownTimeout is the deadline of one teardown step: grace + the margin.
-func (o Options) teardownTimeout() time.Duration { return o.Grace + o.teardownMargin }
+// teardownTimeout is the deadline of one teardown step under grace: grace + the margin.
+func (o Options) teardownTimeout(grace time.Duration) time.Duration { return grace + o.teardownMargin }
 
 // DefaultBackoff is min(2^(n-1) s, 30 s) for attempt n ≥ 1 (runtime.md §12.5).
 func DefaultBackoff(attempt int) time.Duration {

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -27,7 +28,22 @@ type env struct {
 	bus    *bus
 	views  *views
 	images *imageFlights
+	// stopGrace, when non-zero, is the grace period of the shutdown in progress,
+	// given by whoever asked for it; else Options.Grace applies.
+	stopGrace atomic.Int64
 }
+
+// shutdownGrace is the grace period for stopping a container during the shutdown.
+func (e *env) shutdownGrace() time.Duration {
+	if g := e.stopGrace.Load(); g > 0 {
+		return time.Duration(g)
+	}
+	return e.o.Grace
+}
+
+// teardownTimeout is the deadline of one teardown step of the shutdown in progress,
+// derived from its grace period.
+func (e *env) teardownTimeout() time.Duration { return e.o.teardownTimeout(e.shutdownGrace()) }
 
 // resource is the actor owning one plan node's lifecycle (runtime.md §12). Its state
 // changes only in Receive; runtime calls run in goroutines whose results come back as

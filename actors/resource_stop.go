@@ -82,7 +82,7 @@ func (a *resource) onKill() {
 		if id != "" {
 			op := fmt.Sprintf("kill the task of container %s of resource %q", id, a.node.Name)
 			a.run(func() opResult {
-				return killDone{opBase{-1}, containerdrt.Teardown(context.Background(), a.o.teardownTimeout(), op,
+				return killDone{opBase{-1}, containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
 					func(ctx context.Context) error { return a.rt.Kill(ctx, id) })}
 			})
 		}
@@ -107,7 +107,7 @@ func (a *resource) stopContainer() {
 	a.setStatus(StatusStopping)
 	a.emit(Event{Type: ResourceStopping})
 	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
-	id, gen, grace, kill := a.container.ID(), a.gen, a.o.Grace, a.killMode
+	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.killMode
 	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, kill)} })
 }
 
@@ -116,7 +116,7 @@ func (a *resource) stopContainer() {
 // containerd that does not answer cannot hold the shutdown forever.
 func (a *resource) stopAndRemove(id string, grace time.Duration, kill bool) error {
 	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
-	return containerdrt.Teardown(context.Background(), a.o.teardownTimeout(), op, func(ctx context.Context) error {
+	return containerdrt.Teardown(context.Background(), a.o.teardownTimeout(grace), op, func(ctx context.Context) error {
 		var errs []error
 		if kill {
 			grace = 0

@@ -165,7 +165,7 @@ func (s *supervisor) prepareStack(ctx context.Context) any {
 func (s *supervisor) removeOrphan(ctx context.Context, m containerdrt.Managed) error {
 	s.publishResource(ResourceStopping, m.Resource)
 	op := fmt.Sprintf("remove container %s of resource %q (not in the manifest)", m.ID, m.Resource)
-	err := containerdrt.Teardown(ctx, s.o.teardownTimeout(), op, func(ctx context.Context) error {
+	err := containerdrt.Teardown(ctx, s.o.teardownTimeout(s.o.Grace), op, func(ctx context.Context) error {
 		_, stopErr := s.rt.Stop(ctx, m.ID, "", s.o.Grace)
 		if err := s.rt.Remove(ctx, m.ID); err != nil {
 			return errors.Join(stopErr, err)

@@ -80,7 +80,7 @@ func (s *supervisor) maybeTeardown() {
 		return
 	}
 	s.tearingDown = true
-	root, self, rt, project, timeout := s.root, s.self, s.rt, s.plan.Project, s.o.teardownTimeout()
+	root, self, rt, project, timeout := s.root, s.self, s.rt, s.plan.Project, s.teardownTimeout()
 	go func() {
 		err := containerdrt.TeardownNetworkWithin(context.Background(), rt, project, timeout)
 		var te *containerdrt.TeardownError

@@ -16,7 +16,11 @@ func Main(args []string) int {
 	if len(args) > 0 {
 		args = args[1:]
 	}
-	return Run(args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
+	s := &session{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, spawn: true}
+	if len(args) > 0 && args[0] == superviseCommand {
+		return s.runSupervisor(args[1:])
+	}
+	return s.run(args)
 }
 
 // Run executes one lsctl command line (args without the program name) against the
@@ -33,16 +37,25 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 
 // run parses args and runs the command on the session.
 func (s *session) run(args []string) int {
+	s.args = args
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(s.stderr, &slog.HandlerOptions{Level: logLevel(s.lookupEnv)}))
 	}
 	app := s.newApp()
-	if err := checkArgOrder(app, args); err != nil {
+	args, err := reorderArgs(app, args)
+	if err != nil {
 		return s.report(err)
 	}
-	err := app.RunContext(context.Background(), append([]string{"lsctl"}, args...))
+	err = app.RunContext(context.Background(), append([]string{"lsctl"}, args...))
 	return s.report(err)
 }
+
+// argOrderHelp says where options may go (reorderArgs); `lsctl --help` and docs/cli.md
+// show it.
+const argOrderHelp = "Options may follow the arguments (`lsctl logs api --follow`), and global options may\n" +
+	"follow the command name (`lsctl validate -f other.yml`), except where the command has\n" +
+	"an option of the same name: after the command name, `logs -f` is `--follow` and\n" +
+	"`up --env-file` is up's own. `--` ends the options; every word after it is an argument."
 
 // session is the state of one Run: streams, environment and the resolved global
 // options. Commands are its methods so they share them without globals.
@@ -55,6 +68,15 @@ type session struct {
 	opts      globalOptions
 	// signals, when set, replaces the process signal channel (tests).
 	signals <-chan os.Signal
+	// args is the command line being run, which `up -d` hands to the supervisor.
+	args []string
+	// spawn is set when this is the lsctl executable (Main), not an in-process Run:
+	// only then does `up -d` start a background supervisor process.
+	spawn bool
+	// supervisor is set in the background supervisor process.
+	supervisor *supervisorIO
+	// upLog keeps a foreground up's state lines (the supervisor logs its whole output).
+	upLog io.Writer
 }
 
 // newApp builds the urfave application: global flags, commands, and the hooks that
@@ -64,6 +86,7 @@ func (s *session) newApp() *ucli.App {
 		Name:                   "lsctl",
 		Usage:                  "run a lightshuttle.yml stack on containerd",
 		UsageText:              "lsctl [global options] command [command options] [arguments...]",
+		Description:            argOrderHelp,
 		Version:                buildVersion(),
 		Writer:                 s.stdout,
 		ErrWriter:              s.stderr,
@@ -92,6 +115,7 @@ func (s *session) commands() []*ucli.Command {
 		s.psCommand(),
 		s.logsCommand(),
 		s.restartCommand(),
+		s.serviceCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
 		s.secretsCommand(),

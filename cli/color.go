@@ -23,6 +23,9 @@ func (s *session) useColor(w io.Writer) bool {
 
 // isTerminal reports whether w is a terminal device.
 func isTerminal(w io.Writer) bool {
+	if sw, ok := w.(*streamWriter); ok {
+		w = sw.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -26,6 +26,7 @@ func controlSocket(dataRoot, project string) string {
 type controlClient struct {
 	http    *http.Client
 	project string
+	info    ownerInfo // what GET /healthz said when dialled
 }
 
 // newControlClient returns a client for the socket path.
@@ -48,14 +49,37 @@ func (s *session) dialControl(ctx context.Context, project string) (*controlClie
 	c := newControlClient(controlSocket(s.opts.DataRoot, project), project)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	var health struct {
-		Status  string `json:"status"`
-		Project string `json:"project"`
-	}
-	if code, err := c.getJSON(ctx, "/healthz", &health); err != nil || code != http.StatusOK || health.Project != project {
+	if code, err := c.getJSON(ctx, "/healthz", &c.info); err != nil || code != http.StatusOK || c.info.Project != project {
 		return nil, errNoUp
 	}
 	return c, nil
+}
+
+// owner names the process that owns the stack, for messages.
+func (c *controlClient) owner() string {
+	if c.info.Supervisor {
+		return fmt.Sprintf("the background supervisor (pid %d)", c.info.PID)
+	}
+	return fmt.Sprintf("lsctl up (pid %d)", c.info.PID)
+}
+
+// post sends a POST without a body and expects 202 Accepted.
+func (c *controlClient) post(ctx context.Context, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://lsctl"+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		var body apiError
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+		return fmt.Errorf("%s answered HTTP %d: %s", c.owner(), resp.StatusCode, body.Error)
+	}
+	return nil
 }
 
 // apiViews reads the views from a running `up`, or errNoUp.

@@ -36,6 +36,33 @@ type controlAPI struct {
 	dataRoot string
 	tcp      bool // apply the TCP listener protection of §15.5
 	metrics  *metrics
+	owner    *ownerHooks
+	token    string // required on the TCP listener (runtime.md §15.5)
+}
+
+// ownerHooks are what the process that owns the stack does for the endpoints that
+// end its supervision: stop the stack, or (a background supervisor only) let go of
+// it so that a new supervisor takes it over.
+type ownerHooks struct {
+	supervisor bool
+	shutdown   func(grace time.Duration, kill bool)
+	release    func() error // nil in a foreground up
+}
+
+// hooks returns the owner's hooks; an API built without them has none.
+func (api *controlAPI) hooks() *ownerHooks {
+	if api.owner == nil {
+		return &ownerHooks{}
+	}
+	return api.owner
+}
+
+// ownerInfo is the body of GET /healthz: who owns the stack.
+type ownerInfo struct {
+	Status     string `json:"status"`
+	Project    string `json:"project"`
+	PID        int    `json:"pid"`
+	Supervisor bool   `json:"supervisor"`
 }
 
 // controlServer is the running control API: the unix socket and the optional TCP
@@ -49,7 +76,10 @@ type controlServer struct {
 // startControl opens the project socket (and the dashboard listener when asked:
 // dashboardPort >= 0, else the manifest's dashboard.port) before the stack starts
 // (runtime.md §15.1).
-func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int) (*controlServer, error) {
+func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks) (*controlServer, error) {
+	if own == nil {
+		own = &ownerHooks{}
+	}
 	socket := controlSocket(s.opts.DataRoot, p.Project)
 	ln, err := listenSocket(socket)
 	if err != nil {
@@ -57,7 +87,7 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int)
 	}
 	m, stopM := newMetrics(cp, time.Now())
 	cs := &controlServer{socket: socket, stopM: stopM}
-	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m})
+	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m, owner: own})
 	if dashboardPort < 0 && p.Manifest != nil && p.Manifest.Dashboard != nil && p.Manifest.Dashboard.Port.Set {
 		dashboardPort = int(p.Manifest.Dashboard.Port.Value)
 	}
@@ -67,8 +97,9 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int)
 			cs.close()
 			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", dashboardPort, err)
 		}
-		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m})
-		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/\n", p.Project, tln.Addr())
+		token := newDashboardToken()
+		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own, token: token})
+		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/?token=%s\n", p.Project, tln.Addr(), token)
 	}
 	return cs, nil
 }
@@ -164,6 +195,10 @@ func (api *controlAPI) match(path string) (rt *route, name string) {
 		return &route{http.MethodGet, api.listResources}, ""
 	case len(segs) == 2 && segs[0] == "api" && segs[1] == "events":
 		return &route{http.MethodGet, api.events}, ""
+	case len(segs) == 2 && segs[0] == "api" && segs[1] == "shutdown":
+		return &route{http.MethodPost, api.shutdown}, ""
+	case len(segs) == 2 && segs[0] == "api" && segs[1] == "release" && !api.tcp:
+		return &route{http.MethodPost, api.release}, ""
 	case len(segs) == 3 && segs[0] == "api" && segs[1] == "resources":
 		return &route{http.MethodGet, api.getResource}, segs[2]
 	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && segs[3] == "restart":
@@ -181,6 +216,13 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"error": "forbidden cross-origin request"})
 		return
 	}
+	if api.tcp && !authorized(r, api.token) {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong token: open the dashboard URL that lsctl up printed (it ends in ?token=...)"})
+		return
+	}
+	if api.tcp && exchangeToken(w, r, api.token) {
+		return
+	}
 	rt, name := api.match(r.URL.Path)
 	switch {
 	case rt == nil:
@@ -194,7 +236,42 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *controlAPI) healthz(w http.ResponseWriter, _ *http.Request, _ string) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "project": api.cp.Project()})
+	writeJSON(w, http.StatusOK, ownerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().supervisor})
+}
+
+// shutdown begins the ordered shutdown (202); `grace` overrides the stop grace
+// period and `kill=1` kills every remaining task, as a second Ctrl-C does. Follow
+// /api/events to see it end.
+func (api *controlAPI) shutdown(w http.ResponseWriter, r *http.Request, _ string) {
+	if api.hooks().shutdown == nil {
+		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this lsctl cannot be stopped through its API"})
+		return
+	}
+	var grace time.Duration
+	if g := r.URL.Query().Get("grace"); g != "" {
+		d, err := time.ParseDuration(g)
+		if err != nil || d < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid grace"})
+			return
+		}
+		grace = d
+	}
+	api.owner.shutdown(grace, r.URL.Query().Get("kill") == "1")
+	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": true})
+}
+
+// release makes a background supervisor exit without stopping anything (202), so that
+// a new `up` takes the stack over. Only on the unix socket.
+func (api *controlAPI) release(w http.ResponseWriter, _ *http.Request, _ string) {
+	if api.hooks().release == nil {
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "not a background supervisor"})
+		return
+	}
+	if err := api.owner.release(); err != nil {
+		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": true})
 }
 
 func (api *controlAPI) listResources(w http.ResponseWriter, _ *http.Request, _ string) {

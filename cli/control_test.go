@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -94,9 +96,21 @@ func testAPI(t *testing.T, fp *fakePlane, tcp bool) (*httptest.Server, string) {
 	root := t.TempDir()
 	m, stop := newMetrics(fp, time.Now())
 	t.Cleanup(stop)
-	srv := httptest.NewServer(&controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m})
+	api := &controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m}
+	if tcp {
+		api.token = testToken
+	}
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return srv, root
+}
+
+// testToken is the dashboard token of testAPI's TCP servers; withToken adds it.
+const testToken = "0123456789abcdef"
+
+func withToken(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return req
 }
 
 func shopViews() []actors.View {
@@ -116,7 +130,10 @@ func TestControlAPIEndpoints(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"GET", "/healthz", 200, `{"project":"shop","status":"ok"}`},
+		{"GET", "/healthz", 200, fmt.Sprintf(`{"status":"ok","project":"shop","pid":%d,"supervisor":false}`, os.Getpid())},
+		{"POST", "/api/shutdown", 501, `{"error":"this lsctl cannot be stopped through its API"}`},
+		{"POST", "/api/release", 409, `{"error":"not a background supervisor"}`},
+		{"GET", "/api/shutdown", 405, `{"error":"method not allowed"}`},
 		{"GET", "/api/resources/nope", 404, `{"error":"unknown resource","resource":"nope"}`},
 		{"POST", "/api/resources/db/restart", 202, `{"accepted":true,"resource":"db"}`},
 		{"POST", "/api/resources/nope/restart", 404, `{"error":"unknown resource","resource":"nope"}`},
@@ -300,7 +317,8 @@ func TestControlAPITCPProtection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+			req := withToken(httptest.NewRequest("GET", srv.URL+"/healthz", nil))
+			req.RequestURI = ""
 			req.Host = tt.host
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)
@@ -334,7 +352,7 @@ func TestControlSocketAndClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Project: "shop"}
-	cs, err := s.startControl(p, fp, -1)
+	cs, err := s.startControl(p, fp, -1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +392,8 @@ func TestDashboardFiles(t *testing.T) {
 		{"/assets/nope.js", "application/json", 404},
 	}
 	for _, tt := range tests {
-		resp, err := http.Get(srv.URL + tt.path)
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(withToken(req))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -435,24 +454,36 @@ func TestDashboardListener(t *testing.T) {
 	}
 	var out strings.Builder
 	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cs.close()
-	url, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "[shop] dashboard: ")
-	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+	printed, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "[shop] dashboard: ")
+	base, token, _ := strings.Cut(printed, "?token=")
+	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") || len(token) != 64 {
 		t.Fatalf("output %q", out.String())
 	}
-	resp, err := http.Get(url + "healthz")
+	// A browser opening the printed URL gets the cookie, then every request passes.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(printed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.String() != base {
+		t.Errorf("opening the printed URL: %d at %s, want 200 at %s", resp.StatusCode, resp.Request.URL, base)
+	}
+	resp, err = browser.Get(base + "healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Errorf("healthz over TCP: %d", resp.StatusCode)
+		t.Errorf("healthz over TCP with the cookie: %d", resp.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", url+"api/resources", nil)
+	req, _ := http.NewRequest("GET", base+"api/resources", nil)
 	req.Header.Set("Origin", "http://evil.example")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -461,5 +492,107 @@ func TestDashboardListener(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 {
 		t.Errorf("cross-origin request over TCP: %d, want 403", resp.StatusCode)
+	}
+}
+
+// The owner endpoints: shutdown with a grace or a kill, release only from a
+// background supervisor and only over the unix socket (issue 11).
+func TestControlAPIOwnerEndpoints(t *testing.T) {
+	type call struct {
+		grace time.Duration
+		kill  bool
+	}
+	var calls []call
+	released := 0
+	own := &ownerHooks{supervisor: true,
+		shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
+		release:  func() error { released++; return nil }}
+	for _, tcp := range []bool{false, true} {
+		m, stop := newMetrics(newFakePlane("shop"), time.Now())
+		defer stop()
+		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own, token: testToken})
+		defer srv.Close()
+		for _, tt := range []struct {
+			path   string
+			status int
+		}{{"/api/shutdown?grace=5s", 202}, {"/api/shutdown?kill=1", 202}, {"/api/shutdown?grace=soon", 400}, {"/api/release", map[bool]int{false: 202, true: 404}[tcp]}} {
+			req, _ := http.NewRequest("POST", srv.URL+tt.path, nil)
+			resp, err := http.DefaultClient.Do(withToken(req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("tcp=%v POST %s: %d, want %d", tcp, tt.path, resp.StatusCode, tt.status)
+			}
+		}
+		var health ownerInfo
+		req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+		resp, err := http.DefaultClient.Do(withToken(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&health)
+		resp.Body.Close()
+		if !health.Supervisor || health.PID != os.Getpid() {
+			t.Errorf("healthz %+v", health)
+		}
+	}
+	want := []call{{5 * time.Second, false}, {0, true}, {5 * time.Second, false}, {0, true}}
+	if fmt.Sprint(calls) != fmt.Sprint(want) || released != 1 {
+		t.Errorf("shutdown calls %v (want %v), releases %d (want 1)", calls, want, released)
+	}
+}
+
+// Issue 12 item 6: the TCP listener answers only requests that carry the token, as
+// the HttpOnly SameSite cookie that the printed URL sets, or as a bearer header; the
+// unix socket, 0600 already, needs none.
+func TestDashboardToken(t *testing.T) {
+	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range []struct {
+		name   string
+		path   string
+		header string
+		status int
+	}{
+		{"no token", "/api/resources", "", 401},
+		{"wrong bearer", "/api/resources", "Bearer nope", 401},
+		{"wrong query", "/?token=nope", "", 401},
+		{"bearer", "/api/resources", "Bearer " + testToken, 200},
+		{"printed URL", "/?token=" + testToken, "", 303},
+		{"cookie", "/metrics", "cookie", 200},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		switch tt.header {
+		case "":
+		case "cookie":
+			req.AddCookie(&http.Cookie{Name: tokenCookie, Value: testToken})
+		default:
+			req.Header.Set("Authorization", tt.header)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.status)
+		}
+		if tt.status == 303 {
+			c := resp.Header.Get("Set-Cookie")
+			if !strings.Contains(c, tokenCookie+"="+testToken) || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") || resp.Header.Get("Location") != "/" {
+				t.Errorf("token exchange: Set-Cookie %q, Location %q", c, resp.Header.Get("Location"))
+			}
+		}
+	}
+	unix, _ := testAPI(t, newFakePlane("shop", shopViews()...), false)
+	resp, err := http.Get(unix.URL + "/api/resources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the socket's API without a token: %d, want 200", resp.StatusCode)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -36,13 +37,25 @@ func (s *session) downAction(c *ucli.Context) error {
 		return err
 	}
 	project := m.Project.Name.Value
-	lock, err := s.lockForDown(c.Context, project, o.Grace)
+	if cc, err := s.dialControl(c.Context, project); err == nil && cc.info.Supervisor {
+		o.supervised = s.stopSupervised(c.Context, cc, project, o.Grace)
+	}
+	lock, err := s.lockForDown(c.Context, project, o.Grace, o.supervised != nil)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
 	rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
 	if err != nil {
+		if o.supervised != nil && len(o.supervised.failures) > 0 {
+			// down's own pass cannot remove what the supervisor left: say what it is.
+			for _, f := range o.supervised.failures {
+				fmt.Fprintf(s.stderr, "error: %s\n", f)
+			}
+			fmt.Fprintf(s.stderr, "error: %v\n", err)
+			printNoAnswerHint(&linePrinter{w: s.stderr}, err)
+			return silentFailure()
+		}
 		return err
 	}
 	defer rt.Close()
@@ -68,8 +81,9 @@ func (s *session) loadProjectOnly() (*manifest.Manifest, error) {
 }
 
 // lockForDown takes the project lock. A running `up` is asked to stop with SIGTERM
-// and waited for up to grace + 30 s; another command is waited for up to 60 s.
-func (s *session) lockForDown(ctx context.Context, project string, grace time.Duration) (*containerdrt.ProjectLock, error) {
+// (unless asked already: a background supervisor is asked through its API) and
+// waited for up to grace + 30 s; another command is waited for up to 60 s.
+func (s *session) lockForDown(ctx context.Context, project string, grace time.Duration, asked bool) (*containerdrt.ProjectLock, error) {
 	var deadline time.Time
 	for {
 		lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "down")
@@ -79,7 +93,9 @@ func (s *session) lockForDown(ctx context.Context, project string, grace time.Du
 		}
 		if deadline.IsZero() {
 			deadline = time.Now().Add(downBusyWait)
-			if busy.Command == "up" && busy.PID > 0 {
+			if asked {
+				deadline = time.Now().Add(grace + downExtraWait)
+			} else if busy.Command == "up" && busy.PID > 0 {
 				if kerr := syscall.Kill(busy.PID, syscall.SIGTERM); kerr == nil {
 					fmt.Fprintf(s.stdout, "[%s] asking lsctl up (pid %d) to stop\n", project, busy.PID)
 				}
@@ -124,13 +140,17 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	case err != nil:
 		errOut.printf("error: %v", err)
 		errs = append(errs, err)
+	case len(containers) == 0 && o.supervised != nil && o.supervised.stopped > 0:
 	case len(containers) == 0:
 		out.printf("[%s] nothing to stop", project)
 	default:
 		errs = append(errs, stopInOrder(ctx, rt, containers, o.Grace, out, errOut))
 	}
 	network := plan.NetworkName(project)
-	existed := fileExists(filepath.Join(s.opts.DataRoot, "networks", network+".json"))
+	existed := fileExists(networkRecord(s.opts.DataRoot, project))
+	if o.supervised != nil && o.supervised.network {
+		existed = true // removed by the supervisor's own teardown
+	}
 	switch err := containerdrt.TeardownNetworkWithin(ctx, rt, project, timeout); {
 	case err != nil:
 		errOut.printf("error: %v", err)
@@ -183,9 +203,11 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 	case !errors.Is(err, fs.ErrNotExist):
 		fail(fmt.Errorf("remove generated secrets %s: %v", secrets, err))
 	}
-	logs := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "logs")
-	if err := os.RemoveAll(logs); err != nil {
-		fail(fmt.Errorf("remove logs %s: %v", logs, err))
+	for _, dir := range []struct{ name, what string }{{"logs", "logs"}, {"files", "secret files"}} {
+		path := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), dir.name)
+		if err := os.RemoveAll(path); err != nil {
+			fail(fmt.Errorf("remove %s %s: %v", dir.what, path, err))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -229,6 +251,47 @@ func volumeNames(m *manifest.Manifest, cs []containerdrt.Managed) []string {
 		}
 	}
 	return names
+}
+
+// networkRecord is the file that records a project's network (runtime.md §5.1).
+func networkRecord(dataRoot, project string) string {
+	return filepath.Join(dataRoot, "networks", plan.NetworkName(project)+".json")
+}
+
+// supervisedStop is what a background supervisor's own shutdown did before `down`
+// took the project lock: down reports it as if it had done it itself.
+type supervisedStop struct {
+	stopped  int      // resources reported stopped
+	failures []string // why a resource could not be removed (down's own pass retries)
+	network  bool     // the network existed when the shutdown began
+}
+
+// stopSupervised has the background supervisor run the ordered shutdown and prints
+// its `<resource>: stopped` lines until its event stream ends; nil when it could not
+// be asked. Failures are left for down's own pass, which removes whatever is left.
+func (s *session) stopSupervised(ctx context.Context, cc *controlClient, project string, grace time.Duration) *supervisedStop {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st := &supervisedStop{network: fileExists(networkRecord(s.opts.DataRoot, project))}
+	events, err := cc.events(ctx)
+	if err == nil {
+		err = cc.post(ctx, "/api/shutdown?grace="+grace.String())
+	}
+	if err != nil { // down falls back to SIGTERM, as for a foreground up
+		fmt.Fprintf(s.stderr, "warning: %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.owner())
+	for e := range events {
+		switch e.Type {
+		case string(actors.ResourceStopped):
+			st.stopped++
+			fmt.Fprintf(s.stdout, "%s: stopped\n", e.Resource)
+		case string(actors.ResourceFailed): // during a shutdown: a removal that failed
+			st.failures = append(st.failures, e.Error)
+		}
+	}
+	return st
 }
 
 func fileExists(path string) bool {

@@ -6,6 +6,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/manifest"
 )
 
 // upOptions are the parsed flags of `lsctl up` (runtime.md §16.3).
@@ -19,12 +20,19 @@ type upOptions struct {
 	Quiet         bool
 	Strict        bool
 	Build         bool
+	NoOtel        bool // lsctl has no OpenTelemetry wiring yet: only silences its warning
+}
+
+// mootWarning reports a manifest warning that the flags make moot: with --no-otel, the
+// one saying observability.otel.enabled is ignored (the user already turned it off).
+func (o upOptions) mootWarning(d manifest.Diagnostic) bool {
+	return o.NoOtel && d.Code == "unsupported-feature" && d.Path == "observability.otel.enabled"
 }
 
 // parseUpOptions validates up's flags; every problem is a usage error (exit 2).
 func parseUpOptions(c *ucli.Context) (upOptions, error) {
 	o := upOptions{Detach: c.Bool("detach"), Quiet: c.Bool("quiet"), Strict: c.Bool("strict"),
-		Build: c.Bool("build"), EnvFile: c.String("env-file"), DashboardPort: -1}
+		Build: c.Bool("build"), NoOtel: c.Bool("no-otel"), EnvFile: c.String("env-file"), DashboardPort: -1}
 	if err := needArgs(c, 0, 0, ""); err != nil {
 		return o, err
 	}
@@ -55,6 +63,8 @@ func parseUpOptions(c *ucli.Context) (upOptions, error) {
 type downOptions struct {
 	Volumes bool
 	Grace   time.Duration
+	// supervised is set when a background supervisor stopped the stack first.
+	supervised *supervisedStop
 }
 
 func parseDownOptions(c *ucli.Context) (downOptions, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -30,17 +31,31 @@ func (s *session) psAction(c *ucli.Context) error {
 	project := ld.manifest.Project.Name.Value
 	p, secrets := s.readOnlyPlan(ld, showSecrets)
 	views, err := s.apiViews(c.Context, project)
+	supervised := err == nil
 	if err != nil {
 		views, err = s.directViews(c.Context, ld.manifest, p)
 		if err != nil {
 			return err
 		}
 	}
+	note := s.stdout
 	if c.Bool("json") {
-		return writePSJSON(s.stdout, views, secrets)
+		if err := writePSJSON(s.stdout, views, secrets); err != nil {
+			return err
+		}
+		note = s.stderr // stdout stays one JSON document
+	} else {
+		writePSTable(s.stdout, views, secrets, time.Now())
 	}
-	writePSTable(s.stdout, views, secrets, time.Now())
+	if !supervised && slices.ContainsFunc(views, isUp) {
+		fmt.Fprintf(note, "[%s] unsupervised: no lsctl up or background supervisor runs for this stack, so exits are not restarted; `lsctl up -d` takes it over\n", project)
+	}
 	return nil
+}
+
+// isUp reports whether a view's container is running.
+func isUp(v actors.View) bool {
+	return v.Status == actors.StatusRunning || v.Status == actors.StatusHealthy || v.Status == actors.StatusUnhealthy
 }
 
 // readOnlyPlan builds the plan without generating anything (nil when it cannot be

@@ -11,7 +11,6 @@ import (
 
 // runtimeOptions are the containerd options of the global flags (runtime.md §1.1).
 func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) containerdrt.Options {
-	driver, _ := s.lookupEnv("LSCTL_LOG_DRIVER")
 	return containerdrt.Options{
 		Address:         s.opts.Address,
 		Namespace:       s.opts.Namespace,
@@ -20,11 +19,17 @@ func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) conta
 		CNIPath:         s.opts.CNIPath,
 		SubnetPool:      s.opts.SubnetPool,
 		BuildkitAddress: s.opts.BuildkitAddress,
-		LogDriver:       driver,
+		LogDriver:       s.logDriver().Path,
 		Pull:            pull,
 		Build:           build,
 		Version:         buildVersion(),
 	}
+}
+
+// logDriver is the log driver that containers started now will use.
+func (s *session) logDriver() containerdrt.LogDriverChoice {
+	explicit, _ := s.lookupEnv("LSCTL_LOG_DRIVER")
+	return containerdrt.FindLogDriver(explicit)
 }
 
 // connect reaches containerd; its error already reads

@@ -39,10 +39,24 @@ func (s *session) upAction(c *ucli.Context) error {
 	// Handlers first (runtime.md §12.8), so Ctrl-C at any point rolls back cleanly.
 	sigs, stopSignals := s.notifySignals()
 	defer stopSignals()
-	ld, err := s.load(o.EnvFile, o.Strict)
+	s.guardStreams()
+	switch {
+	case s.supervisor != nil:
+		// The background supervisor is a foreground up without a terminal.
+		o.Detach, o.Quiet = false, true
+	case s.spawn && o.Detach:
+		return s.backgroundUp(c.Context, o, sigs)
+	case s.spawn:
+		if attached, err := s.attachSupervised(c.Context, o, sigs); attached {
+			return err
+		}
+	}
+	ld, err := s.loadExcept(o.EnvFile, o.Strict, o.mootWarning)
 	if err != nil {
 		return err
 	}
+	closeLog := s.openUpLog(ld.manifest.Project.Name.Value)
+	defer closeLog()
 	// §12.2 step 1: placeholders for passwords, but every variable required, before
 	// containerd is contacted (§17 item 69).
 	_, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})

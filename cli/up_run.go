@@ -28,9 +28,20 @@ type upLoop struct {
 	tty   bool
 
 	firstSig   os.Signal
+	stopAsked  bool // by a signal or through the control API
 	killed     bool
 	startupErr error
 	stopLogs   context.CancelFunc
+
+	closeControl func()
+	apiStop      chan stopRequest // POST /api/shutdown
+	release      chan struct{}    // POST /api/release (background supervisor only)
+}
+
+// stopRequest is a shutdown asked for through the control API.
+type stopRequest struct {
+	grace time.Duration
+	kill  bool
 }
 
 // runUp starts the actors and runs the loop until the stack is stopped (foreground)
@@ -51,15 +62,18 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		if err := removeStaleSocket(controlSocket(s.opts.DataRoot, p.Project)); err != nil {
 			return err
 		}
-	} else {
-		srv, err := s.startControl(p, h, st.opts.DashboardPort)
+	}
+	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout, log: s.upLog}, lines: newEventLines(p, h, st.subnet),
+		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout),
+		apiStop: make(chan stopRequest, 4), release: make(chan struct{}, 1)}
+	if !st.opts.Detach {
+		srv, err := s.startControl(p, h, st.opts.DashboardPort, l.ownerHooks())
 		if err != nil {
 			return err
 		}
 		defer srv.close()
+		l.closeControl = srv.close
 	}
-	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout}, lines: newEventLines(p, h, st.subnet),
-		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout)}
 	h.Run()
 	readyCh := make(chan error, 1)
 	go func() { readyCh <- h.WaitReady(ctx) }()
@@ -95,8 +109,46 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			l.progress(u)
 		case sig := <-sigs:
 			l.signal(sig)
+		case r := <-l.apiStop:
+			l.stop(r.grace, r.kill)
+		case <-l.release:
+			l.handOver()
 		}
 	}
+}
+
+// ownerHooks connects the control API's shutdown and release endpoints to the loop.
+func (l *upLoop) ownerHooks() *ownerHooks {
+	own := &ownerHooks{supervisor: l.s.supervisor != nil, shutdown: func(grace time.Duration, kill bool) {
+		select {
+		case l.apiStop <- stopRequest{grace, kill}:
+		default: // a shutdown is already queued; more of them change nothing
+		}
+	}}
+	if l.s.supervisor != nil {
+		own.release = func() error {
+			if !l.h.Running() {
+				return errors.New("the stack is starting or stopping; try again once it is ready")
+			}
+			select {
+			case l.release <- struct{}{}:
+			default:
+			}
+			return nil
+		}
+	}
+	return own
+}
+
+// handOver ends a background supervisor without stopping anything: a new supervisor
+// adopts the stack. The process exits at once, so that no probe or restart of this
+// engine acts on the stack once the project lock is free.
+func (l *upLoop) handOver() {
+	l.out.printf("[%s] handed over to a new supervisor", l.st.plan.Project)
+	if l.closeControl != nil {
+		l.closeControl() // answers the release request before the socket goes
+	}
+	os.Exit(0)
 }
 
 // drain shows the updates already queued: they were sent before the runtime calls
@@ -146,6 +198,9 @@ func (l *upLoop) show(e actors.Event) {
 			status = v.Status
 		}
 		l.table.set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
+		if line != "" {
+			l.out.logf("%s", line)
+		}
 		return
 	case e.Type == actors.ResourceBuilding:
 		// Printed from the build's own progress instead, which orders it before the
@@ -172,10 +227,14 @@ func nodeNames(p *plan.Plan) []string {
 func (l *upLoop) ready() bool {
 	p := l.st.plan
 	l.out.printf("[%s] ready: %d resource(s) in %s", p.Project, len(p.Nodes), roundDuration(time.Since(l.started)))
+	if sv := l.s.supervisor; sv != nil {
+		l.out.printf("[%s] supervised in the background (pid %d, log %s)", p.Project, os.Getpid(), ownerLogPath(l.s.opts.DataRoot, p.Project))
+		sv.ready()
+	}
 	if l.st.opts.Detach {
 		return true
 	}
-	if !l.st.opts.Quiet && l.firstSig == nil {
+	if !l.st.opts.Quiet && !l.stopAsked {
 		l.stopLogs = l.s.streamUpLogs(p, l.sizes, l.out)
 	}
 	return false
@@ -184,15 +243,26 @@ func (l *upLoop) ready() bool {
 // signal: the first SIGINT/SIGTERM shuts down gracefully, the second kills every
 // remaining task, further ones are ignored (runtime.md §12.8).
 func (l *upLoop) signal(sig os.Signal) {
-	switch {
-	case l.firstSig == nil:
+	if l.firstSig == nil && !l.stopAsked {
 		l.firstSig = sig
+	}
+	l.stop(0, l.stopAsked)
+}
+
+// stop begins the shutdown, or kills every remaining task when one is under way.
+func (l *upLoop) stop(grace time.Duration, kill bool) {
+	switch {
+	case !l.stopAsked && !kill:
+		l.stopAsked = true
 		if l.stopLogs != nil {
 			l.stopLogs()
 		}
-		l.h.Shutdown(false)
+		l.h.ShutdownWithGrace(grace)
 	case !l.killed:
-		l.killed = true
+		l.stopAsked, l.killed = true, true
+		if l.stopLogs != nil {
+			l.stopLogs()
+		}
 		l.h.Shutdown(true)
 	}
 }
@@ -245,7 +315,7 @@ func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePr
 		ch := logfile.Follow(ctx, logPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
 		go func() {
 			for rec := range ch {
-				out.printf("%s", lv.line(n.Name, rec))
+				out.screenf("%s", lv.line(n.Name, rec))
 			}
 		}()
 	}

@@ -47,12 +47,7 @@ func withDefaults(o Options) Options {
 		o.Pull = PullMissing
 	}
 	if o.LogDriver == "" {
-		o.LogDriver = os.Getenv("LSCTL_LOG_DRIVER")
-	}
-	if o.LogDriver == "" {
-		if exe, err := os.Executable(); err == nil {
-			o.LogDriver = exe
-		}
+		o.LogDriver = FindLogDriver(os.Getenv("LSCTL_LOG_DRIVER")).Path
 	}
 	return o
 }

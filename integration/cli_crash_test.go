@@ -87,7 +87,7 @@ func TestCLIKilledUpLeavesStackUsable(t *testing.T) {
 
 // runtime.md §4.4, §12.9, §17 item 72: after kill -9 of a foreground up, the next
 // up -d is not blocked by the stale lock or socket, adopts the unchanged running
-// containers, replaces a changed one, and removes the stale socket.
+// containers, replaces a changed one, and its supervisor replaces the stale socket.
 func TestCLIUpAfterKilledUp(t *testing.T) {
 	tests := []struct {
 		name, project string
@@ -124,8 +124,10 @@ func TestCLIUpAfterKilledUp(t *testing.T) {
 						r, reused, now, pid, tt.recreated[r], out)
 				}
 			}
-			if _, err := os.Stat(controlSocket(env, tt.project)); !os.IsNotExist(err) {
-				t.Errorf("stale control socket still there after up: %v", err)
+			// The stale socket was replaced by the new background supervisor's.
+			pid, _ := supervisorOf(t, out)
+			if got := healthzPID(t, controlSocket(env, tt.project)); got != pid {
+				t.Errorf("control socket answered for pid %d, want the new supervisor %d", got, pid)
 			}
 			code, out, errOut = cliRun(t, env, dir, "down")
 			if code != 0 || !containsAll(out, "job: stopped", "ticker: stopped") {

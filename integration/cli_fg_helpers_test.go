@@ -61,6 +61,13 @@ func startFgUp(t *testing.T, env *harness.Env, dir string, tty bool, args ...str
 	cmd := exec.Command(harness.Binary(t), append([]string{"up"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env.Environ(t)...)
+	return startFg(t, env, dir, cmd, tty)
+}
+
+// startFg starts cmd, a foreground up the caller prepared (program, arguments,
+// directory, environment), as startFgUp does; `lsctl down` in dir cleans up after it.
+func startFg(t *testing.T, env *harness.Env, dir string, cmd *exec.Cmd, tty bool) *fgUp {
+	t.Helper()
 	u := &fgUp{t: t, cmd: cmd, changed: make(chan struct{}, 1), exited: make(chan struct{})}
 	out, term := u.start(tty)
 	copied := make(chan struct{})

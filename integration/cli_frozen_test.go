@@ -53,9 +53,10 @@ resources:
 `, project, bb, bb, dependsOn)
 }
 
-// Issue 11 item 4: `down` with containerd frozen (SIGSTOP) in the middle exits 1 after
-// grace + 30 s naming the container it could not remove, having done everything else;
-// once containerd is back, the next `down` removes the rest.
+// Issue 11 item 4: `down` with containerd frozen (SIGSTOP) in the middle of the
+// background supervisor's ordered shutdown exits 1 after grace + 30 s (and the few
+// seconds of its own attempt to connect) naming the container that could not be
+// removed; once containerd is back, the next `down` removes the rest.
 func TestCLIDownWithFrozenContainerd(t *testing.T) {
 	env, daemon := harness.RequirePrivate(t)
 	const project = "frzdown"
@@ -64,6 +65,7 @@ func TestCLIDownWithFrozenContainerd(t *testing.T) {
 	if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
 		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
 	}
+	t.Cleanup(func() { cliRun(t, env, dir, "down", "--grace", "1s") }) // when the test fails early
 	cmd := exec.Command(harness.Binary(t), "down", "--grace", "1s")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env.Environ(t)...)
@@ -100,11 +102,12 @@ func TestCLIDownWithFrozenContainerd(t *testing.T) {
 	if took < frozenStepMin || took > frozenStepMax {
 		t.Errorf("down ended %s after containerd froze, want grace + 30 s", took)
 	}
-	if !noAnswer(project, "base").MatchString(errb.String()) || !strings.Contains(errb.String(), noAnswerHint) {
-		t.Errorf("stderr does not name base's container and the hint:\n%s", errb.String())
+	if !noAnswer(project, "base").MatchString(errb.String()) || !strings.Contains(errb.String(), noAnswerHint) ||
+		!strings.Contains(errb.String(), "error: cannot connect to containerd at "+env.Address) {
+		t.Errorf("stderr does not name base's container, the unreachable containerd and the hint:\n%s", errb.String())
 	}
-	if !strings.Contains(out.String(), "network lightshuttle-"+project+" removed") || strings.Contains(out.String(), "base: stopped") {
-		t.Errorf("stdout:\n%s", out.String())
+	if strings.Contains(out.String(), "base: stopped") {
+		t.Errorf("base reported stopped:\n%s", out.String())
 	}
 	code, outAgain, errAgain := cliRun(t, env, dir, "down", "--grace", "1s")
 	if code != 0 || !strings.Contains(outAgain, "base: stopped") {

@@ -23,8 +23,10 @@ readonly LOG_FILE=$LIB_DIR/containerd.log
 readonly CNI_DIR=/usr/lib/cni
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly HERE
+# systemd only for systemd-analyze, which checks the units of `lsctl service` (nothing here
+# boots with it).
 readonly PACKAGES=(containerd runc containernetworking-plugins iptables busybox-static
-	debootstrap docker-registry iproute2 jq kmod procps ca-certificates)
+	debootstrap docker-registry iproute2 jq kmod procps ca-certificates systemd)
 
 log() { printf 'provision: %s\n' "$*" >&2; }
 die() {

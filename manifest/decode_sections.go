@@ -27,7 +27,7 @@ func (d *decoder) observability(m *Manifest, e entry) {
 			}
 			if b := d.boolean(g.val, "observability.otel.enabled", ""); b.Set && b.Value {
 				d.warnf("unsupported-feature", "observability.otel.enabled", "", b.Pos,
-					"lsctl does not run an OpenTelemetry collector; ignored")
+					"lsctl has no OpenTelemetry wiring yet: the setting is ignored and the stack runs without it (up --no-otel silences this warning)")
 			}
 		}
 	}

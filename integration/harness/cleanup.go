@@ -3,7 +3,10 @@ package harness
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -24,6 +27,7 @@ func (e *Env) cleanup(t testing.TB) {
 		t.Logf("harness: kept namespace %s and data root %s (LSCTL_TEST_KEEP=1)", e.Namespace, e.DataRoot)
 		return
 	}
+	killSupervisors(t, e.DataRoot)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := emptyNamespace(namespaces.WithNamespace(ctx, e.Namespace), e.Address); err != nil {
@@ -107,4 +111,30 @@ func mountsUnder(dir string) []string {
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(out)))
 	return out
+}
+
+// killSupervisors kills the background supervisors that `lsctl up -d` left for the
+// projects of a data root (a test that failed before its `down`), so that none of
+// them outlives its test, restarting containers in a namespace being emptied.
+func killSupervisors(t testing.TB, dataRoot string) {
+	locks, _ := filepath.Glob(filepath.Join(dataRoot, "projects", "*", "lock"))
+	for _, lock := range locks {
+		data, err := os.ReadFile(lock)
+		if err != nil {
+			continue
+		}
+		var holder struct {
+			PID int `json:"pid"`
+		}
+		if json.Unmarshal(data, &holder) != nil || holder.PID <= 0 {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", holder.PID))
+		if err != nil || !strings.Contains(string(cmdline), "\x00__supervise\x00") {
+			continue
+		}
+		if syscall.Kill(holder.PID, syscall.SIGKILL) == nil {
+			t.Logf("harness: killed the background supervisor (pid %d) left by the test in %s", holder.PID, filepath.Dir(lock))
+		}
+	}
 }

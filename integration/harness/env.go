@@ -170,7 +170,7 @@ func (e *Env) Environ(t testing.TB) []string {
 		"LSCTL_SUBNET_POOL=" + e.SubnetPool,
 		"CNI_PATH=" + e.CNIPath,
 		// The shim runs the log driver; a go test binary cannot be it (runtime.md §10.1).
-		"LSCTL_LOG_DRIVER=" + Binary(t),
+		"LSCTL_LOG_DRIVER=" + LogDriver(t),
 		"NO_COLOR=1",
 	}
 }
