@@ -314,6 +314,29 @@ func TestTeardownDeadlineWhenContainerdHangs(t *testing.T) {
 	}
 }
 
+// A failed stop whose removal succeeded leaves nothing: the resource is stopped and
+// the error reported; only a container that may remain makes it failed.
+func TestStopErrorWithRemovalIsStopped(t *testing.T) {
+	b := newPlan("p")
+	b.add("db")
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{StopErr: errors.New("still running 10s after SIGKILL")})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.stop(false, 5*time.Second)
+	if err := s.h.Err(); err == nil || !strings.Contains(err.Error(), "stopping db: still running") {
+		t.Errorf("Err = %v", err)
+	}
+	if index(s.events(), ResourceStopped, "db") < 0 || index(s.events(), ResourceFailed, "db") >= 0 {
+		t.Errorf("db: %s", describe(s.events()))
+	}
+	if err := rt.Clean(); err != nil {
+		t.Error(err)
+	}
+}
+
 // waitFor polls cond (the fake runtime's state has no notification) for up to 5 s.
 func waitFor(t *testing.T, cond func() bool, what string) {
 	t.Helper()

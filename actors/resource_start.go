@@ -125,7 +125,7 @@ func (a *resource) adoptStale(m prepared) {
 	id := m.c.ID()
 	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
 	a.run(func() opResult {
-		return stopDone{opBase{-1}, containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
+		return stopDone{opBase: opBase{-1}, err: containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
 			func(ctx context.Context) error { return a.rt.Remove(ctx, id) })}
 	})
 }

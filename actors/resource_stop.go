@@ -108,15 +108,16 @@ func (a *resource) stopContainer() {
 	a.emit(Event{Type: ResourceStopping})
 	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
 	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.killMode
-	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, kill)} })
+	a.run(func() opResult { return a.stopAndRemove(gen, id, grace, kill) })
 }
 
 // stopAndRemove stops the task and removes the container; removal is attempted even
 // when stopping failed. The whole step has the teardown deadline (grace + 30 s): a
 // containerd that does not answer cannot hold the shutdown forever.
-func (a *resource) stopAndRemove(id string, grace time.Duration, kill bool) error {
+func (a *resource) stopAndRemove(gen int, id string, grace time.Duration, kill bool) stopDone {
 	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
-	return containerdrt.Teardown(context.Background(), a.o.teardownTimeout(grace), op, func(ctx context.Context) error {
+	left := false
+	err := containerdrt.Teardown(context.Background(), a.o.teardownTimeout(grace), op, func(ctx context.Context) error {
 		var errs []error
 		if kill {
 			grace = 0
@@ -128,10 +129,13 @@ func (a *resource) stopAndRemove(id string, grace time.Duration, kill bool) erro
 			errs = append(errs, fmt.Errorf("stopping %s: %w", a.node.Name, err))
 		}
 		if err := a.rt.Remove(ctx, id); err != nil {
+			left = true
 			errs = append(errs, fmt.Errorf("removing %s: %w", a.node.Name, err))
 		}
 		return errors.Join(errs...)
 	})
+	var te *containerdrt.TeardownError
+	return stopDone{opBase: opBase{gen}, err: err, left: left || errors.As(err, &te)}
 }
 
 // stateStopping: the stop is in progress; kill may still arrive.
@@ -143,12 +147,12 @@ func (a *resource) stateStopping(ctx actor.Context, failed bool) {
 			return
 		}
 		err := m.err
-		if err != nil { // the container may still be there: failed, not stopped
+		if m.left { // the container may still be there: failed, not stopped
 			failed = true
 			a.setLastError(err.Error())
 		}
 		a.clearContainer(failed)
-		if err != nil {
+		if m.left {
 			a.emit(Event{Type: ResourceFailed, Error: err.Error()})
 		} else {
 			a.emit(Event{Type: ResourceStopped})
@@ -218,7 +222,7 @@ func (a *resource) replaceContainer() {
 		a.emit(Event{Type: ResourceStopping})
 	}
 	id, gen, grace := a.container.ID(), a.gen, a.o.Grace
-	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, false)} })
+	a.run(func() opResult { return a.stopAndRemove(gen, id, grace, false) })
 }
 
 // stateRecreating: the old container goes, the new one is prepared, then started.

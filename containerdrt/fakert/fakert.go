@@ -23,6 +23,8 @@ type Behavior struct {
 	ImagePhase string
 	// Failures returned by EnsureImage, Prepare and Container.Start.
 	ImageErr, PrepareErr, StartErr error
+	// StopErr is returned by Stop of a running task, which still ends.
+	StopErr error
 	// ExitAfter > 0 makes the task exit with ExitCode that long after it started.
 	ExitAfter time.Duration
 	ExitCode  int

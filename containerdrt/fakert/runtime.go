@@ -128,9 +128,9 @@ func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return c.exit(code), nil
+		return c.exit(code), b.StopErr
 	case <-c.killed:
-		return c.exit(137), nil
+		return c.exit(137), b.StopErr
 	case <-ctx.Done():
 		return 0, fmt.Errorf("stopping %s: %w", id, ctx.Err())
 	}
