@@ -93,7 +93,8 @@ type (
 	}
 	stopDone struct {
 		opBase
-		err error
+		err  error
+		left bool // the removal failed: the container may still exist
 	}
 	killDone struct {
 		opBase

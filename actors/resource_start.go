@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // acquireImage joins (or leads) the stack-wide acquisition of the node's image.
@@ -121,7 +123,11 @@ func (a *resource) adoptStale(m prepared) {
 		return
 	}
 	id := m.c.ID()
-	a.run(func() opResult { return stopDone{opBase{-1}, a.rt.Remove(context.Background(), id)} })
+	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
+	a.run(func() opResult {
+		return stopDone{opBase: opBase{-1}, err: containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
+			func(ctx context.Context) error { return a.rt.Remove(ctx, id) })}
+	})
 }
 
 // maybeStart starts the task once it is prepared and every dependency is ready (§12.2

@@ -2,7 +2,10 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // onShutdown starts the graceful shutdown (or rollback during startup); kill — the
@@ -17,7 +20,7 @@ func (s *supervisor) onShutdown(kill bool) {
 	if kill && !s.kill {
 		s.kill = true
 		for _, n := range s.plan.Nodes {
-			s.root.Send(s.pids[n.Name], killMsg{})
+			s.send(n.Name, killMsg{})
 		}
 	}
 }
@@ -28,7 +31,7 @@ func (s *supervisor) beginShutdown() {
 	s.setPhase(phaseStopping)
 	s.publish(StackStopping)
 	for _, n := range s.plan.Nodes {
-		s.root.Send(s.pids[n.Name], abortMsg{})
+		s.send(n.Name, abortMsg{})
 	}
 	s.cancel()
 	s.sendStops()
@@ -51,7 +54,11 @@ func (s *supervisor) sendStops() {
 		}
 		if ready {
 			s.stopSent[n.Name] = true
-			s.root.Send(s.pids[n.Name], stopMsg{})
+			if s.crashed[n.Name] != nil {
+				s.removeCrashed(n.Name) // its actor is gone: the supervisor removes it
+			} else {
+				s.root.Send(s.pids[n.Name], stopMsg{})
+			}
 		}
 	}
 }
@@ -73,10 +80,11 @@ func (s *supervisor) maybeTeardown() {
 		return
 	}
 	s.tearingDown = true
-	root, self, rt, project := s.root, s.self, s.rt, s.plan.Project
+	root, self, rt, project, timeout := s.root, s.self, s.rt, s.plan.Project, s.teardownTimeout()
 	go func() {
-		err := rt.TeardownNetwork(context.Background(), project)
-		if err != nil {
+		err := containerdrt.TeardownNetworkWithin(context.Background(), rt, project, timeout)
+		var te *containerdrt.TeardownError
+		if err != nil && !errors.As(err, &te) {
 			err = fmt.Errorf("removing the network of project %q: %w", project, err)
 		}
 		root.Send(self, teardownDone{err})

@@ -307,9 +307,13 @@ func (l *upLoop) finish() error {
 	}
 	if l.firstSig != nil {
 		// A failed shutdown step is still reported (runtime.md §12.7); the exit code
-		// stays the signal's (§12.8).
+		// stays the signal's (§12.8), unless containerd did not answer: then something
+		// may be left, and the exit code is 1 (issue 11 item 4).
 		if err := l.h.Err(); err != nil {
 			printErrors(l.s.stderr, err)
+			if printNoAnswerHint(&linePrinter{w: l.s.stderr}, err) {
+				return silentFailure()
+			}
 		}
 		return signalExit(l.firstSig)
 	}
@@ -317,7 +321,12 @@ func (l *upLoop) finish() error {
 		l.startupErr = l.h.WaitReady(context.Background())
 	}
 	if l.startupErr != nil && !errors.Is(l.startupErr, actors.ErrStartupCancelled) {
-		return l.s.startupReport(l.startupErr, l.st.builds)
+		report := l.s.startupReport(l.startupErr, l.st.builds)
+		if err := l.h.Err(); err != nil { // the rollback's own failures
+			printErrors(l.s.stderr, err)
+			printNoAnswerHint(&linePrinter{w: l.s.stderr}, err)
+		}
+		return report
 	}
 	if err := l.h.Err(); err != nil {
 		return err
