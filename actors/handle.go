@@ -126,6 +126,31 @@ func (h *Handle) ShutdownWithGrace(grace time.Duration) {
 	h.Shutdown(false)
 }
 
+// Detach lets go of the stack without stopping it, for a new engine in another
+// process to adopt: every resource cancels its in-flight work and waits for it to
+// come back (a probe's exec is deleted, not left half-started in the shim), and
+// nothing new starts. It returns once every resource is idle or after timeout; the
+// Handle is of no further use.
+func (h *Handle) Detach(timeout time.Duration) {
+	h.stopAsked.Store(true) // Restart refuses from now on
+	h.mu.Lock()
+	var dones []chan struct{}
+	for _, pid := range h.pids {
+		done := make(chan struct{})
+		dones = append(dones, done)
+		h.system.Root.Send(pid, detachMsg{done: done})
+	}
+	h.mu.Unlock()
+	deadline := time.After(timeout)
+	for _, done := range dones {
+		select {
+		case <-done:
+		case <-deadline:
+			return
+		}
+	}
+}
+
 // Done is closed after stack_stopped and the actor system's shutdown.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 

@@ -28,6 +28,9 @@ type (
 	killMsg struct{}
 	// restartMsg: restart-one (runtime.md §12.6); release frees the permit.
 	restartMsg struct{ release func() }
+	// detachMsg: the engine lets go of the stack; cancel in-flight work (a probe's
+	// exec is deleted on the way out), stop nothing, close done once idle.
+	detachMsg struct{ done chan struct{} }
 )
 
 // Messages from a resource actor to the supervisor.

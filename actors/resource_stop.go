@@ -36,6 +36,10 @@ func (a *resource) common(ctx actor.Context) {
 		a.onStop()
 	case killMsg:
 		a.onKill()
+	case detachMsg:
+		a.abort()
+		done := m.done
+		a.afterDrain = func() { close(done) }
 	case stopDone:
 		if m.gen == discardGen {
 			a.dying = ""

@@ -130,6 +130,11 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 	}
 }
 
+// handOverQuiesce bounds the wait for in-flight probes before a released supervisor
+// exits: a probe's exec interrupted half-way stays in the shim, which then holds back
+// the container's exit.
+const handOverQuiesce = 5 * time.Second
+
 // droppedCheckEvery is how often up looks for log lines the log drivers dropped.
 const droppedCheckEvery = 2 * time.Second
 
@@ -176,6 +181,7 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 // adopts the stack. The process exits at once, so that no probe or restart of this
 // engine acts on the stack once the project lock is free.
 func (l *upLoop) handOver() {
+	l.h.Detach(handOverQuiesce)
 	l.out.printf("[%s] handed over to a new supervisor", l.st.plan.Project)
 	if l.closeControl != nil {
 		l.closeControl() // answers the release request before the socket goes
