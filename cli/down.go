@@ -102,6 +102,7 @@ type downRuntime interface {
 	containerStopper
 	List(ctx context.Context, project string) ([]containerdrt.Managed, error)
 	TeardownNetwork(ctx context.Context, project string) error
+	RemoveLeases(ctx context.Context, project string) error
 	RemoveVolumes(ctx context.Context, project string, names []string) (removed, kept []string, err error)
 }
 
@@ -121,6 +122,11 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 		out.printf("[%s] nothing to stop", project)
 	default:
 		failed = stopInOrder(ctx, rt, containers, o.Grace, out, errOut) != nil
+	}
+	// A killed up leaves the leases of the containers it was creating (issue 12 item 2).
+	if err := rt.RemoveLeases(ctx, project); err != nil {
+		errOut.printf("error: %v", err)
+		failed = true
 	}
 	network := plan.NetworkName(project)
 	existed := fileExists(filepath.Join(s.opts.DataRoot, "networks", network+".json"))

@@ -29,6 +29,8 @@ func (f *fakeDownRuntime) List(context.Context, string) ([]containerdrt.Managed,
 	return f.containers, nil
 }
 
+func (f *fakeDownRuntime) RemoveLeases(context.Context, string) error { return nil }
+
 func (f *fakeDownRuntime) Stop(_ context.Context, id, _ string, _ time.Duration) (int, error) {
 	f.record("stop " + id)
 	return 0, nil
