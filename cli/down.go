@@ -103,6 +103,7 @@ type downRuntime interface {
 	List(ctx context.Context, project string) ([]containerdrt.Managed, error)
 	TeardownNetwork(ctx context.Context, project string) error
 	RemoveLeases(ctx context.Context, project string) error
+	RemoveLeftoverNetns(ctx context.Context, project string) error
 	RemoveVolumes(ctx context.Context, project string, names []string) (removed, kept []string, err error)
 }
 
@@ -123,10 +124,13 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	default:
 		failed = stopInOrder(ctx, rt, containers, o.Grace, out, errOut) != nil
 	}
-	// A killed up leaves the leases of the containers it was creating (issue 12 item 2).
-	if err := rt.RemoveLeases(ctx, project); err != nil {
-		errOut.printf("error: %v", err)
-		failed = true
+	// A killed up leaves the leases of the containers it was creating (issue 12 item 2),
+	// and the pinned namespaces of those it had not created yet (runtime.md §5.5).
+	for _, remove := range []func(context.Context, string) error{rt.RemoveLeases, rt.RemoveLeftoverNetns} {
+		if err := remove(ctx, project); err != nil {
+			errOut.printf("error: %v", err)
+			failed = true
+		}
 	}
 	network := plan.NetworkName(project)
 	existed := fileExists(filepath.Join(s.opts.DataRoot, "networks", network+".json"))

@@ -31,6 +31,8 @@ func (f *fakeDownRuntime) List(context.Context, string) ([]containerdrt.Managed,
 
 func (f *fakeDownRuntime) RemoveLeases(context.Context, string) error { return nil }
 
+func (f *fakeDownRuntime) RemoveLeftoverNetns(context.Context, string) error { return nil }
+
 func (f *fakeDownRuntime) Stop(_ context.Context, id, _ string, _ time.Duration) (int, error) {
 	f.record("stop " + id)
 	return 0, nil

@@ -26,7 +26,9 @@ func (c *Client) withProjectLease(ctx context.Context, project string) (context.
 
 // RemoveLeases deletes the project's leases. Each lsctl deletes its own when its work
 // ends, so the ones left belong to a process that was killed; the caller holds the
-// project lock (runtime.md §12.9), so no work of the project is under way.
+// project lock (runtime.md §12.9), so no work of the project is under way. The delete
+// collects garbage at once: a snapshot whose container was never created is held by
+// nothing else.
 func (c *Client) RemoveLeases(ctx context.Context, project string) error {
 	ls := c.cd.LeasesService()
 	found, err := ls.List(ctx, fmt.Sprintf("labels.%q==%s", plan.LabelProject, strconv.Quote(project)))
@@ -35,7 +37,7 @@ func (c *Client) RemoveLeases(ctx context.Context, project string) error {
 	}
 	var errs []error
 	for _, l := range found {
-		if err := ls.Delete(ctx, l); err != nil && !errdefs.IsNotFound(err) {
+		if err := ls.Delete(ctx, l, leases.SynchronousDelete); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("delete lease %s of project %q: %w", l.ID, project, err))
 		}
 	}
