@@ -202,10 +202,6 @@ func (s *soak) dataRootFiles() []string {
 // here; CI runs the suite alone.
 func (s *soak) iptablesRules() []string {
 	s.t.Helper()
-	out, err := exec.Command("iptables-save").Output()
-	if err != nil {
-		s.t.Fatalf("iptables-save: %v", err)
-	}
 	network := plan.NetworkName(s.project)
 	needles := []string{network, plan.BridgeName(network), s.project + "_"}
 	for prefix := range s.subnets {
@@ -213,6 +209,17 @@ func (s *soak) iptablesRules() []string {
 	}
 	for _, r := range soakResources {
 		needles = append(needles, cniChainNames(network, plan.ContainerID(s.project, r))...)
+	}
+	return iptablesLinesWith(s.t, needles)
+}
+
+// iptablesLinesWith lists the lines of iptables-save (every table) that contain any
+// of needles.
+func iptablesLinesWith(t *testing.T, needles []string) []string {
+	t.Helper()
+	out, err := exec.Command("iptables-save").Output()
+	if err != nil {
+		t.Fatalf("iptables-save: %v", err)
 	}
 	var found []string
 	for _, line := range strings.Split(string(out), "\n") {
