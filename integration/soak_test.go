@@ -159,8 +159,9 @@ func newSoak(t *testing.T) *soak {
 }
 
 // removeDebris removes what a leak left that the harness's cleanup of the namespace
-// cannot: shims whose task containerd forgot (a cut-short delete) and the probe FIFO
-// directories. The daemon is shared by every test run on the host.
+// cannot: shims whose task containerd forgot (a cut-short delete), the probe FIFO
+// directories, and the namespace's netns directory once empty. The daemon and /run are
+// shared by every test run on the host.
 func (s *soak) removeDebris() {
 	_, shims := s.processes(false)
 	for _, shim := range shims {
@@ -171,6 +172,7 @@ func (s *soak) removeDebris() {
 		}
 	}
 	_ = os.RemoveAll(filepath.Join("/run/lsctl/exec", s.env.Namespace))
+	_ = os.Remove(filepath.Join("/run/lsctl/netns", s.env.Namespace)) // pins are mounts: never RemoveAll
 }
 
 // resolvedBinary is the built lsctl's absolute path with symlinks resolved.
