@@ -130,6 +130,7 @@ type downRuntime interface {
 	List(ctx context.Context, project string) ([]containerdrt.Managed, error)
 	TeardownNetwork(ctx context.Context, project string) error
 	RemoveLeftovers(ctx context.Context, project string) ([]string, error)
+	RemoveLeftoverNetns(ctx context.Context, project string) error
 	RemoveVolumes(ctx context.Context, project string, names []string) (removed, kept []string, err error)
 }
 
@@ -167,6 +168,14 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	for _, id := range leftovers {
 		out.printf("[%s] removed task %s, left without its container by a crash", project, id)
 	}
+	if err != nil {
+		errOut.printf("error: %v", err)
+		errs = append(errs, err)
+	}
+	// A killed up leaves the pinned namespaces of containers it had not created yet
+	// (runtime.md §5.5).
+	err = containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the leftover network namespaces of project %q", project),
+		func(ctx context.Context) error { return rt.RemoveLeftoverNetns(ctx, project) })
 	if err != nil {
 		errOut.printf("error: %v", err)
 		errs = append(errs, err)

@@ -34,6 +34,8 @@ func (f *fakeDownRuntime) List(ctx context.Context, _ string) ([]containerdrt.Ma
 	return f.containers, nil
 }
 
+func (f *fakeDownRuntime) RemoveLeftoverNetns(context.Context, string) error { return nil }
+
 func (f *fakeDownRuntime) Stop(ctx context.Context, id, _ string, _ time.Duration) (int, error) {
 	f.recordCtx(ctx, "stop "+id)
 	if f.hang[id] {

@@ -103,7 +103,7 @@ func (c *Client) adopt(ctx context.Context, cont containerd.Container, task cont
 // later step fails.
 func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, proc plan.Process, hash string) (_ Container, err error) {
 	// The lease keeps the fresh snapshot from garbage collection until the container
-	// record references it.
+	// record references it. A killed lsctl leaves it: down removes it (RemoveLeases).
 	ctx, done, err := c.withProjectLease(ctx, s.Project)
 	if err != nil {
 		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: lease: %w", s.ID, err))

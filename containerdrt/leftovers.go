@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/containerd/containerd/api/services/tasks/v1"
 	apitask "github.com/containerd/containerd/api/types/task"
 	containerd "github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errgrpc"
 
@@ -21,17 +19,6 @@ import (
 
 // orphanKillWait bounds the wait for an orphaned task to die after SIGKILL.
 const orphanKillWait = 10 * time.Second
-
-// leaseExpiry is how long a lease of lsctl outlives a crash that kept it from being
-// deleted; down deletes a project's leases before that.
-const leaseExpiry = time.Hour
-
-// withProjectLease returns a context holding a new lease labelled with the project, so
-// that down finds and deletes it when a crash kept done from running.
-func (c *Client) withProjectLease(ctx context.Context, project string) (context.Context, func(context.Context) error, error) {
-	return c.cd.WithLease(ctx, leases.WithRandomID(), leases.WithExpiration(leaseExpiry),
-		leases.WithLabels(map[string]string{plan.LabelProject: project}))
-}
 
 // RemoveLeftovers removes what a crash of containerd or of lsctl in the middle of a
 // create leaves for a project: tasks whose container record is gone (their shims keep
@@ -58,7 +45,7 @@ func (c *Client) RemoveLeftovers(ctx context.Context, project string) ([]string,
 		}
 		removed = append(removed, id)
 	}
-	if err := c.removeLeases(ctx, project); err != nil {
+	if err := c.RemoveLeases(ctx, project); err != nil {
 		errs = append(errs, err)
 	}
 	return removed, errors.Join(errs...)
@@ -114,20 +101,4 @@ func (c *Client) removeOrphanTask(ctx context.Context, id string) error {
 		return c.wrapUnavailable(fmt.Errorf("delete task %s left without its container: %w", id, errgrpc.ToNative(err)))
 	}
 	return nil
-}
-
-// removeLeases deletes the leases lsctl took for the project's creates.
-func (c *Client) removeLeases(ctx context.Context, project string) error {
-	ls := c.cd.LeasesService()
-	found, err := ls.List(ctx, fmt.Sprintf("labels.%q==%s", plan.LabelProject, strconv.Quote(project)))
-	if err != nil {
-		return c.wrapUnavailable(fmt.Errorf("list leases of project %q: %w", project, err))
-	}
-	var errs []error
-	for _, l := range found {
-		if err := ls.Delete(ctx, l); err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("delete lease %s: %w", l.ID, err))
-		}
-	}
-	return errors.Join(errs...)
 }
