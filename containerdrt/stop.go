@@ -27,6 +27,7 @@ const killWait = 10 * time.Second
 // it, so SIGKILL is sent at once (runtime.md §12.7). A missing task or container is not
 // an error (exit code 0, or the recorded one).
 func (c *Client) Stop(ctx context.Context, id string, sig string, grace time.Duration) (int, error) {
+	c.releaseStaleExecs() // leaves nothing of a dead lsctl's probes, and lets a shim waiting on them go on
 	task, cont, err := c.loadTask(ctx, id)
 	if err != nil || task == nil {
 		return 0, err
