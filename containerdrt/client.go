@@ -22,7 +22,7 @@ type Client struct {
 
 	health healthCache // the last Health answer (health.go)
 
-	staleMu  sync.Mutex // guards staleSwept
+	staleMu    sync.Mutex // guards staleSwept
 	staleSwept time.Time  // the last releaseStaleExecs sweep
 }
 
