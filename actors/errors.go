@@ -25,6 +25,9 @@ type StartupError struct {
 	Resource  string
 	Reason    string
 	LastLines []string
+	// Kept are the resources whose containers ran before this up and were left
+	// running by the rollback, with the network they use.
+	Kept []string
 }
 
 // Error reads like the CLI line: startup failed: resource "<r>": <reason>.

@@ -73,6 +73,10 @@ type resource struct {
 	everReady, stackStarted      bool
 	aborted, stopping, killMode  bool
 
+	// adopted: the current container ran before this up and was reused as it is;
+	// keepAdopted: the stop under way is a rollback, which leaves such a container.
+	adopted, keepAdopted bool
+
 	health   healthState
 	attempts int // consecutive policy attempts
 	restarts int

@@ -106,6 +106,7 @@ func (a *resource) onPrepared(m prepared) {
 // setContainer records a freshly prepared container in the actor and its view.
 func (a *resource) setContainer(m prepared) {
 	a.container = m.c
+	a.adopted = m.c.Adopted()
 	id, ip := m.c.ID(), m.c.IP()
 	a.views.update(a.node.Name, func(v *View) {
 		v.ContainerID, v.IP, v.Ports = &id, &ip, m.c.Ports()

@@ -33,6 +33,7 @@ func (a *resource) common(ctx actor.Context) {
 	case abortMsg:
 		a.abort()
 	case stopMsg:
+		a.keepAdopted = m.keepAdopted
 		a.onStop()
 	case killMsg:
 		a.onKill()
@@ -106,6 +107,12 @@ func (a *resource) stopContainer() {
 	failed := a.status == StatusFailed
 	if a.container == nil {
 		a.finishStop(failed, nil)
+		return
+	}
+	if a.keepAdopted && a.adopted && a.runsAsAdopted() {
+		// A rollback: the container ran before this up and still does; leave it.
+		a.behavior.Become(a.stateStopped)
+		a.root.Send(a.sup, resStopped{name: a.node.Name, kept: true})
 		return
 	}
 	a.setStatus(StatusStopping)
@@ -260,4 +267,14 @@ func (a *resource) stateRecreating(ctx actor.Context) {
 	default:
 		a.common(ctx)
 	}
+}
+
+// runsAsAdopted reports whether the adopted container still runs as it was found:
+// not exited, not failed, not replaced.
+func (a *resource) runsAsAdopted() bool {
+	switch a.status {
+	case StatusStarting, StatusRunning, StatusHealthy, StatusUnhealthy:
+		return true
+	}
+	return false
 }

@@ -24,7 +24,10 @@ const (
 type (
 	shutdownMsg  struct{ kill bool }
 	networkDone  struct{ err error }
-	teardownDone struct{ err error }
+	teardownDone struct {
+		err  error
+		kept []string // a rollback's: resources whose containers ran before this up
+	}
 	orphanFailed struct {
 		resource string
 		err      error
@@ -53,16 +56,18 @@ type supervisor struct {
 	kill        bool
 	stopSent    map[string]bool
 	stopped     map[string]bool
-	errs        []error
-	tearingDown bool
-	crashed     map[string]*crashState // resources whose actor crashed (crash.go)
-	broken      bool                   // the supervisor itself panicked: emergency stop
+	// removeFailed are the resources whose container could not be removed.
+	removeFailed map[string]bool
+	errs         []error
+	tearingDown  bool
+	crashed      map[string]*crashState // resources whose actor crashed (crash.go)
+	broken       bool                   // the supervisor itself panicked: emergency stop
 }
 
 func newSupervisor(e *env, h *Handle, ctx context.Context, cancel context.CancelFunc) *supervisor {
 	s := &supervisor{env: e, h: h, ctx: ctx, cancel: cancel, pids: map[string]*actor.PID{},
 		dependents: map[string][]string{}, ready: map[string]bool{}, failed: map[string]bool{},
-		stopSent: map[string]bool{}, stopped: map[string]bool{}, crashed: map[string]*crashState{}}
+		stopSent: map[string]bool{}, stopped: map[string]bool{}, removeFailed: map[string]bool{}, crashed: map[string]*crashState{}}
 	for _, n := range e.plan.Nodes {
 		for _, d := range n.DependsOn {
 			if slices.ContainsFunc(e.plan.Nodes, func(x *plan.Node) bool { return x.Name == d }) {
