@@ -18,7 +18,7 @@ const staleReadFor = 2 * time.Second
 
 // emptyExecDirAge is how old an empty exec directory must be to be removed: a live
 // probe's directory is empty only for the moment between its creation and its FIFOs'.
-const emptyExecDirAge = 10 * time.Second
+const emptyExecDirAge = 2 * time.Second
 
 // execIDPrefix starts every probe's exec ID; the pid of the lsctl that runs it follows,
 // so that another lsctl can tell an abandoned probe from a live one.
