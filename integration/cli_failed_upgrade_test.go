@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,5 +63,26 @@ func TestCLIFailedUpKeepsRunningStack(t *testing.T) {
 		if now := taskPID(t, c, ctx, plan.ContainerID(project, r)); now != pid {
 			t.Errorf("the fixed up restarted %s (pid %d -> %d)", r, pid, now)
 		}
+	}
+}
+
+// Issue 12 item 1: ps checks the bridge that the network record names and reports a
+// broken network, not healthy containers that nothing can reach.
+func TestCLIPSReportsBrokenNetwork(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clibroken"
+	dir := cliWriteManifest(t, supervisedManifest(project, jobCommand))
+	cliLoadImages(t, env, dir, "app", "busybox")
+	if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
+		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	bridge := plan.BridgeName(plan.NetworkName(project))
+	if out, err := exec.Command("ip", "link", "del", bridge).CombinedOutput(); err != nil {
+		t.Fatalf("delete bridge %s: %v: %s", bridge, err, out)
+	}
+	code, out, _ := cliRun(t, env, dir, "ps")
+	if code != 0 || !containsAll(out, "web   container  network-broken", "["+project+"] network broken: bridge "+bridge+" is missing") || strings.Contains(out, "healthy") {
+		t.Errorf("ps with the bridge gone: exit %d\n%s", code, out)
 	}
 }
