@@ -164,8 +164,11 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 	}}
 	if l.s.supervisor != nil {
 		own.release = func() error {
+			if l.h.Stopping() {
+				return errStackStopping
+			}
 			if !l.h.Running() {
-				return errors.New("the stack is starting or stopping; try again once it is ready")
+				return errors.New("the stack is starting; try again once it is ready")
 			}
 			select {
 			case l.release <- struct{}{}:
