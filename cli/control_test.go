@@ -101,7 +101,7 @@ func (f *fakePlane) subscribers() int {
 func testAPI(t *testing.T, fp *fakePlane, tcp bool) (*httptest.Server, string) {
 	t.Helper()
 	root := t.TempDir()
-	m, stop := newMetrics(fp, time.Now())
+	m, stop := newMetrics(fp, time.Now(), nil)
 	t.Cleanup(stop)
 	api := &controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m}
 	if tcp {
@@ -359,7 +359,7 @@ func TestControlSocketAndClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Project: "shop"}
-	cs, err := s.startControl(p, fp, -1, nil)
+	cs, err := s.startControl(p, fp, -1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +461,7 @@ func TestDashboardListener(t *testing.T) {
 	}
 	var out strings.Builder
 	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +515,7 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 		shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
 		release:  func() error { released++; return nil }}
 	for _, tcp := range []bool{false, true} {
-		m, stop := newMetrics(newFakePlane("shop"), time.Now())
+		m, stop := newMetrics(newFakePlane("shop"), time.Now(), nil)
 		defer stop()
 		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own, token: testToken})
 		defer srv.Close()
