@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -395,6 +396,13 @@ func TestDashboardFiles(t *testing.T) {
 		{"/", "text/html; charset=utf-8", 200},
 		{"/assets/app.js", "text/javascript; charset=utf-8", 200},
 		{"/assets/style.css", "text/css; charset=utf-8", 200},
+		{"/assets/util.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/resources.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/graph.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/timeline.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/traces.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/logs.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/otellogs.js", "text/javascript; charset=utf-8", 200},
 		{"/assets/index.html", "application/json", 404},
 		{"/assets/nope.js", "application/json", 404},
 	}
@@ -411,6 +419,33 @@ func TestDashboardFiles(t *testing.T) {
 		}
 		if tt.path == "/" && (strings.Contains(string(data), "<script>") || !strings.Contains(string(data), `src="/assets/app.js"`)) {
 			t.Errorf("index.html must load its script from /assets only")
+		}
+	}
+}
+
+// runtime.md §20.6: the dashboard works offline: no embedded file names another
+// origin (the SVG namespace is a name, not a fetch), and every module it imports is
+// embedded.
+func TestDashboardIsSelfContained(t *testing.T) {
+	entries, err := dashboardFiles.ReadDir("dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	imports := regexp.MustCompile(`from "\./([a-z]+\.js)"`)
+	for name := range names {
+		data, _ := dashboardFiles.ReadFile("dashboard/" + name)
+		text := strings.ReplaceAll(string(data), "http://www.w3.org/2000/svg", "")
+		if strings.Contains(text, "://") {
+			t.Errorf("%s names another origin", name)
+		}
+		for _, m := range imports.FindAllStringSubmatch(text, -1) {
+			if !names[m[1]] {
+				t.Errorf("%s imports %s, which is not embedded", name, m[1])
+			}
 		}
 	}
 }
