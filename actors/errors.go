@@ -11,6 +11,10 @@ var (
 	ErrUnknownResource   = errors.New("unknown resource")
 	ErrStackStarting     = errors.New("the stack is still starting; retry once it is ready")
 	ErrStackStopping     = errors.New("the stack is stopping")
+	// ErrResourceCrashed: the resource failed with an internal error (a bug in lsctl);
+	// only a new up can start it again.
+	ErrResourceCrashed = errors.New("the resource failed with an internal error and cannot be restarted alone; " +
+		"run lsctl down, then lsctl up")
 	// ErrStartupCancelled is WaitReady's result when Shutdown interrupted the startup.
 	ErrStartupCancelled = errors.New("startup cancelled by shutdown")
 )
@@ -21,6 +25,9 @@ type StartupError struct {
 	Resource  string
 	Reason    string
 	LastLines []string
+	// Kept are the resources whose containers ran before this up and were left
+	// running by the rollback, with the network they use.
+	Kept []string
 }
 
 // Error reads like the CLI line: startup failed: resource "<r>": <reason>.

@@ -177,7 +177,7 @@ func (a *resource) discardContainer() {
 	id, grace := a.container.ID(), a.o.Grace
 	a.container, a.dying = nil, id
 	a.views.update(a.node.Name, func(v *View) { v.ContainerID, v.IP, v.Ports = nil, nil, nil })
-	a.run(func() opResult { return stopDone{opBase{discardGen}, a.stopAndRemove(id, grace, false)} })
+	a.run(func() opResult { return a.stopAndRemove(discardGen, id, grace, false) })
 }
 
 // failWith marks the resource failed without a report to the supervisor.

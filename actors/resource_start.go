@@ -110,6 +110,7 @@ func (a *resource) onPrepared(m prepared) {
 // setContainer records a freshly prepared container in the actor and its view.
 func (a *resource) setContainer(m prepared) {
 	a.container = m.c
+	a.adopted = m.c.Adopted()
 	id, ip := m.c.ID(), m.c.IP()
 	a.views.update(a.node.Name, func(v *View) {
 		v.ContainerID, v.IP, v.Ports = &id, &ip, m.c.Ports()
@@ -127,7 +128,11 @@ func (a *resource) adoptStale(m prepared) {
 		return
 	}
 	id := m.c.ID()
-	a.run(func() opResult { return stopDone{opBase{-1}, a.rt.Remove(context.Background(), id)} })
+	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
+	a.run(func() opResult {
+		return stopDone{opBase: opBase{-1}, err: containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
+			func(ctx context.Context) error { return a.rt.Remove(ctx, id) })}
+	})
 }
 
 // maybeStart starts the task once it is prepared and every dependency is ready (§12.2

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -39,6 +42,10 @@ func (s *session) psAction(c *ucli.Context) error {
 		}
 	}
 	down := supervised && owner.Containerd == containerdUnavailable
+	broken := brokenNetwork(s.opts.DataRoot, project, views)
+	if broken != "" {
+		views = markBroken(views)
+	}
 	note := s.stdout
 	if c.Bool("json") {
 		field := ""
@@ -58,10 +65,66 @@ func (s *session) psAction(c *ucli.Context) error {
 	if down {
 		fmt.Fprintln(note, unavailableNotice(project, owner))
 	}
+	if broken != "" {
+		fmt.Fprintf(note, "[%s] network broken: %s; its containers cannot reach each other: run lsctl down, then lsctl up\n", project, broken)
+	}
+	for _, line := range droppedNotes(s.opts.DataRoot, project, views) {
+		fmt.Fprintln(note, line)
+	}
 	if !supervised && slices.ContainsFunc(views, isUp) {
 		fmt.Fprintf(note, "[%s] unsupervised: no lsctl up or background supervisor runs for this stack, so exits are not restarted; `lsctl up -d` takes it over\n", project)
 	}
 	return nil
+}
+
+// droppedNotes are the lines that say which logs lost lines because they could not
+// be written (a full disk): the containers went on, their lines did not.
+func droppedNotes(dataRoot, project string, views []actors.View) []string {
+	var notes []string
+	for _, v := range views {
+		d, err := logfile.ReadDropped(logPath(dataRoot, project, v.Name))
+		if err == nil && d.Count > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d log line(s) dropped since %s: %s", v.Name, d.Count, d.Since.Local().Format(time.DateTime), d.Error))
+		}
+	}
+	return notes
+}
+
+// statusNetworkBroken is the status ps shows for a running container whose project
+// bridge is gone: it runs, but nothing reaches it (issue 12).
+const statusNetworkBroken = "network-broken"
+
+// brokenNetwork says what is wrong when containers of the project run but the bridge
+// that the project's network record names does not exist, else "".
+func brokenNetwork(dataRoot, project string, views []actors.View) string {
+	if !slices.ContainsFunc(views, isUp) {
+		return ""
+	}
+	data, err := os.ReadFile(networkRecord(dataRoot, project))
+	if err != nil {
+		return "" // no record to compare with (a data root other than the one that ran it)
+	}
+	var rec struct {
+		Bridge string `json:"bridge"`
+	}
+	if json.Unmarshal(data, &rec) != nil || rec.Bridge == "" {
+		return ""
+	}
+	if _, err := net.InterfaceByName(rec.Bridge); err != nil {
+		return fmt.Sprintf("bridge %s is missing", rec.Bridge)
+	}
+	return ""
+}
+
+// markBroken shows every running view as network-broken.
+func markBroken(views []actors.View) []actors.View {
+	out := slices.Clone(views)
+	for i := range out {
+		if isUp(out[i]) {
+			out[i].Status = statusNetworkBroken
+		}
+	}
+	return out
 }
 
 // isUp reports whether a view's container is running.

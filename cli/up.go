@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -239,6 +240,7 @@ func (s *session) startupReport(err error, builds *buildTails) error {
 		return err
 	}
 	fmt.Fprintf(s.stderr, "error: %s\n", se.Error())
+	defer keptNote(s.stderr, se.Kept)
 	if _, failed := builds.lines(se.Resource); failed && se.Resource != "" {
 		fmt.Fprintf(s.stderr, "last 20 lines of the failing build step of %s:\n", se.Resource)
 		writeIndented(s.stderr, se.LastLines)
@@ -249,6 +251,15 @@ func (s *session) startupReport(err error, builds *buildTails) error {
 		writeIndented(s.stderr, se.LastLines)
 	}
 	return silentFailure()
+}
+
+// keptNote says which containers a rollback left running: they ran before this up,
+// which removes only what it created itself.
+func keptNote(w io.Writer, kept []string) {
+	if len(kept) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "note: %s kept running as before this up, with the network; nothing supervises them until an up succeeds: fix the error and run lsctl up -d\n", strings.Join(kept, ", "))
 }
 
 // writeIndented prints lines indented by two spaces, or "(no output)".

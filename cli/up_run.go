@@ -35,6 +35,7 @@ type upLoop struct {
 	stopLogs   context.CancelFunc
 
 	closeControl func()
+	dropped      map[string]int64 // per resource, the dropped log lines already reported
 	apiStop      chan stopRequest // POST /api/shutdown
 	release      chan struct{}    // POST /api/release (background supervisor only)
 }
@@ -85,7 +86,17 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		defer srv.close()
 		l.closeControl = srv.close
 	}
+	for _, n := range p.Nodes {
+		if d, err := logfile.ReadDropped(logPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
+			if l.dropped == nil {
+				l.dropped = map[string]int64{}
+			}
+			l.dropped[n.Name] = d.Count
+		}
+	}
 	h.Run()
+	dropTick := time.NewTicker(droppedCheckEvery)
+	defer dropTick.Stop()
 	readyCh := make(chan error, 1)
 	go func() { readyCh <- h.WaitReady(ctx) }()
 	startedCount := 0
@@ -125,7 +136,33 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			l.stop(r.grace, r.kill)
 		case <-l.release:
 			l.handOver()
+		case <-dropTick.C:
+			l.warnDropped()
 		}
+	}
+}
+
+// handOverQuiesce bounds the wait for in-flight probes before a released supervisor
+// exits: a probe's exec interrupted half-way stays in the shim, which then holds back
+// the container's exit.
+const handOverQuiesce = 5 * time.Second
+
+// droppedCheckEvery is how often up looks for log lines the log drivers dropped.
+const droppedCheckEvery = 2 * time.Second
+
+// warnDropped prints a warning whenever a log driver dropped lines since the last
+// look (its log could not be written: a full disk).
+func (l *upLoop) warnDropped() {
+	if l.dropped == nil {
+		l.dropped = map[string]int64{}
+	}
+	for _, n := range l.st.plan.Nodes {
+		d, err := logfile.ReadDropped(logPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
+		if err != nil || d.Count <= l.dropped[n.Name] {
+			continue
+		}
+		l.out.printf("warning: %s: %d log line(s) dropped so far: %s", n.Name, d.Count, d.Error)
+		l.dropped[n.Name] = d.Count
 	}
 }
 
@@ -139,8 +176,11 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 	}}
 	if l.s.supervisor != nil {
 		own.release = func() error {
+			if l.h.Stopping() {
+				return errStackStopping
+			}
 			if !l.h.Running() {
-				return errors.New("the stack is starting or stopping; try again once it is ready")
+				return errors.New("the stack is starting; try again once it is ready")
 			}
 			select {
 			case l.release <- struct{}{}:
@@ -156,6 +196,7 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 // adopts the stack. The process exits at once, so that no probe or restart of this
 // engine acts on the stack once the project lock is free.
 func (l *upLoop) handOver() {
+	l.h.Detach(handOverQuiesce)
 	l.out.printf("[%s] handed over to a new supervisor", l.st.plan.Project)
 	if l.closeControl != nil {
 		l.closeControl() // answers the release request before the socket goes
@@ -291,9 +332,13 @@ func (l *upLoop) finish() error {
 	}
 	if l.firstSig != nil {
 		// A failed shutdown step is still reported (runtime.md §12.7); the exit code
-		// stays the signal's (§12.8).
+		// stays the signal's (§12.8), unless containerd did not answer: then something
+		// may be left, and the exit code is 1 (issue 11 item 4).
 		if err := l.h.Err(); err != nil {
 			printErrors(l.s.stderr, err)
+			if printNoAnswerHint(&linePrinter{w: l.s.stderr}, err) {
+				return silentFailure()
+			}
 		}
 		return signalExit(l.firstSig)
 	}
@@ -305,7 +350,12 @@ func (l *upLoop) finish() error {
 		l.tel.exportStartup()
 	}
 	if l.startupErr != nil && !errors.Is(l.startupErr, actors.ErrStartupCancelled) {
-		return l.s.startupReport(l.startupErr, l.st.builds)
+		report := l.s.startupReport(l.startupErr, l.st.builds)
+		if err := l.h.Err(); err != nil { // the rollback's own failures
+			printErrors(l.s.stderr, err)
+			printNoAnswerHint(&linePrinter{w: l.s.stderr}, err)
+		}
+		return report
 	}
 	if err := l.h.Err(); err != nil {
 		return err

@@ -69,13 +69,15 @@ func (c *Client) reuseOrClear(ctx context.Context, s *plan.ContainerSpec, hash s
 	if p, r := labels[plan.LabelProject], labels[plan.LabelResource]; p != s.Project || r != s.Resource {
 		return nil, fmt.Errorf("container id %q is already used by project %q resource %q: %w", s.ID, p, r, ErrNotOwned)
 	}
-	if labels[plan.LabelConfigHash] == hash {
+	if labels[plan.LabelConfigHash] == hash && labels[plan.LabelStopping] == "" {
 		if task, err := existing.Task(ctx, nil); err == nil {
 			if st, err := task.Status(ctx); err == nil && st.Status == containerd.Running {
 				return c.adopt(ctx, existing, task, labels)
 			}
 		}
 	}
+	// A container whose stop was interrupted (a down killed half-way) is waited for
+	// up to the grace: it was asked to shut down cleanly, a database flushing, say.
 	if _, err := c.Stop(ctx, s.ID, "", recreateGrace); err != nil {
 		return nil, fmt.Errorf("replace container %s: %w", s.ID, err)
 	}
@@ -101,8 +103,8 @@ func (c *Client) adopt(ctx context.Context, cont containerd.Container, task cont
 // later step fails.
 func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containerd.Image, icfg plan.ImageConfig, proc plan.Process, hash string) (_ Container, err error) {
 	// The lease keeps the fresh snapshot from garbage collection until the container
-	// record references it.
-	ctx, done, err := c.cd.WithLease(ctx)
+	// record references it. A killed lsctl leaves it: down removes it (RemoveLeases).
+	ctx, done, err := c.withProjectLease(ctx, s.Project)
 	if err != nil {
 		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: lease: %w", s.ID, err))
 	}
@@ -134,6 +136,14 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, img containe
 	sctx, cancel := settled(ctx)
 	defer cancel()
 	task, err := cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
+	if errdefs.IsAlreadyExists(err) {
+		// A task of this id outlived its container record (containerd died in the
+		// middle of an earlier create): its shim would block every create forever.
+		if rerr := c.removeOrphanTask(sctx, s.ID); rerr != nil {
+			return nil, fmt.Errorf("create task of container %s: %w", s.ID, rerr)
+		}
+		task, err = cont.NewTask(sctx, cio.LogURI(c.logURI(s)))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
 	}

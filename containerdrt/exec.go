@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -252,5 +254,5 @@ func overrideEnv(base, extra []string) []string {
 func newExecID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return "probe-" + hex.EncodeToString(b[:])
+	return execIDPrefix + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 }

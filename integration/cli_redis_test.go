@@ -59,11 +59,14 @@ resources:
 	if code != 0 || !strings.Contains(out, "cache: healthy after ") {
 		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
 	}
-	conf := filepath.Join(plan.ProjectDir(env.DataRoot, project), "files", "cache", "redis.conf")
 	t.Cleanup(func() {
-		cliRun(t, env, dir, "down", "--volumes")
-		if _, err := os.Stat(filepath.Dir(conf)); !os.IsNotExist(err) {
-			t.Errorf("down --volumes left the password file's directory: %v", err)
+		if code, out, errOut := cliRun(t, env, dir, "down", "--volumes"); code != 0 {
+			t.Errorf("down --volumes: exit %d\n%s%s", code, out, errOut)
+		}
+		// Issue 17 item 7: nothing of the project is left, the password file included.
+		if _, err := os.Stat(plan.ProjectDir(env.DataRoot, project)); !os.IsNotExist(err) {
+			entries, _ := os.ReadDir(plan.ProjectDir(env.DataRoot, project))
+			t.Errorf("down --volumes left the project directory (%v): %v", err, entries)
 		}
 	})
 	if leaks := processArgvContaining(password); len(leaks) > 0 {
@@ -72,6 +75,7 @@ resources:
 	if strings.Contains(out+errOut, password) {
 		t.Errorf("up printed the password:\n%s%s", out, errOut)
 	}
+	conf := filepath.Join(plan.ProjectDir(env.DataRoot, project), "files", "cache", "redis.conf")
 	for p := conf; p != env.DataRoot; p = filepath.Dir(p) {
 		st, err := os.Stat(p)
 		if err != nil {

@@ -14,7 +14,8 @@ readonly CACHE_DIR=${LSCTL_TEST_CACHE:-/var/cache/lsctl-test}
 readonly BIN_CACHE=${LSCTL_TEST_BIN_CACHE:-$CACHE_DIR/bin}
 # LSCTL_TEST_RUN_DIR and LSCTL_TEST_LIB_DIR let a second, independent daemon run beside the
 # default one (the socket is $LSCTL_TEST_RUN_DIR/containerd.sock).
-readonly STATE_DIR=${LSCTL_TEST_RUN_DIR:-/run/lsctl-test}
+readonly DEFAULT_STATE_DIR=/run/lsctl-test
+readonly STATE_DIR=${LSCTL_TEST_RUN_DIR:-$DEFAULT_STATE_DIR}
 readonly LIB_DIR=${LSCTL_TEST_LIB_DIR:-/var/lib/lsctl-test}
 readonly SOCKET=$STATE_DIR/containerd.sock
 readonly PID_FILE=$STATE_DIR/containerd.pid
@@ -275,9 +276,10 @@ start_containerd() {
 	echo "$flavor" >"$FLAVOR_FILE"
 	wait_ready "$pid"
 	log "containerd ($flavor) ready: pid $pid, socket $SOCKET"
-	# A second daemon that a test starts and restarts leaves bridges alone: another
-	# test's stack may be between two of its containers at that moment.
-	[ "${KEEP_BRIDGES:-0}" = 1 ] || remove_stale_bridges
+	# A second daemon (a test's own, which it may start and restart) leaves bridges
+	# alone: they may belong to tests running meanwhile on the default daemon, between
+	# two of their containers.
+	[ "${KEEP_BRIDGES:-0}" = 1 ] || [ "$STATE_DIR" != "$DEFAULT_STATE_DIR" ] || remove_stale_bridges
 }
 
 # remove_stale_bridges deletes lsh-* bridges that an interrupted test run left behind. lsctl

@@ -209,6 +209,9 @@ const (
 	LabelRestarts      = "lightshuttle.restarts"
 	LabelStartedAt     = "lightshuttle.started-at"
 	LabelContextDigest = "lightshuttle.context-digest"
+	// LabelStopping is set when a stop signal is sent: the container is on its way
+	// out and is never adopted, even while its task still runs.
+	LabelStopping = "lightshuttle.stopping"
 )
 
 // ImageConfig is the part of an image configuration the plan and the hash need

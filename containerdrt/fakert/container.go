@@ -44,7 +44,7 @@ func (c *container) Exited() <-chan containerdrt.ExitStatus { return c.exitCh }
 // Start starts the task after the injected latency, then arms the injected exit.
 func (c *container) Start(ctx context.Context) error {
 	b := c.rt.record("start", c.resource, c.id)
-	if err := c.rt.outage("start"); err != nil {
+	if err := c.rt.gate(ctx, "start"); err != nil {
 		return err
 	}
 	if err := sleep(ctx, b.Start); err != nil {

@@ -24,6 +24,8 @@ type Behavior struct {
 	ImagePhase string
 	// Failures returned by EnsureImage, Prepare and Container.Start.
 	ImageErr, PrepareErr, StartErr error
+	// StopErr is returned by Stop of a running task, which still ends.
+	StopErr error
 	// ExitAfter > 0 makes the task exit with ExitCode that long after it started.
 	ExitAfter time.Duration
 	ExitCode  int
@@ -65,7 +67,8 @@ type Runtime struct {
 	starts     map[string]int // task starts per resource
 	nextIP     int
 	networkErr error
-	down       atomic.Bool // a simulated containerd outage
+	down       atomic.Bool   // a simulated containerd outage
+	thawed     chan struct{} // non-nil while frozen; closed by Thaw
 }
 
 // SetNetworkErr makes EnsureNetwork fail with err.
@@ -76,6 +79,52 @@ func (r *Runtime) SetNetworkErr(err error) {
 }
 
 var _ containerdrt.Runtime = (*Runtime)(nil)
+
+// Freeze makes every call that reaches containerd (images, containers, tasks, exec,
+// list) block until Thaw or until its context ends, as with a SIGSTOPped containerd.
+// The network calls stay answered: lsctl makes them itself (CNI, netlink, files).
+func (r *Runtime) Freeze() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.thawed == nil {
+		r.thawed = make(chan struct{})
+	}
+}
+
+// Thaw lets the calls blocked by Freeze go on.
+func (r *Runtime) Thaw() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.thawed != nil {
+		close(r.thawed)
+		r.thawed = nil
+	}
+}
+
+// answer waits while the runtime is frozen; it fails when ctx ends first.
+func (r *Runtime) answer(ctx context.Context) error {
+	r.mu.Lock()
+	thawed := r.thawed
+	r.mu.Unlock()
+	if thawed == nil {
+		return nil
+	}
+	select {
+	case <-thawed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// gate is what every containerd call of the fake meets first: a frozen runtime (no
+// answer until Thaw or ctx's end), then a simulated outage (ErrUnavailable).
+func (r *Runtime) gate(ctx context.Context, op string) error {
+	if err := r.answer(ctx); err != nil {
+		return err
+	}
+	return r.outage(op)
+}
 
 // New returns an empty fake runtime.
 func New() *Runtime {

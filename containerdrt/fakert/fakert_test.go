@@ -178,3 +178,24 @@ func TestOutageHoldsExitsAndLostWatch(t *testing.T) {
 		t.Fatalf("watch of a missing container: exit %d", st.Code)
 	}
 }
+
+func TestFreeze(t *testing.T) {
+	ctx := context.Background()
+	rt := New()
+	c, _ := rt.Prepare(ctx, spec("a"))
+	rt.Freeze()
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if err := rt.Remove(short, c.ID()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Remove on a frozen runtime = %v, want its deadline", err)
+	}
+	if err := rt.TeardownNetwork(short, "p"); err != nil {
+		t.Fatalf("the network stays answered: %v", err)
+	}
+	done := make(chan error)
+	go func() { done <- rt.Remove(ctx, c.ID()) }()
+	rt.Thaw()
+	if err := <-done; err != nil || rt.Clean() != nil {
+		t.Fatalf("Remove after Thaw = %v, left %v", err, rt.Clean())
+	}
+}

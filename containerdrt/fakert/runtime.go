@@ -14,7 +14,7 @@ import (
 // injected failure.
 func (r *Runtime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error {
 	b := r.record("ensure-image", s.Resource, s.ID)
-	if err := r.outage("ensure-image"); err != nil {
+	if err := r.gate(ctx, "ensure-image"); err != nil {
 		return err
 	}
 	phase := b.ImagePhase
@@ -61,7 +61,7 @@ func (r *Runtime) TeardownNetwork(ctx context.Context, project string) error {
 // created but not started.
 func (r *Runtime) Prepare(ctx context.Context, s *plan.ContainerSpec) (containerdrt.Container, error) {
 	b := r.record("prepare", s.Resource, s.ID)
-	if err := r.outage("prepare"); err != nil {
+	if err := r.gate(ctx, "prepare"); err != nil {
 		return nil, err
 	}
 	if err := sleep(ctx, b.Prepare); err != nil {
@@ -117,8 +117,8 @@ func (r *Runtime) resourceOf(id string) string {
 // Kill interrupts it, then ends the task: 143 when stopped by the signal, 137 when killed.
 func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time.Duration) (int, error) {
 	b := r.record("stop", r.resourceOf(id), id)
-	if err := r.outage("stop"); err != nil {
-		return 0, err
+	if err := r.gate(ctx, "stop"); err != nil {
+		return 0, fmt.Errorf("stopping %s: %w", id, err)
 	}
 	c := r.find(id)
 	if c == nil || !c.isRunning() {
@@ -135,9 +135,9 @@ func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return c.exit(code), nil
+		return c.exit(code), b.StopErr
 	case <-c.killed:
-		return c.exit(137), nil
+		return c.exit(137), b.StopErr
 	case <-ctx.Done():
 		return 0, fmt.Errorf("stopping %s: %w", id, ctx.Err())
 	}
@@ -146,7 +146,7 @@ func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time
 // Kill ends the task at once with 137.
 func (r *Runtime) Kill(ctx context.Context, id string) error {
 	r.record("kill", r.resourceOf(id), id)
-	if err := r.outage("kill"); err != nil {
+	if err := r.gate(ctx, "kill"); err != nil {
 		return err
 	}
 	if c := r.find(id); c != nil {
@@ -159,7 +159,7 @@ func (r *Runtime) Kill(ctx context.Context, id string) error {
 // managed one; missing is fine.
 func (r *Runtime) Remove(ctx context.Context, id string) error {
 	r.record("remove", r.resourceOf(id), id)
-	if err := r.outage("remove"); err != nil {
+	if err := r.gate(ctx, "remove"); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -182,7 +182,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 // Exec runs a probe: it lasts ProbeLatency and passes per Probe or ProbePassAfter.
 func (r *Runtime) Exec(ctx context.Context, id string, req containerdrt.ExecRequest) (containerdrt.ExecResult, error) {
 	b := r.record("exec", r.resourceOf(id), id)
-	if err := r.outage("exec"); err != nil {
+	if err := r.gate(ctx, "exec"); err != nil {
 		return containerdrt.ExecResult{}, err
 	}
 	c := r.find(id)
@@ -243,7 +243,7 @@ func (r *Runtime) WaitPort(ctx context.Context, addr string) error {
 // project.
 func (r *Runtime) List(ctx context.Context, project string) ([]containerdrt.Managed, error) {
 	r.record("list", "", project)
-	if err := r.outage("list"); err != nil {
+	if err := r.gate(ctx, "list"); err != nil {
 		return nil, err
 	}
 	r.mu.Lock()

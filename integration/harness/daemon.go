@@ -106,8 +106,25 @@ func (d *Daemon) Kill(sig syscall.Signal) {
 	}
 }
 
+// Freeze stops the daemon with SIGSTOP: its socket accepts connections and nothing
+// answers, as a hung containerd; the running containers go on.
+func (d *Daemon) Freeze() { d.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen daemon with SIGCONT.
+func (d *Daemon) Thaw() { d.signal(syscall.SIGCONT) }
+
+func (d *Daemon) signal(sig syscall.Signal) {
+	d.t.Helper()
+	if err := syscall.Kill(d.PID(), sig); err != nil {
+		d.t.Fatalf("send %v to containerd %s: %v", sig, d.Name, err)
+	}
+}
+
 // remove stops the daemon with its tasks and removes its directories.
 func (d *Daemon) remove() {
+	if pid, err := d.pid(); err == nil {
+		_ = syscall.Kill(pid, syscall.SIGCONT) // a frozen daemon would hang provision.sh stop
+	}
 	if os.Getenv("LSCTL_TEST_KEEP") == "1" {
 		d.t.Logf("harness: kept containerd %s (LSCTL_TEST_KEEP=1); stop it with: "+
 			"LSCTL_TEST_RUN_DIR=%s LSCTL_TEST_LIB_DIR=%s integration/provision.sh stop", d.Name, d.RunDir, d.LibDir)
