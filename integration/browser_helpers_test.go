@@ -44,6 +44,24 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	return ctx
 }
 
+// browserStep is one named action of a browser test.
+type browserStep struct {
+	name   string
+	action chromedp.Action[chromedp.Void]
+}
+
+// runSteps runs the steps in order; a failing one is saved as a screenshot and ends
+// the test.
+func runSteps(t *testing.T, ctx context.Context, steps ...browserStep) {
+	t.Helper()
+	for _, s := range steps {
+		if err := chromedp.Do(ctx, s.action); err != nil {
+			screenshot(t, ctx, "failed-"+s.name)
+			t.Fatalf("browser step %q: %v", s.name, err)
+		}
+	}
+}
+
 // screenshot saves the tab as <test name>-<name>.png in the screenshot directory.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()

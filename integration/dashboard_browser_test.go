@@ -43,89 +43,58 @@ func TestDashboardInBrowser(t *testing.T) {
 	awaitAPI(t, sock, "/api/otel/logs?q=payment", func(ls []otlpreceiver.LogRecord) bool { return len(ls) == 1 })
 
 	ctx := newBrowser(t, 1280, 800)
-	steps := []struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}{
-		{"open", chromedp.Navigate(url[1])},
-		{"resources", visibleText(`#resources tr[data-resource="app"] .status`, "running")},
-		{"memory from containerd", visibleText(`#resources tr[data-resource="app"] .mem`, "iB")},
-		{"CPU from containerd", visibleText(`#resources tr[data-resource="poster"] .cpu`, "%")},
-		{"graph", visibleText(`#graph g.node[data-resource="custom"]`, "custom")},
-		{"graph edge", chromedp.WaitVisible(chromedp.CSS(`#graph path.edge[data-from="poster"][data-to="custom"]`))},
-		{"timeline", chromedp.WaitVisible(chromedp.CSS(`#timeline .row[data-resource="app"] .bar.ph-readiness`))},
-		{"critical path", visibleText("#critical", "critical path: ")},
-	}
-	run := func(steps []struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}) {
-		t.Helper()
-		for _, s := range steps {
-			if err := chromedp.Do(ctx, s.action); err != nil {
-				screenshot(t, ctx, "failed-"+s.name)
-				t.Fatalf("dashboard step %q: %v", s.name, err)
-			}
-		}
-	}
-	run(steps)
+	run := func(steps ...browserStep) { t.Helper(); runSteps(t, ctx, steps...) }
+	run(
+		browserStep{"open", chromedp.Navigate(url[1])},
+		browserStep{"resources", visibleText(`#resources tr[data-resource="app"] .status`, "running")},
+		browserStep{"memory from containerd", visibleText(`#resources tr[data-resource="app"] .mem`, "iB")},
+		browserStep{"CPU from containerd", visibleText(`#resources tr[data-resource="poster"] .cpu`, "%")},
+		browserStep{"graph", visibleText(`#graph g.node[data-resource="custom"]`, "custom")},
+		browserStep{"graph edge", chromedp.WaitVisible(chromedp.CSS(`#graph path.edge[data-from="poster"][data-to="custom"]`))},
+		browserStep{"timeline", chromedp.WaitVisible(chromedp.CSS(`#timeline .row[data-resource="app"] .bar.ph-readiness`))},
+		browserStep{"critical path", visibleText("#critical", "critical path: ")},
+	)
 	screenshot(t, ctx, "overview")
-	run([]struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}{
-		{"traces tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="traces"]`))},
-		{"trace listed", visibleText(`#traces tr[data-trace="`+traceID+`"]`, "checkout over http")},
-		{"open trace", chromedp.Click(chromedp.CSS(`#traces tr[data-trace="` + traceID + `"]`))},
-		{"waterfall", visibleText("#waterfall", "charge card")},
-	})
+	run(
+		browserStep{"traces tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="traces"]`))},
+		browserStep{"trace listed", visibleText(`#traces tr[data-trace="`+traceID+`"]`, "checkout over http")},
+		browserStep{"open trace", chromedp.Click(chromedp.CSS(`#traces tr[data-trace="` + traceID + `"]`))},
+		browserStep{"waterfall", visibleText("#waterfall", "charge card")},
+	)
 	screenshot(t, ctx, "trace")
-	run([]struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}{
-		{"app logs tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="otellogs"]`))},
-		{"severity warn", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#otellog-severity");
+	run(
+		browserStep{"app logs tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="otellogs"]`))},
+		browserStep{"severity warn", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#otellog-severity");
 			s.value = "warn"; s.dispatchEvent(new Event("change")); })()`)},
-		{"app log record", visibleText(`#otellogs tr[data-severity="WARN"]`, "payment retried by the otel sdk")},
-	})
+		browserStep{"app log record", visibleText(`#otellogs tr[data-severity="WARN"]`, "payment retried by the otel sdk")},
+	)
 	screenshot(t, ctx, "app-logs")
-	run([]struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}{
-		{"logs tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="logs"]`))},
-		{"pick custom", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#log-resource");
+	run(
+		browserStep{"logs tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="logs"]`))},
+		browserStep{"pick custom", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("#log-resource");
 			s.value = "custom"; s.dispatchEvent(new Event("change")); })()`)},
-		{"log line", visibleText("#log", "OTEL_SERVICE_NAME=mine")},
-		{"filter", chromedp.SendKeys(chromedp.CSS("#log-filter"), "endpoint")},
-		{"filtered", chromedp.Poll[chromedp.Void](`(() => { const t = document.querySelector("#log").textContent;
+		browserStep{"log line", visibleText("#log", "OTEL_SERVICE_NAME=mine")},
+		browserStep{"filter", chromedp.SendKeys(chromedp.CSS("#log-filter"), "endpoint")},
+		browserStep{"filtered", chromedp.Poll[chromedp.Void](`(() => { const t = document.querySelector("#log").textContent;
 			return t.includes("OTEL_EXPORTER_OTLP_ENDPOINT=") && !t.includes("OTEL_SERVICE_NAME"); })()`)},
-	})
+	)
 	screenshot(t, ctx, "container-log")
-	run([]struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}{
-		{"overview tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="overview"]`))},
-		{"restart poster", chromedp.Click(chromedp.CSS(`#resources tr[data-resource="poster"] button.restart`))},
-		{"restarted", visibleText(`#resources tr[data-resource="poster"] .restarts`, "1")},
-		{"running again", visibleText(`#resources tr[data-resource="poster"] .status`, "running")},
-		{"history shows it", chromedp.WaitVisible(chromedp.CSS(`#resources tr[data-resource="poster"] .history .e-resource_stopped`))},
-	})
+	run(
+		browserStep{"overview tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="overview"]`))},
+		browserStep{"restart poster", chromedp.Click(chromedp.CSS(`#resources tr[data-resource="poster"] button.restart`))},
+		browserStep{"restarted", visibleText(`#resources tr[data-resource="poster"] .restarts`, "1")},
+		browserStep{"running again", visibleText(`#resources tr[data-resource="poster"] .status`, "running")},
+		browserStep{"history shows it", chromedp.WaitVisible(chromedp.CSS(`#resources tr[data-resource="poster"] .history .e-resource_stopped`))},
+	)
 	screenshot(t, ctx, "after-restart")
 
-	phone := newBrowser(t, 390, 844)
-	ctx = phone
-	run([]struct {
-		name   string
-		action chromedp.Action[chromedp.Void]
-	}{
-		{"phone viewport", chromedp.EmulateViewport(390, 844)},
-		{"phone open", chromedp.Navigate(url[1])},
-		{"phone resources", visibleText(`#resources tr[data-resource="custom"] .status`, "running")},
-		{"phone fits", chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector('#resources tr[data-resource="custom"] button.restart');
+	ctx = newBrowser(t, 390, 844)
+	run(
+		browserStep{"phone viewport", chromedp.EmulateViewport(390, 844)},
+		browserStep{"phone open", chromedp.Navigate(url[1])},
+		browserStep{"phone resources", visibleText(`#resources tr[data-resource="custom"] .status`, "running")},
+		browserStep{"phone fits", chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector('#resources tr[data-resource="custom"] button.restart');
 			return b && b.getBoundingClientRect().right <= window.innerWidth && document.documentElement.scrollWidth <= window.innerWidth; })()`)},
-	})
+	)
 	screenshot(t, ctx, "phone")
 }

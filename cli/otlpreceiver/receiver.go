@@ -165,30 +165,29 @@ func (r *Receiver) trySlot(wait time.Duration) (release func(), ok bool) {
 // protobuf encoding when the request already was protobuf (nil: marshal on demand).
 func (r *Receiver) ingestTraces(td ptrace.Traces, raw []byte) {
 	r.store.spans.push(spansOf(td)...)
-	if r.fwd != nil {
-		if raw == nil {
-			raw, _ = (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-		}
-		r.fwd.Enqueue(SignalTraces, raw)
-	}
+	r.forward(SignalTraces, raw, func() ([]byte, error) { return (&ptrace.ProtoMarshaler{}).MarshalTraces(td) })
 }
 
 func (r *Receiver) ingestLogs(ld plog.Logs, raw []byte) {
 	r.store.logs.push(logsOf(ld)...)
-	if r.fwd != nil {
-		if raw == nil {
-			raw, _ = (&plog.ProtoMarshaler{}).MarshalLogs(ld)
-		}
-		r.fwd.Enqueue(SignalLogs, raw)
-	}
+	r.forward(SignalLogs, raw, func() ([]byte, error) { return (&plog.ProtoMarshaler{}).MarshalLogs(ld) })
 }
 
 func (r *Receiver) ingestMetrics(md pmetric.Metrics, raw []byte) {
 	r.store.metrics.push(pointsOf(md)...)
-	if r.fwd != nil {
-		if raw == nil {
-			raw, _ = (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
-		}
-		r.fwd.Enqueue(SignalMetrics, raw)
+	r.forward(SignalMetrics, raw, func() ([]byte, error) { return (&pmetric.ProtoMarshaler{}).MarshalMetrics(md) })
+}
+
+// forward queues a batch for the external collector, when there is one.
+func (r *Receiver) forward(signal string, raw []byte, marshal func() ([]byte, error)) {
+	if r.fwd == nil {
+		return
 	}
+	if raw == nil {
+		var err error
+		if raw, err = marshal(); err != nil {
+			return
+		}
+	}
+	r.fwd.Enqueue(signal, raw)
 }
