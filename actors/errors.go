@@ -16,6 +16,10 @@ var (
 	ErrBusy = errors.New("another stop, start or restart of it is in progress")
 	// ErrNotRunning rejects a kill of a resource whose task does not run.
 	ErrNotRunning = errors.New("not running")
+	// ErrResourceCrashed: the resource failed with an internal error (a bug in lsctl);
+	// only a new up can start it again.
+	ErrResourceCrashed = errors.New("the resource failed with an internal error and cannot be restarted alone; " +
+		"run lsctl down, then lsctl up")
 	// ErrStartupCancelled is WaitReady's result when Shutdown interrupted the startup.
 	ErrStartupCancelled = errors.New("startup cancelled by shutdown")
 )
@@ -26,6 +30,9 @@ type StartupError struct {
 	Resource  string
 	Reason    string
 	LastLines []string
+	// Kept are the resources whose containers ran before this up and were left
+	// running by the rollback, with the network they use.
+	Kept []string
 }
 
 // Error reads like the CLI line: startup failed: resource "<r>": <reason>.

@@ -38,6 +38,7 @@ type Handle struct {
 	mu       sync.Mutex
 	pids     map[string]*actor.PID
 	permits  map[string]bool
+	crashed  map[string]bool // resources whose actor crashed: not restartable
 	failure  *StartupError
 	errs     []error
 	finished bool
@@ -55,7 +56,8 @@ func Start(p *plan.Plan, rt containerdrt.Runtime, o Options) *Handle {
 func New(p *plan.Plan, rt containerdrt.Runtime, o Options) *Handle {
 	o = o.withDefaults()
 	h := &Handle{plan: p, ready: make(chan struct{}), stoppedSys: make(chan struct{}),
-		done: make(chan struct{}), pids: map[string]*actor.PID{}, permits: map[string]bool{}}
+		done: make(chan struct{}), pids: map[string]*actor.PID{}, permits: map[string]bool{},
+		crashed: map[string]bool{}}
 	h.env = &env{plan: p, rt: rt, o: o, bus: newBus(), views: newViews(p)}
 	return h
 }
@@ -67,7 +69,10 @@ func (h *Handle) Run() {
 		ctx, cancel := context.WithCancel(context.Background())
 		h.env.images = newImageFlights(ctx, h.env.rt)
 		sup := newSupervisor(h.env, h, ctx, cancel)
-		pid := h.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return sup }))
+		// The guardian replaces protoactor's default for a root actor, which would
+		// restart the supervisor on the same mutated struct (crash.go).
+		pid := h.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return sup },
+			actor.WithGuardian(&guardian{h})))
 		h.mu.Lock()
 		h.sup = pid
 		h.mu.Unlock()
@@ -121,6 +126,31 @@ func (h *Handle) ShutdownWithGrace(grace time.Duration) {
 	h.Shutdown(false)
 }
 
+// Detach lets go of the stack without stopping it, for a new engine in another
+// process to adopt: every resource cancels its in-flight work and waits for it to
+// come back (a probe's exec is deleted, not left half-started in the shim), and
+// nothing new starts. It returns once every resource is idle or after timeout; the
+// Handle is of no further use.
+func (h *Handle) Detach(timeout time.Duration) {
+	h.stopAsked.Store(true) // Restart refuses from now on
+	h.mu.Lock()
+	var dones []chan struct{}
+	for _, pid := range h.pids {
+		done := make(chan struct{})
+		dones = append(dones, done)
+		h.system.Root.Send(pid, detachMsg{done: done})
+	}
+	h.mu.Unlock()
+	deadline := time.After(timeout)
+	for _, done := range dones {
+		select {
+		case <-done:
+		case <-deadline:
+			return
+		}
+	}
+}
+
 // Done is closed after stack_stopped and the actor system's shutdown.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 
@@ -145,9 +175,18 @@ func (h *Handle) List() []View { return h.env.views.list() }
 func (h *Handle) Get(name string) (View, bool) { return h.env.views.get(name) }
 
 // Running reports whether the stack has started and no shutdown was asked for.
+// Stopping reports whether a shutdown was asked for or is under way.
+func (h *Handle) Stopping() bool {
+	return h.stopAsked.Load() || h.phase.Load() >= phaseStopping
+}
+
 func (h *Handle) Running() bool {
 	return h.phase.Load() == phaseRunning && !h.stopAsked.Load()
 }
+
+// Containerd reports whether the runtime answers now: nil, else an error wrapping
+// containerdrt.ErrUnavailable. The answer may be up to a second old.
+func (h *Handle) Containerd(ctx context.Context) error { return h.env.rt.Health(ctx) }
 
 // Project is the project name.
 func (h *Handle) Project() string { return h.plan.Project }
@@ -160,8 +199,11 @@ func (h *Handle) Restart(name string) error {
 		return err
 	}
 	release, err := h.acquire(name)
+	if errors.Is(err, ErrBusy) {
+		err = ErrRestartInProgress
+	}
 	if err != nil {
-		return fmt.Errorf("restart %q: %w", name, ErrRestartInProgress)
+		return fmt.Errorf("restart %q: %w", name, err)
 	}
 	h.system.Root.Send(h.pids[name], restartMsg{release: release})
 	return nil
@@ -184,10 +226,14 @@ func (h *Handle) accepting(op, name string) (View, error) {
 }
 
 // acquire takes the resource's permit, exclusive per resource and shared by restart,
-// stop and start; release gives it back (once, whoever calls it).
+// stop and start; release gives it back (once, whoever calls it). A crashed resource
+// (ErrResourceCrashed) and a permit held (ErrBusy) refuse it.
 func (h *Handle) acquire(name string) (release func(), err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.crashed[name] {
+		return nil, ErrResourceCrashed
+	}
 	if h.permits[name] {
 		return nil, ErrBusy
 	}
@@ -208,13 +254,25 @@ func (h *Handle) setPID(name string, pid *actor.PID) {
 	h.pids[name] = pid
 }
 
+// markCrashed records that the resource's actor crashed: it cannot be restarted.
+func (h *Handle) markCrashed(name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.crashed[name] = true
+}
+
 // markReady unblocks WaitReady after stack_started.
 func (h *Handle) markReady() { h.readyOnce.Do(func() { close(h.ready) }) }
 
-// finish is called by the supervisor after stack_stopped: it stops the actors, waits
-// for them and for any image acquisition, then closes the bus and Done.
+// finish is called by the supervisor after stack_stopped (or by the guardian when the
+// supervisor crashed): it stops the actors, waits for them and for any image
+// acquisition, then closes the bus and Done. Later calls do nothing.
 func (h *Handle) finish(sup *actor.PID, failure *StartupError, errs []error) {
 	h.mu.Lock()
+	if h.finished {
+		h.mu.Unlock()
+		return
+	}
 	h.failure, h.errs, h.finished = failure, errs, true
 	h.mu.Unlock()
 	h.system.Root.Stop(sup)

@@ -22,12 +22,17 @@ type (
 	stackStartedMsg struct{}
 	// abortMsg: shutdown or rollback began; cancel in-flight work, start nothing.
 	abortMsg struct{}
-	// stopMsg: every dependent has stopped; stop and remove the container.
-	stopMsg struct{}
+	// stopMsg: every dependent has stopped; stop and remove the container. A
+	// rollback keeps a container this up adopted and did not touch (keepAdopted):
+	// a failed up never removes what a running stack had before it.
+	stopMsg struct{ keepAdopted bool }
 	// killMsg: second interrupt; kill the task at once, skip grace periods.
 	killMsg struct{}
 	// restartMsg: restart-one (runtime.md §12.6); release frees the permit.
 	restartMsg struct{ release func() }
+	// detachMsg: the engine lets go of the stack; cancel in-flight work (a probe's
+	// exec is deleted on the way out), stop nothing, close done once idle.
+	detachMsg struct{ done chan struct{} }
 )
 
 // Messages from a resource actor to the supervisor.
@@ -43,6 +48,7 @@ type (
 	resStopped struct {
 		name string
 		err  error
+		kept bool // an adopted container left running by a rollback
 	}
 )
 
@@ -83,11 +89,18 @@ type (
 	exited struct {
 		opBase
 		status containerdrt.ExitStatus
-		ok     bool // false: the channel closed without an exit (task never ran)
+		ok     bool // false: the channel closed without an exit (the watch was lost)
+	}
+	// rewatched: the runtime watches the task's exit again (Runtime.Watch).
+	rewatched struct {
+		opBase
+		ch  <-chan containerdrt.ExitStatus
+		err error
 	}
 	stopDone struct {
 		opBase
-		err error
+		err  error
+		left bool // the removal failed: the container may still exist
 	}
 	killDone struct {
 		opBase
@@ -116,4 +129,5 @@ const (
 	tickBackoff
 	tickReset
 	tickPort
+	tickRewatch
 )

@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // Default durations (runtime.md §12.5, §12.7).
@@ -36,6 +38,17 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for event timestamps; nil means time.Now.
 	Now func() time.Time
+	// Phase, when set, receives the timing of every image, prepare, start and
+	// readiness phase of every resource (lsctl's own trace, runtime.md §20.4). It is
+	// called from the actors' goroutines, must be safe for concurrent use and must
+	// not block.
+	Phase func(PhaseSpan)
+
+	// teardownMargin replaces containerdrt.TeardownMargin; tests shorten it.
+	teardownMargin time.Duration
+	// receiveHook, when set, runs at the start of every Receive of a resource actor
+	// (with its name) and of the stack supervisor (with ""): tests inject panics here.
+	receiveHook func(actor string, msg any)
 }
 
 // withDefaults fills the zero fields.
@@ -58,8 +71,14 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.teardownMargin <= 0 {
+		o.teardownMargin = containerdrt.TeardownMargin
+	}
 	return o
 }
+
+// teardownTimeout is the deadline of one teardown step under grace: grace + the margin.
+func (o Options) teardownTimeout(grace time.Duration) time.Duration { return grace + o.teardownMargin }
 
 // DefaultBackoff is min(2^(n-1) s, 30 s) for attempt n ≥ 1 (runtime.md §12.5).
 func DefaultBackoff(attempt int) time.Duration {

@@ -41,6 +41,10 @@ func (e *env) shutdownGrace() time.Duration {
 	return e.o.Grace
 }
 
+// teardownTimeout is the deadline of one teardown step of the shutdown in progress,
+// derived from its grace period.
+func (e *env) teardownTimeout() time.Duration { return e.o.teardownTimeout(e.shutdownGrace()) }
+
 // resource is the actor owning one plan node's lifecycle (runtime.md §12). Its state
 // changes only in Receive; runtime calls run in goroutines whose results come back as
 // messages tagged with the incarnation (gen) they belong to.
@@ -68,6 +72,10 @@ type resource struct {
 	status                       string
 	everReady, stackStarted      bool
 	aborted, stopping, killMode  bool
+
+	// adopted: the current container ran before this up and was reused as it is;
+	// keepAdopted: the stop under way is a rollback, which leaves such a container.
+	adopted, keepAdopted bool
 
 	health   healthState
 	attempts int // consecutive policy attempts
@@ -106,9 +114,22 @@ func newResource(e *env, n *plan.Node, sup *actor.PID, dependents []*actor.PID) 
 }
 
 // Receive counts finished goroutines, dispatches to the current state, then runs the
-// continuation waiting for every goroutine to be back.
+// continuation waiting for every goroutine to be back. A panic crashes the actor for
+// good (crash.go).
 func (a *resource) Receive(ctx actor.Context) {
-	switch m := ctx.Message().(type) {
+	msg := ctx.Message()
+	switch msg.(type) {
+	case *actor.Stopping: // the end of the stack, or after a crash
+		a.quiesce()
+		return
+	case *actor.Stopped, *actor.Restarting:
+		return
+	}
+	defer a.recoverPanic(msg)
+	if a.o.receiveHook != nil {
+		a.o.receiveHook(a.node.Name, msg)
+	}
+	switch m := msg.(type) {
 	case *actor.Started:
 		a.self, a.root = ctx.Self(), ctx.ActorSystem().Root
 		a.begin()

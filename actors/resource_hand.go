@@ -84,7 +84,7 @@ func (a *resource) halt(grace time.Duration) {
 	id, gen := a.container.ID(), a.gen
 	a.run(func() opResult {
 		code, err := a.rt.StopByHand(context.Background(), id, grace)
-		return haltDone{stopDone{opBase{gen}, err}, code}
+		return haltDone{stopDone{opBase: opBase{gen}, err: err}, code}
 	})
 }
 

@@ -27,14 +27,19 @@ const (
 
 // healthState is the probe bookkeeping of one incarnation (runtime.md §11).
 type healthState struct {
-	taskStart  time.Time
-	probing    bool
-	passedOnce bool
-	ready      bool
-	failures   int // consecutive counted failures
-	unhealthy  bool
-	last       string // summary of the last probe, for the deadline message
-	deadline   time.Duration
+	taskStart time.Time
+	// readinessFrom is taskStart on Options.Now's clock, for the readiness phase.
+	readinessFrom time.Time
+	probing       bool
+	passedOnce    bool
+	ready         bool
+	failures      int // consecutive counted failures
+	unhealthy     bool
+	last          string // summary of the last probe, for the deadline message
+	deadline      time.Duration
+	// unreachable: the last probe failed because containerd did not answer.
+	unreachable bool
+	lostWatches int // Exited channels that closed without a status
 }
 
 // stateStarting: the task is being started, then probed until ready.
@@ -55,10 +60,12 @@ func (a *resource) stateStarting(ctx actor.Context) {
 	case tick:
 		a.onHealthTick(m)
 	case exited:
-		if a.current(m) && m.ok {
+		if a.observed(m) {
 			a.recordExit(m.status.Code)
 			a.fail(fmt.Sprintf("exited with code %d before becoming ready", m.status.Code))
 		}
+	case rewatched:
+		a.onRewatched(m)
 	default:
 		a.common(ctx)
 	}
@@ -74,6 +81,7 @@ func (a *resource) onStarted(m startDone) {
 		return
 	}
 	a.health.taskStart = time.Now()
+	a.health.readinessFrom = a.o.Now()
 	at := m.at
 	a.views.update(a.node.Name, func(v *View) { v.StartedAt, v.ExitCode = &at, nil })
 	a.emit(Event{Type: ResourceStarted, ContainerID: a.container.ID()})
@@ -103,8 +111,11 @@ func (a *resource) waitPort() {
 }
 
 // watchExit turns the task's exit into a message.
-func (a *resource) watchExit() {
-	gen, ctx, ch := a.gen, a.ctx, a.container.Exited()
+func (a *resource) watchExit() { a.watch(a.container.Exited()) }
+
+// watch turns the exit delivered on ch into a message.
+func (a *resource) watch(ch <-chan containerdrt.ExitStatus) {
+	gen, ctx := a.gen, a.ctx
 	a.run(func() opResult {
 		select {
 		case st, ok := <-ch:
@@ -140,6 +151,10 @@ func (a *resource) onProbe(m probeDone) {
 	}
 	hs, h := &a.health, a.node.Health
 	hs.probing = false
+	if a.unreachable(m) {
+		a.after(a.ctx, a.nextProbeDelay(m), tickProbe, 0)
+		return
+	}
 	pass := m.err == nil && !m.res.TimedOut && m.res.ExitCode == 0
 	inStart := !hs.passedOnce && m.started.Sub(hs.taskStart) < h.StartPeriod
 	hs.last = probeSummary(m)
@@ -207,6 +222,8 @@ func (a *resource) onHealthTick(m tick) {
 		}
 	case tickReset:
 		a.onResetTick(m)
+	case tickRewatch:
+		a.rewatch()
 	}
 }
 

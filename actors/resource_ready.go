@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -12,7 +14,8 @@ import (
 // dependents on the first readiness, or releases a manual restart's permit.
 func (a *resource) becomeReady() {
 	a.health.ready = true
-	a.releasePermit() // before the event: a client reacting to it may restart again
+	a.reportPhase(PhaseReadiness, a.health.readinessFrom, nil) // before the event: see Options.Phase
+	a.releasePermit()                                          // before the event: a client reacting to it may restart again
 	if a.node.Health == nil {
 		a.setStatus(StatusRunning)
 	} else {
@@ -40,9 +43,11 @@ func (a *resource) stateReady(ctx actor.Context) {
 	case tick:
 		a.onHealthTick(m)
 	case exited:
-		if a.current(m) && m.ok {
+		if a.observed(m) {
 			a.onExitAfterReady(m.status.Code)
 		}
+	case rewatched:
+		a.onRewatched(m)
 	default:
 		a.common(ctx)
 	}
@@ -133,6 +138,10 @@ func (a *resource) stateFailed(ctx actor.Context) { a.common(ctx) }
 
 // fail handles a failure of the current incarnation according to why it was starting.
 func (a *resource) fail(reason string) {
+	if from := a.health.readinessFrom; !from.IsZero() && !a.health.ready {
+		a.reportPhase(PhaseReadiness, from, errors.New(reason))
+		a.health.readinessFrom = time.Time{}
+	}
 	a.cancel()
 	a.gen++
 	a.reset.stop()
@@ -168,7 +177,7 @@ func (a *resource) discardContainer() {
 	id, grace := a.container.ID(), a.o.Grace
 	a.container, a.dying = nil, id
 	a.views.update(a.node.Name, func(v *View) { v.ContainerID, v.IP, v.Ports = nil, nil, nil })
-	a.run(func() opResult { return stopDone{opBase{discardGen}, a.stopAndRemove(id, grace, false)} })
+	a.run(func() opResult { return a.stopAndRemove(discardGen, id, grace, false) })
 }
 
 // failWith marks the resource failed without a report to the supervisor.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // acquireImage joins (or leads) the stack-wide acquisition of the node's image.
@@ -12,7 +14,7 @@ func (a *resource) acquireImage() {
 	gen, ctx, self, root := a.gen, a.ctx, a.self, a.root
 	notify := func(phase string) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
 	a.run(func() opResult {
-		return imageDone{opBase{gen}, a.images.acquire(ctx, &a.node.Spec, notify)}
+		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, &a.node.Spec, notify) })}
 	})
 }
 
@@ -81,7 +83,11 @@ func (a *resource) maybePrepare() {
 func (a *resource) prepare() {
 	gen, ctx := a.gen, a.ctx
 	a.run(func() opResult {
-		c, err := a.rt.Prepare(ctx, &a.node.Spec)
+		var c containerdrt.Container
+		err := a.timed(PhasePrepare, func() (err error) {
+			c, err = a.rt.Prepare(ctx, &a.node.Spec)
+			return err
+		})
 		return prepared{opBase{gen}, c, err}
 	})
 }
@@ -104,6 +110,7 @@ func (a *resource) onPrepared(m prepared) {
 // setContainer records a freshly prepared container in the actor and its view.
 func (a *resource) setContainer(m prepared) {
 	a.container = m.c
+	a.adopted = m.c.Adopted()
 	id, ip := m.c.ID(), m.c.IP()
 	a.views.update(a.node.Name, func(v *View) {
 		v.ContainerID, v.IP, v.Ports = &id, &ip, m.c.Ports()
@@ -121,7 +128,11 @@ func (a *resource) adoptStale(m prepared) {
 		return
 	}
 	id := m.c.ID()
-	a.run(func() opResult { return stopDone{opBase{-1}, a.rt.Remove(context.Background(), id)} })
+	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
+	a.run(func() opResult {
+		return stopDone{opBase: opBase{-1}, err: containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
+			func(ctx context.Context) error { return a.rt.Remove(ctx, id) })}
+	})
 }
 
 // maybeStart starts the task once it is prepared and every dependency is ready (§12.2
@@ -140,7 +151,7 @@ func (a *resource) startTask() {
 	a.behavior.Become(a.stateStarting)
 	gen, ctx, c := a.gen, a.ctx, a.container
 	a.run(func() opResult {
-		err := c.Start(ctx)
+		err := a.timed(PhaseStart, func() error { return c.Start(ctx) })
 		return startDone{opBase{gen}, err, a.o.Now()}
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 func contextWithCancel() (context.Context, context.CancelFunc) {
@@ -31,9 +33,14 @@ func (a *resource) common(ctx actor.Context) {
 	case abortMsg:
 		a.abort()
 	case stopMsg:
+		a.keepAdopted = m.keepAdopted
 		a.onStop()
 	case killMsg:
 		a.onKill()
+	case detachMsg:
+		a.abort()
+		done := m.done
+		a.afterDrain = func() { close(done) }
 	case stopDone:
 		if m.gen == discardGen {
 			a.dying = ""
@@ -78,7 +85,11 @@ func (a *resource) onKill() {
 	a.killMode = true
 	for _, id := range []string{a.containerID(), a.dying} {
 		if id != "" {
-			a.run(func() opResult { return killDone{opBase{-1}, a.rt.Kill(context.Background(), id)} })
+			op := fmt.Sprintf("kill the task of container %s of resource %q", id, a.node.Name)
+			a.run(func() opResult {
+				return killDone{opBase{-1}, containerdrt.Teardown(context.Background(), a.teardownTimeout(), op,
+					func(ctx context.Context) error { return a.rt.Kill(ctx, id) })}
+			})
 		}
 	}
 }
@@ -98,31 +109,44 @@ func (a *resource) stopContainer() {
 		a.finishStop(failed, nil)
 		return
 	}
+	if a.keepAdopted && a.adopted && a.runsAsAdopted() {
+		// A rollback: the container ran before this up and still does; leave it.
+		a.behavior.Become(a.stateStopped)
+		a.root.Send(a.sup, resStopped{name: a.node.Name, kept: true})
+		return
+	}
 	a.setStatus(StatusStopping)
 	a.emit(Event{Type: ResourceStopping})
 	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
 	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.killMode
-	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, kill)} })
+	a.run(func() opResult { return a.stopAndRemove(gen, id, grace, kill) })
 }
 
 // stopAndRemove stops the task and removes the container; removal is attempted even
-// when stopping failed.
-func (a *resource) stopAndRemove(id string, grace time.Duration, kill bool) error {
-	ctx := context.Background()
-	var errs []error
-	if kill {
-		grace = 0
-		if err := a.rt.Kill(ctx, id); err != nil {
-			errs = append(errs, fmt.Errorf("killing %s: %w", a.node.Name, err))
+// when stopping failed. The whole step has the teardown deadline (grace + 30 s): a
+// containerd that does not answer cannot hold the shutdown forever.
+func (a *resource) stopAndRemove(gen int, id string, grace time.Duration, kill bool) stopDone {
+	op := fmt.Sprintf("remove container %s of resource %q", id, a.node.Name)
+	left := false
+	err := containerdrt.Teardown(context.Background(), a.o.teardownTimeout(grace), op, func(ctx context.Context) error {
+		var errs []error
+		if kill {
+			grace = 0
+			if err := a.rt.Kill(ctx, id); err != nil {
+				errs = append(errs, fmt.Errorf("killing %s: %w", a.node.Name, err))
+			}
 		}
-	}
-	if _, err := a.rt.Stop(ctx, id, "", grace); err != nil {
-		errs = append(errs, fmt.Errorf("stopping %s: %w", a.node.Name, err))
-	}
-	if err := a.rt.Remove(ctx, id); err != nil {
-		errs = append(errs, fmt.Errorf("removing %s: %w", a.node.Name, err))
-	}
-	return errors.Join(errs...)
+		if _, err := a.rt.Stop(ctx, id, "", grace); err != nil {
+			errs = append(errs, fmt.Errorf("stopping %s: %w", a.node.Name, err))
+		}
+		if err := a.rt.Remove(ctx, id); err != nil {
+			left = true
+			errs = append(errs, fmt.Errorf("removing %s: %w", a.node.Name, err))
+		}
+		return errors.Join(errs...)
+	})
+	var te *containerdrt.TeardownError
+	return stopDone{opBase: opBase{gen}, err: err, left: left || errors.As(err, &te)}
 }
 
 // stateStopping: the stop is in progress; kill may still arrive.
@@ -133,9 +157,17 @@ func (a *resource) stateStopping(ctx actor.Context, failed bool) {
 			a.common(ctx)
 			return
 		}
-		a.clearContainer(failed)
-		a.emit(Event{Type: ResourceStopped})
 		err := m.err
+		if m.left { // the container may still be there: failed, not stopped
+			failed = true
+			a.setLastError(err.Error())
+		}
+		a.clearContainer(failed)
+		if m.left {
+			a.emit(Event{Type: ResourceFailed, Error: err.Error()})
+		} else {
+			a.emit(Event{Type: ResourceStopped})
+		}
 		a.afterDrain = func() { a.finishStop(failed, err) }
 	default:
 		a.common(ctx)
@@ -201,7 +233,7 @@ func (a *resource) replaceContainer() {
 		a.emit(Event{Type: ResourceStopping})
 	}
 	id, gen, grace := a.container.ID(), a.gen, a.o.Grace
-	a.run(func() opResult { return stopDone{opBase{gen}, a.stopAndRemove(id, grace, false)} })
+	a.run(func() opResult { return a.stopAndRemove(gen, id, grace, false) })
 }
 
 // stateRecreating: the old container goes, the new one is prepared, then started.
@@ -235,4 +267,14 @@ func (a *resource) stateRecreating(ctx actor.Context) {
 	default:
 		a.common(ctx)
 	}
+}
+
+// runsAsAdopted reports whether the adopted container still runs as it was found:
+// not exited, not failed, not replaced.
+func (a *resource) runsAsAdopted() bool {
+	switch a.status {
+	case StatusStarting, StatusRunning, StatusHealthy, StatusUnhealthy:
+		return true
+	}
+	return false
 }

@@ -24,7 +24,10 @@ const (
 type (
 	shutdownMsg  struct{ kill bool }
 	networkDone  struct{ err error }
-	teardownDone struct{ err error }
+	teardownDone struct {
+		err  error
+		kept []string // a rollback's: resources whose containers ran before this up
+	}
 	orphanFailed struct {
 		resource string
 		err      error
@@ -53,14 +56,18 @@ type supervisor struct {
 	kill        bool
 	stopSent    map[string]bool
 	stopped     map[string]bool
-	errs        []error
-	tearingDown bool
+	// removeFailed are the resources whose container could not be removed.
+	removeFailed map[string]bool
+	errs         []error
+	tearingDown  bool
+	crashed      map[string]*crashState // resources whose actor crashed (crash.go)
+	broken       bool                   // the supervisor itself panicked: emergency stop
 }
 
 func newSupervisor(e *env, h *Handle, ctx context.Context, cancel context.CancelFunc) *supervisor {
 	s := &supervisor{env: e, h: h, ctx: ctx, cancel: cancel, pids: map[string]*actor.PID{},
 		dependents: map[string][]string{}, ready: map[string]bool{}, failed: map[string]bool{},
-		stopSent: map[string]bool{}, stopped: map[string]bool{}}
+		stopSent: map[string]bool{}, stopped: map[string]bool{}, removeFailed: map[string]bool{}, crashed: map[string]*crashState{}}
 	for _, n := range e.plan.Nodes {
 		for _, d := range n.DependsOn {
 			if slices.ContainsFunc(e.plan.Nodes, func(x *plan.Node) bool { return x.Name == d }) {
@@ -71,9 +78,22 @@ func newSupervisor(e *env, h *Handle, ctx context.Context, cancel context.Cancel
 	return s
 }
 
-// Receive is the supervisor's only state: its phase field decides.
+// Receive is the supervisor's only state: its phase field decides. A panic stops the
+// stack in an emergency (crash.go).
 func (s *supervisor) Receive(ctx actor.Context) {
-	switch m := ctx.Message().(type) {
+	msg := ctx.Message()
+	switch msg.(type) {
+	case *actor.Stopped:
+		s.h.actorsStopped() // children stop before their parent
+		return
+	case *actor.Stopping, *actor.Terminated, *actor.Restarting:
+		return
+	}
+	defer s.recoverPanic(msg)
+	if s.o.receiveHook != nil {
+		s.o.receiveHook("", msg)
+	}
+	switch m := msg.(type) {
 	case *actor.Started:
 		s.self, s.root = ctx.Self(), ctx.ActorSystem().Root
 		s.start(ctx)
@@ -94,8 +114,8 @@ func (s *supervisor) Receive(ctx actor.Context) {
 		s.onStopped(m)
 	case teardownDone:
 		s.onTeardown(m)
-	case *actor.Stopped:
-		s.h.actorsStopped() // children stop before their parent
+	case crashRemoved:
+		s.onCrashRemoved(m)
 	}
 }
 
@@ -116,6 +136,7 @@ func (s *supervisor) start(ctx actor.Context) {
 				delete(a.waiting, d)
 			}
 		}
+		// The producer returns the one struct: HandleFailure never restarts an actor.
 		s.pids[n.Name] = ctx.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return a }), "resource-"+n.Name)
 		s.h.setPID(n.Name, s.pids[n.Name])
 	}
@@ -148,9 +169,16 @@ func (s *supervisor) prepareStack(ctx context.Context) any {
 // CLI prints `<resource>: removed (not in the manifest)` on its resource_stopped.
 func (s *supervisor) removeOrphan(ctx context.Context, m containerdrt.Managed) error {
 	s.publishResource(ResourceStopping, m.Resource)
-	_, stopErr := s.rt.Stop(ctx, m.ID, "", s.o.Grace)
-	if err := s.rt.Remove(ctx, m.ID); err != nil {
-		return errors.Join(stopErr, err)
+	op := fmt.Sprintf("remove container %s of resource %q (not in the manifest)", m.ID, m.Resource)
+	err := containerdrt.Teardown(ctx, s.o.teardownTimeout(s.o.Grace), op, func(ctx context.Context) error {
+		_, stopErr := s.rt.Stop(ctx, m.ID, "", s.o.Grace)
+		if err := s.rt.Remove(ctx, m.ID); err != nil {
+			return errors.Join(stopErr, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.publishResource(ResourceStopped, m.Resource)
 	return nil
@@ -169,7 +197,7 @@ func (s *supervisor) onNetwork(m networkDone) {
 	}
 	s.netDone = true
 	for _, n := range s.plan.Nodes {
-		s.root.Send(s.pids[n.Name], netReady{})
+		s.send(n.Name, netReady{})
 	}
 	s.checkStarted()
 }
@@ -182,7 +210,7 @@ func (s *supervisor) checkStarted() {
 	s.setPhase(phaseRunning)
 	s.publish(StackStarted)
 	for _, n := range s.plan.Nodes {
-		s.root.Send(s.pids[n.Name], stackStartedMsg{})
+		s.send(n.Name, stackStartedMsg{})
 	}
 	s.h.markReady()
 }
@@ -217,7 +245,7 @@ func (s *supervisor) failDependents(root string) {
 		for _, d := range n.DependsOn {
 			if s.failed[d] {
 				s.failed[name] = true
-				s.root.Send(s.pids[name], depFailed{dep: d})
+				s.send(name, depFailed{dep: d})
 				break
 			}
 		}
@@ -255,6 +283,13 @@ func topoOrder(nodes []*plan.Node) []string {
 		}
 	}
 	return out
+}
+
+// send delivers msg to a resource actor; a crashed one has none any more.
+func (s *supervisor) send(name string, msg any) {
+	if s.crashed[name] == nil {
+		s.root.Send(s.pids[name], msg)
+	}
 }
 
 func (s *supervisor) index(name string) int {

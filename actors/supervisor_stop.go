@@ -2,7 +2,12 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // onShutdown starts the graceful shutdown (or rollback during startup); kill — the
@@ -17,7 +22,7 @@ func (s *supervisor) onShutdown(kill bool) {
 	if kill && !s.kill {
 		s.kill = true
 		for _, n := range s.plan.Nodes {
-			s.root.Send(s.pids[n.Name], killMsg{})
+			s.send(n.Name, killMsg{})
 		}
 	}
 }
@@ -28,7 +33,7 @@ func (s *supervisor) beginShutdown() {
 	s.setPhase(phaseStopping)
 	s.publish(StackStopping)
 	for _, n := range s.plan.Nodes {
-		s.root.Send(s.pids[n.Name], abortMsg{})
+		s.send(n.Name, abortMsg{})
 	}
 	s.cancel()
 	s.sendStops()
@@ -51,7 +56,11 @@ func (s *supervisor) sendStops() {
 		}
 		if ready {
 			s.stopSent[n.Name] = true
-			s.root.Send(s.pids[n.Name], stopMsg{})
+			if s.crashed[n.Name] != nil {
+				s.removeCrashed(n.Name) // its actor is gone: the supervisor removes it
+			} else {
+				s.root.Send(s.pids[n.Name], stopMsg{keepAdopted: s.failure != nil})
+			}
 		}
 	}
 }
@@ -59,8 +68,12 @@ func (s *supervisor) sendStops() {
 // onStopped records a stopped resource and releases its dependencies' stops.
 func (s *supervisor) onStopped(m resStopped) {
 	s.stopped[m.name] = true
+	if m.kept && s.failure != nil {
+		s.failure.Kept = append(s.failure.Kept, m.name)
+	}
 	if m.err != nil {
 		s.errs = append(s.errs, m.err)
+		s.removeFailed[m.name] = true
 	}
 	s.sendStops()
 	s.maybeTeardown()
@@ -73,13 +86,23 @@ func (s *supervisor) maybeTeardown() {
 		return
 	}
 	s.tearingDown = true
-	root, self, rt, project := s.root, s.self, s.rt, s.plan.Project
+	root, self, rt, project, timeout := s.root, s.self, s.rt, s.plan.Project, s.teardownTimeout()
+	rollback := s.failure != nil
 	go func() {
-		err := rt.TeardownNetwork(context.Background(), project)
-		if err != nil {
+		if rollback {
+			// A failed up removes only what it created: containers of the project that
+			// are still there ran before it, and the network is theirs too.
+			if kept := remainingContainers(rt, project, timeout); len(kept) > 0 {
+				root.Send(self, teardownDone{kept: kept})
+				return
+			}
+		}
+		err := containerdrt.TeardownNetworkWithin(context.Background(), rt, project, timeout)
+		var te *containerdrt.TeardownError
+		if err != nil && !errors.As(err, &te) {
 			err = fmt.Errorf("removing the network of project %q: %w", project, err)
 		}
-		root.Send(self, teardownDone{err})
+		root.Send(self, teardownDone{err: err})
 	}()
 }
 
@@ -88,7 +111,28 @@ func (s *supervisor) onTeardown(m teardownDone) {
 	if m.err != nil {
 		s.errs = append(s.errs, m.err)
 	}
+	for _, r := range m.kept {
+		if !slices.Contains(s.failure.Kept, r) && !s.removeFailed[r] { // ours, left by an error
+			s.failure.Kept = append(s.failure.Kept, r)
+		}
+	}
 	s.setPhase(phaseStopped)
 	s.publish(StackStopped)
 	s.h.finish(s.self, s.failure, s.errs)
+}
+
+// remainingContainers lists the resources whose containers the project still has; a
+// list that fails keeps nothing back (the teardown then reports its own errors).
+func remainingContainers(rt containerdrt.Runtime, project string, timeout time.Duration) []string {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	list, err := rt.List(ctx, project)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(list))
+	for _, m := range list {
+		names = append(names, m.Resource)
+	}
+	return names
 }

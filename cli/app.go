@@ -42,12 +42,20 @@ func (s *session) run(args []string) int {
 		s.log = slog.New(slog.NewTextHandler(s.stderr, &slog.HandlerOptions{Level: logLevel(s.lookupEnv)}))
 	}
 	app := s.newApp()
-	if err := checkArgOrder(app, args); err != nil {
+	args, err := reorderArgs(app, args)
+	if err != nil {
 		return s.report(err)
 	}
-	err := app.RunContext(context.Background(), append([]string{"lsctl"}, args...))
+	err = app.RunContext(context.Background(), append([]string{"lsctl"}, args...))
 	return s.report(err)
 }
+
+// argOrderHelp says where options may go (reorderArgs); `lsctl --help` and docs/cli.md
+// show it.
+const argOrderHelp = "Options may follow the arguments (`lsctl logs api --follow`), and global options may\n" +
+	"follow the command name (`lsctl validate -f other.yml`), except where the command has\n" +
+	"an option of the same name: after the command name, `logs -f` is `--follow` and\n" +
+	"`up --env-file` is up's own. `--` ends the options; every word after it is an argument."
 
 // session is the state of one Run: streams, environment and the resolved global
 // options. Commands are its methods so they share them without globals.
@@ -78,6 +86,7 @@ func (s *session) newApp() *ucli.App {
 		Name:                   "lsctl",
 		Usage:                  "run a lightshuttle.yml stack on containerd",
 		UsageText:              "lsctl [global options] command [command options] [arguments...]",
+		Description:            argOrderHelp,
 		Version:                buildVersion(),
 		Writer:                 s.stdout,
 		ErrWriter:              s.stderr,
@@ -116,6 +125,7 @@ func (s *session) commands() []*ucli.Command {
 		s.statsCommand(),
 		s.cpCommand(),
 		s.eventsCommand(),
+		s.serviceCommand(),
 		s.validateCommand(),
 		s.manifestCommand(),
 		s.secretsCommand(),

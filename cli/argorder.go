@@ -1,122 +1,140 @@
 package cli
 
 import (
-	"fmt"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 )
 
-// checkArgOrder finds the two ordering mistakes urfave/cli v2 would otherwise accept
-// silently (runtime.md §16.1): a command flag written after a positional argument
-// (v2 stops parsing flags there, so `restart db --detach` would restart a resource
-// named "--detach"), and a global flag written after the command name. Both are usage
-// errors that print the corrected command line. Everything else is left to urfave.
-func checkArgOrder(app *ucli.App, args []string) error {
+// reorderArgs lets flags follow positional arguments, as in docker compose and the
+// original LightShuttle (`lsctl logs api --follow`, `lsctl validate -f other.yml`).
+// urfave/cli v2 stops parsing flags at the first positional argument and parses global
+// flags only before the command name, so the command line is rewritten into the order
+// it expects before parsing: global flags first, then the command (and subcommand)
+// names, each command's own flags, and its positional arguments. A word is a flag of
+// the command when the command defines that name, else a global flag when the
+// application does; a boolean flag takes no value, any other flag the next word. `--`
+// ends the flags: everything after it stays positional. Commands that parse their own
+// arguments (SkipFlagParsing, such as the hidden log driver) are left alone, and so is
+// anything that is not a known command, for urfave to report.
+func reorderArgs(app *ucli.App, args []string) ([]string, error) {
+	i, ok := skipRootFlags(app, args)
+	if !ok || i >= len(args) {
+		return args, nil
+	}
+	cmd := findCommand(app.Commands, args[i])
+	if cmd == nil || cmd.SkipFlagParsing {
+		return args, nil
+	}
+	moved, own, err := reorderCommand(app, cmd, []string{cmd.Name}, args[i+1:])
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Concat(args[:i], moved, args[i:i+1], own)
+	return out, nil
+}
+
+// skipRootFlags returns the index of the command name: the first word that is not a
+// root flag or its value. ok is false when an unknown flag or `--` comes first (urfave
+// then reports or handles it).
+func skipRootFlags(app *ucli.App, args []string) (int, bool) {
 	i := 0
 	for i < len(args) && isFlagArg(args[i]) {
 		if args[i] == "--" {
-			return nil
+			return i, false
 		}
 		name, inline := splitFlag(args[i])
-		found, takesValue := isGlobalFlag(name)
-		if !found {
-			return nil // urfave reports the unknown flag
+		f := findFlag(rootFlags(app), name)
+		if f == nil {
+			return i, false
 		}
-		if takesValue && !inline {
+		if flagTakesValue(f) && !inline {
 			i++
 		}
 		i++
 	}
-	if i >= len(args) {
-		return nil
-	}
-	globals := args[:i]
-	cmd := findCommand(app.Commands, args[i])
-	if cmd == nil {
-		return nil
-	}
-	path := []string{cmd.Name}
-	i++
-	for len(cmd.Subcommands) > 0 && i < len(args) && !isFlagArg(args[i]) {
-		sub := findCommand(cmd.Subcommands, args[i])
-		if sub == nil {
-			return nil
-		}
-		cmd, path = sub, append(path, sub.Name)
-		i++
-	}
-	return checkCommandArgs(cmd, globals, path, args[i:])
+	return i, true
 }
 
-// checkCommandArgs checks the arguments after the command name.
-func checkCommandArgs(cmd *ucli.Command, globals, path, rest []string) error {
-	usage := "lsctl " + strings.Join(path, " ")
-	var flags, positional, misplaced []string
-	for j := 0; j < len(rest); j++ {
-		a := rest[j]
-		if a == "--" {
-			positional = append(positional, rest[j:]...)
+// reorderCommand sorts the words after cmd's name: moved are the global flags (with
+// their values) to put before the command name, own the command's flags, then its
+// subcommand or positional arguments.
+func reorderCommand(app *ucli.App, cmd *ucli.Command, path, words []string) (moved, own []string, err error) {
+	var flags, positional []string
+	dashdash := false
+	for j := 0; j < len(words); j++ {
+		w := words[j]
+		if w == "--" {
+			positional, dashdash = append(positional, words[j+1:]...), true
 			break
 		}
-		if !isFlagArg(a) {
+		if !isFlagArg(w) {
 			if takesCommandLine(cmd) {
-				break // the rest is the command to run, its flags included
+				positional = append(positional, words[j:]...) // the command to run, its flags included
+				break
 			}
-			positional = append(positional, a)
+			if len(cmd.Subcommands) > 0 && len(positional) == 0 {
+				return subcommandWords(app, cmd, path, words[j:], moved, flags)
+			}
+			positional = append(positional, w)
 			continue
 		}
-		name, inline := splitFlag(a)
-		f := findFlag(cmd.Flags, name)
-		if f == nil && name != "help" && name != "h" {
-			if g, takesValue := isGlobalFlag(name); g {
-				moved := []string{a}
-				if takesValue && !inline && j+1 < len(rest) {
-					moved = append(moved, rest[j+1])
-				}
-				corrected := joinArgs(globals, moved, path, without(rest, j, len(moved)))
-				return &usageError{command: usage, msg: fmt.Sprintf(
-					"global flag %s must come before the command name: %s", dashed(name), corrected)}
+		name, inline := splitFlag(w)
+		f, global := findFlag(commandFlags(cmd), name), false
+		if f == nil {
+			f, global = findFlag(app.Flags, name), true
+		}
+		n := 1
+		if f != nil && flagTakesValue(f) && !inline {
+			if j+1 >= len(words) {
+				return nil, nil, &usageError{command: "lsctl " + strings.Join(path, " "), msg: "flag " + dashed(name) + " needs a value"}
 			}
-			if len(positional) > 0 {
-				return &usageError{command: usage, msg: "unknown flag " + dashed(name)}
-			}
-			continue // urfave reports it
+			n = 2
 		}
-		group := []string{a}
-		if f != nil && flagTakesValue(f) && !inline && j+1 < len(rest) {
-			group = append(group, rest[j+1])
-			j++
+		if f != nil && global {
+			moved = append(moved, words[j:j+n]...)
+		} else {
+			flags = append(flags, words[j:j+n]...) // unknown flags too: urfave reports them
 		}
-		flags = append(flags, group...)
-		if len(positional) > 0 {
-			misplaced = append(misplaced, a)
-		}
+		j += n - 1
 	}
-	if len(misplaced) == 0 {
-		return nil
+	if len(positional) > 0 && (dashdash || slices.ContainsFunc(positional, isFlagArg)) {
+		flags = append(flags, "--")
 	}
-	corrected := joinArgs(globals, nil, path, append(flags, positional...))
-	return &usageError{command: usage, msg: fmt.Sprintf(
-		"flag %s must come before the arguments: %s", strings.Join(misplaced, ", "), corrected)}
+	return moved, append(flags, positional...), nil
 }
 
-// joinArgs renders a corrected command line.
-func joinArgs(globals, moved, path, rest []string) string {
-	parts := []string{"lsctl"}
-	parts = append(parts, globals...)
-	parts = append(parts, moved...)
-	parts = append(parts, path...)
-	parts = append(parts, rest...)
-	return strings.Join(parts, " ")
+// subcommandWords continues the sort below cmd once its first positional word is
+// reached: a known subcommand gets its own sort; anything else is left as written
+// (cmd's action reports an unknown subcommand).
+func subcommandWords(app *ucli.App, cmd *ucli.Command, path, words, moved, flags []string) ([]string, []string, error) {
+	sub := findCommand(cmd.Subcommands, words[0])
+	if sub == nil || sub.SkipFlagParsing {
+		return moved, append(flags, words...), nil
+	}
+	subMoved, subOwn, err := reorderCommand(app, sub, append(path, sub.Name), words[1:])
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(moved, subMoved...), slices.Concat(flags, words[:1], subOwn), nil
 }
 
-// without returns s minus n elements starting at i.
-func without(s []string, i, n int) []string {
-	out := append([]string{}, s[:i]...)
-	return append(out, s[i+n:]...)
+// rootFlags are the flags urfave accepts before the command name: the global flags,
+// help and version.
+func rootFlags(app *ucli.App) []ucli.Flag {
+	return append(slices.Clip(app.Flags), ucli.HelpFlag, ucli.VersionFlag)
 }
 
+// commandFlags are a command's own flags plus the help flag urfave adds to each one.
+func commandFlags(cmd *ucli.Command) []ucli.Flag {
+	if cmd.HideHelp {
+		return cmd.Flags
+	}
+	return append(slices.Clip(cmd.Flags), ucli.HelpFlag)
+}
+
+// isFlagArg reports whether a word is flag-shaped ("-" alone is an argument: stdin).
 func isFlagArg(a string) bool { return len(a) > 1 && a[0] == '-' }
 
 // splitFlag returns a flag's name without dashes and whether its value is inline (=).
@@ -139,10 +157,8 @@ func findCommand(cmds []*ucli.Command, name string) *ucli.Command {
 
 func findFlag(flags []ucli.Flag, name string) ucli.Flag {
 	for _, f := range flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return f
-			}
+		if slices.Contains(f.Names(), name) {
+			return f
 		}
 	}
 	return nil

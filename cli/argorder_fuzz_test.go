@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,10 +11,12 @@ import (
 )
 
 // FuzzArgs parses arbitrary command lines with every action replaced by a no-op:
-// argument checking and flag parsing must never panic (bad input never panics).
+// argument reordering and flag parsing must never panic (bad input never panics), and
+// reordering an already ordered line changes nothing.
 func FuzzArgs(f *testing.F) {
 	for _, seed := range []string{"restart db --detach", "-f x up --pull sometimes", "logs -- -x", "--namespace", "secrets check --env-file",
-		"up --grace 1..2s", "completion", "images load - extra", "-f", "help logs", "logs --tail=-3 db -F"} {
+		"up --grace 1..2s", "completion", "images load - extra", "-f", "help logs", "logs --tail=-3 db -F",
+		"logs db -f --tail", "secrets check -f x --env-file", "up --no-otel --control-port 1", "logs a -- b -c", "-V"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -31,10 +34,14 @@ func FuzzArgs(f *testing.F) {
 			}
 		}
 		stub(app.Commands)
-		if err := checkArgOrder(app, args); err != nil {
+		ordered, err := reorderArgs(app, args)
+		if err != nil {
 			s.report(err)
 			return
 		}
-		s.report(app.RunContext(context.Background(), append([]string{"lsctl"}, args...)))
+		if again, _ := reorderArgs(app, ordered); !slices.Equal(again, ordered) {
+			t.Fatalf("reordering is not stable: %q -> %q -> %q", args, ordered, again)
+		}
+		s.report(app.RunContext(context.Background(), append([]string{"lsctl"}, ordered...)))
 	})
 }

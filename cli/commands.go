@@ -12,7 +12,7 @@ import (
 const defaultGrace = 10 * time.Second
 
 func graceFlag() ucli.Flag {
-	return &ucli.StringFlag{Name: "grace", Value: "10s", Usage: "time to wait after the stop signal before SIGKILL"}
+	return &ucli.StringFlag{Name: "grace", Value: "10s", Usage: "time to wait after the stop signal before SIGKILL (such as 10s, 1.5m or 1m30s)"}
 }
 
 // durationFlag reads a duration flag with the manifest grammar (runtime.md §16.1).
@@ -59,14 +59,15 @@ func (s *session) upCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "up",
 		Usage:     "start the stack and supervise it",
-		UsageText: "lsctl up [-d] [--grace D] [--wait-timeout D] [--pull missing|always|never] [--build] [--dashboard-port N] [--quiet] [--strict]",
+		UsageText: "lsctl up [-d] [--grace D] [--wait-timeout D] [--pull missing|always|never] [--build] [--dashboard-port N] [--no-otel] [--quiet] [--strict]",
 		Flags: []ucli.Flag{
-			&ucli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once every resource is ready, leaving the stack running"},
+			&ucli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "return once every resource is ready, leaving the stack to a background supervisor"},
 			graceFlag(),
-			&ucli.StringFlag{Name: "env-file", Usage: "dotenv file (default: <manifest dir>/.env)"},
-			&ucli.StringFlag{Name: "wait-timeout", Usage: "readiness deadline per resource (default: derived from its healthcheck)"},
+			&ucli.StringFlag{Name: "env-file", Usage: "dotenv file (default: <manifest dir>/.env, else ./.env with a warning)"},
+			&ucli.StringFlag{Name: "wait-timeout", Usage: "readiness deadline per resource, such as 90s or 1m30s (default: derived from its healthcheck)"},
 			&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "image pull policy: missing, always or never"},
-			&ucli.IntFlag{Name: "dashboard-port", Usage: "serve the control API and dashboard on 127.0.0.1:N (0 picks a free port)"},
+			&ucli.IntFlag{Name: "dashboard-port", Aliases: []string{"control-port"}, Usage: "serve the control API and dashboard on 127.0.0.1:N (0 picks a free port)"},
+			&ucli.BoolFlag{Name: "no-otel", Usage: "turn OpenTelemetry off for this up: no OTLP receiver, no OTEL_* variables, nothing forwarded"},
 			&ucli.BoolFlag{Name: "no-color", Usage: "disable colour"},
 			&ucli.BoolFlag{Name: "quiet", Usage: "do not stream container logs after ready"},
 			&ucli.BoolFlag{Name: "strict", Usage: "treat warnings (and busy requested host ports) as errors"},
@@ -106,9 +107,9 @@ func (s *session) logsCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "logs",
 		Usage:     "print container logs",
-		UsageText: "lsctl logs [-F] [--tail N] [--timestamps] [--no-prefix] [RESOURCE...]",
+		UsageText: "lsctl logs [-f|-F|--follow] [--tail N] [--timestamps] [--no-prefix] [RESOURCE...]",
 		Flags: []ucli.Flag{
-			&ucli.BoolFlag{Name: "follow", Aliases: []string{"F"}, Usage: "keep printing new lines until interrupted"},
+			&ucli.BoolFlag{Name: "follow", Aliases: []string{"f", "F"}, Usage: "keep printing new lines until interrupted (after the command name, -f is --follow, not --file)"},
 			&ucli.IntFlag{Name: "tail", Usage: "print only the last N records per resource (default: all)"},
 			&ucli.BoolFlag{Name: "timestamps", Usage: "prefix each line with its timestamp"},
 			&ucli.BoolFlag{Name: "no-prefix", Usage: "do not prefix lines with the resource name"},
@@ -164,7 +165,7 @@ func (s *session) secretsCommand() *ucli.Command {
 			Usage:     "report which ${env.*} variables are set, defaulted or missing",
 			UsageText: "lsctl secrets check [--env-file P]",
 			Flags: []ucli.Flag{
-				&ucli.StringFlag{Name: "env-file", Usage: "dotenv file (default: <manifest dir>/.env)"},
+				&ucli.StringFlag{Name: "env-file", Usage: "dotenv file (default: <manifest dir>/.env, else ./.env with a warning)"},
 			},
 			Action: s.secretsCheckAction,
 		}},

@@ -65,6 +65,8 @@ func TestBashCompletionWords(t *testing.T) {
 		{`lsctl -f x.yml restart --d`, "--detach"},
 		{`lsctl secrets ch`, "check"},
 		{`lsctl val`, "validate"},
+		{`lsctl service un`, "uninstall"},
+		{`lsctl service install --n`, "--name --now"},
 	}
 	for _, tt := range tests {
 		script := `source ` + path + `; COMP_WORDS=(` + tt.words + `); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _lsctl; echo "${COMPREPLY[@]}"`

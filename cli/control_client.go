@@ -57,11 +57,14 @@ func (s *session) dialControl(ctx context.Context, project string) (*controlClie
 }
 
 // owner names the process that owns the stack, for messages.
-func (c *controlClient) owner() string {
-	if c.info.Supervisor {
-		return fmt.Sprintf("the background supervisor (pid %d)", c.info.PID)
+func (c *controlClient) owner() string { return c.info.owner() }
+
+// owner names the process that answered GET /healthz, for messages.
+func (o ownerInfo) owner() string {
+	if o.Supervisor {
+		return fmt.Sprintf("the background supervisor (pid %d)", o.PID)
 	}
-	return fmt.Sprintf("lsctl up (pid %d)", c.info.PID)
+	return fmt.Sprintf("lsctl up (pid %d)", o.PID)
 }
 
 // post sends a POST without a body and expects 202 Accepted.
@@ -83,22 +86,23 @@ func (c *controlClient) post(ctx context.Context, path string) error {
 	return nil
 }
 
-// apiViews reads the views from a running `up`, or errNoUp.
-func (s *session) apiViews(ctx context.Context, project string) ([]actors.View, error) {
+// apiViews reads the views from a running `up` and what its GET /healthz said (which
+// process owns the stack, whether its containerd answers), or errNoUp.
+func (s *session) apiViews(ctx context.Context, project string) ([]actors.View, ownerInfo, error) {
 	c, err := s.dialControl(ctx, project)
 	if err != nil {
-		return nil, err
+		return nil, ownerInfo{}, err
 	}
 	var views []apiView
 	code, err := c.getJSON(ctx, "/api/resources", &views)
 	if err != nil || code != http.StatusOK {
-		return nil, fmt.Errorf("read resources from lsctl up: %v (HTTP %d)", err, code)
+		return nil, ownerInfo{}, fmt.Errorf("read resources from lsctl up: %v (HTTP %d)", err, code)
 	}
 	out := make([]actors.View, len(views))
 	for i, v := range views {
 		out[i] = v.view()
 	}
-	return out, nil
+	return out, c.info, nil
 }
 
 // apiView decodes a view; started_at arrives in ts format.

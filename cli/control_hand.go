@@ -103,7 +103,8 @@ func (api *controlAPI) handReply(w http.ResponseWriter, name string, changed boo
 	case errors.Is(err, actors.ErrNotRunning):
 		v, _ := api.cp.Get(name)
 		writeJSON(w, http.StatusConflict, map[string]any{"error": "not running", "resource": name, "status": v.Status})
-	case errors.Is(err, actors.ErrBusy), errors.Is(err, actors.ErrStackStarting), errors.Is(err, actors.ErrStackStopping):
+	case errors.Is(err, actors.ErrBusy), errors.Is(err, actors.ErrStackStarting), errors.Is(err, actors.ErrStackStopping),
+		errors.Is(err, actors.ErrResourceCrashed):
 		writeJSON(w, http.StatusConflict, map[string]any{"error": errors.Unwrap(err).Error(), "resource": name})
 	default:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error(), "resource": name})

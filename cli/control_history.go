@@ -7,8 +7,8 @@ import (
 	"github.com/lightshuttle/lsctl/actors"
 )
 
-// eventHistory is a control plane that remembers past events (*actors.Handle).
-type eventHistory interface {
+// eventReplay is a control plane that remembers past events (*actors.Handle).
+type eventReplay interface {
 	SubscribeSince(since time.Time) ([]actors.Event, <-chan actors.Event, func())
 }
 
@@ -23,7 +23,7 @@ func (api *controlAPI) subscribe(since string) ([]actors.Event, <-chan actors.Ev
 	if err != nil {
 		return nil, nil, nil, errors.New("invalid since: expected an RFC 3339 time")
 	}
-	h, ok := api.cp.(eventHistory)
+	h, ok := api.cp.(eventReplay)
 	if !ok {
 		ch, cancel := api.cp.Subscribe(true)
 		return nil, ch, cancel, nil

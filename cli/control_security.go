@@ -1,11 +1,60 @@
 package cli
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 )
+
+// tokenCookie carries the dashboard token once the browser opened the printed URL.
+const tokenCookie = "lsctl_token"
+
+// newDashboardToken is the random secret of one TCP listener: any local user can
+// connect to 127.0.0.1, so knowing the URL that up printed (mode 0600 log, the
+// user's terminal) is what lets a client in, as with Jupyter's and Aspire's tokens.
+func newDashboardToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails on Linux (getrandom)
+	return hex.EncodeToString(b)
+}
+
+// presentedToken is the token a request carries: the cookie, a bearer header (for
+// scripts) or the ?token= of the printed URL.
+func presentedToken(r *http.Request) string {
+	if c, err := r.Cookie(tokenCookie); err == nil {
+		return c.Value
+	}
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return v
+	}
+	return r.URL.Query().Get("token")
+}
+
+// authorized compares in constant time; an empty expected token authorizes nothing.
+func authorized(r *http.Request, token string) bool {
+	got := presentedToken(r)
+	return token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
+
+// exchangeToken turns the printed URL's ?token= into an HttpOnly, SameSite=Strict
+// cookie and sends the browser to the same page without it (so the token leaves
+// the address bar and the history); it reports whether it answered.
+func exchangeToken(w http.ResponseWriter, r *http.Request, token string) bool {
+	if r.Method != http.MethodGet || r.URL.Query().Get("token") == "" {
+		return false
+	}
+	http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	clean := *r.URL
+	q := clean.Query()
+	q.Del("token")
+	clean.RawQuery = q.Encode()
+	http.Redirect(w, r, clean.RequestURI(), http.StatusSeeOther)
+	return true
+}
 
 // contentSecurityPolicy is the CSP of runtime.md §15.5.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

@@ -28,6 +28,8 @@ type controlPlane interface {
 	Get(name string) (actors.View, bool)
 	Restart(name string) error
 	Subscribe(external bool) (<-chan actors.Event, func())
+	// Containerd reports whether the runtime answers (nil), else why not.
+	Containerd(ctx context.Context) error
 }
 
 // controlAPI serves runtime.md §15 for one project.
@@ -37,6 +39,8 @@ type controlAPI struct {
 	tcp      bool // apply the TCP listener protection of §15.5
 	metrics  *metrics
 	owner    *ownerHooks
+	token    string     // required on the TCP listener (runtime.md §15.5)
+	tel      *telemetry // nil: no receiver, startup trace, history or stats
 }
 
 // ownerHooks are what the process that owns the stack does for the endpoints that
@@ -62,7 +66,17 @@ type ownerInfo struct {
 	Project    string `json:"project"`
 	PID        int    `json:"pid"`
 	Supervisor bool   `json:"supervisor"`
+	// Containerd is "available" or "unavailable": whether the owner's containerd
+	// answers (checked at most once a second); ContainerdError says why not.
+	Containerd      string `json:"containerd"`
+	ContainerdError string `json:"containerd_error,omitempty"`
 }
+
+// The values of ownerInfo.Containerd.
+const (
+	containerdAvailable   = "available"
+	containerdUnavailable = "unavailable"
+)
 
 // controlServer is the running control API: the unix socket and the optional TCP
 // dashboard listener.
@@ -75,7 +89,7 @@ type controlServer struct {
 // startControl opens the project socket (and the dashboard listener when asked:
 // dashboardPort >= 0, else the manifest's dashboard.port) before the stack starts
 // (runtime.md §15.1).
-func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks) (*controlServer, error) {
+func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks, tel *telemetry) (*controlServer, error) {
 	if own == nil {
 		own = &ownerHooks{}
 	}
@@ -84,9 +98,9 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int,
 	if err != nil {
 		return nil, err
 	}
-	m, stopM := newMetrics(cp, time.Now())
+	m, stopM := newMetrics(cp, time.Now(), tel)
 	cs := &controlServer{socket: socket, stopM: stopM}
-	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m, owner: own})
+	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m, owner: own, tel: tel})
 	if dashboardPort < 0 && p.Manifest != nil && p.Manifest.Dashboard != nil && p.Manifest.Dashboard.Port.Set {
 		dashboardPort = int(p.Manifest.Dashboard.Port.Value)
 	}
@@ -96,8 +110,9 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int,
 			cs.close()
 			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", dashboardPort, err)
 		}
-		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own})
-		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/\n", p.Project, tln.Addr())
+		token := newDashboardToken()
+		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own, token: token, tel: tel})
+		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/?token=%s\n", p.Project, tln.Addr(), token)
 	}
 	return cs, nil
 }
@@ -197,6 +212,8 @@ func (api *controlAPI) match(path string) (rt *route, name string) {
 		return &route{http.MethodPost, api.shutdown}, ""
 	case len(segs) == 2 && segs[0] == "api" && segs[1] == "release" && !api.tcp:
 		return &route{http.MethodPost, api.release}, ""
+	case len(segs) >= 2 && segs[0] == "api" && (segs[1] == "otel" || segs[1] == "startup" || segs[1] == "history" || segs[1] == "stats"):
+		return api.matchTelemetry(segs[1:])
 	case len(segs) == 3 && segs[0] == "api" && segs[1] == "resources":
 		return &route{http.MethodGet, api.getResource}, segs[2]
 	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && segs[3] == "restart":
@@ -216,6 +233,13 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"error": "forbidden cross-origin request"})
 		return
 	}
+	if api.tcp && !authorized(r, api.token) {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong token: open the dashboard URL that lsctl up printed (it ends in ?token=...)"})
+		return
+	}
+	if api.tcp && exchangeToken(w, r, api.token) {
+		return
+	}
 	rt, name := api.match(r.URL.Path)
 	switch {
 	case rt == nil:
@@ -228,8 +252,13 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (api *controlAPI) healthz(w http.ResponseWriter, _ *http.Request, _ string) {
-	writeJSON(w, http.StatusOK, ownerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().supervisor})
+func (api *controlAPI) healthz(w http.ResponseWriter, r *http.Request, _ string) {
+	info := ownerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().supervisor,
+		Containerd: containerdAvailable}
+	if err := api.cp.Containerd(r.Context()); err != nil {
+		info.Containerd, info.ContainerdError = containerdUnavailable, err.Error()
+	}
+	writeJSON(w, http.StatusOK, info)
 }
 
 // shutdown begins the ordered shutdown (202); `grace` overrides the stop grace

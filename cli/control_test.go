@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +32,7 @@ type fakePlane struct {
 	restartErr map[string]error
 	onRestart  func(name string)
 	subs       map[chan actors.Event]bool
+	down       error // what Containerd reports
 }
 
 func newFakePlane(project string, views ...actors.View) *fakePlane {
@@ -38,6 +41,12 @@ func newFakePlane(project string, views ...actors.View) *fakePlane {
 
 func (f *fakePlane) Project() string     { return f.project }
 func (f *fakePlane) List() []actors.View { return f.views }
+
+func (f *fakePlane) Containerd(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.down
+}
 
 func (f *fakePlane) Get(name string) (actors.View, bool) {
 	for _, v := range f.views {
@@ -93,11 +102,23 @@ func (f *fakePlane) subscribers() int {
 func testAPI(t *testing.T, fp *fakePlane, tcp bool) (*httptest.Server, string) {
 	t.Helper()
 	root := t.TempDir()
-	m, stop := newMetrics(fp, time.Now())
+	m, stop := newMetrics(fp, time.Now(), nil)
 	t.Cleanup(stop)
-	srv := httptest.NewServer(&controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m})
+	api := &controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m}
+	if tcp {
+		api.token = testToken
+	}
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return srv, root
+}
+
+// testToken is the dashboard token of testAPI's TCP servers; withToken adds it.
+const testToken = "0123456789abcdef"
+
+func withToken(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return req
 }
 
 func shopViews() []actors.View {
@@ -117,7 +138,7 @@ func TestControlAPIEndpoints(t *testing.T) {
 		status       int
 		body         string
 	}{
-		{"GET", "/healthz", 200, fmt.Sprintf(`{"status":"ok","project":"shop","pid":%d,"supervisor":false}`, os.Getpid())},
+		{"GET", "/healthz", 200, fmt.Sprintf(`{"status":"ok","project":"shop","pid":%d,"supervisor":false,"containerd":"available"}`, os.Getpid())},
 		{"POST", "/api/shutdown", 501, `{"error":"this lsctl cannot be stopped through its API"}`},
 		{"POST", "/api/release", 409, `{"error":"not a background supervisor"}`},
 		{"GET", "/api/shutdown", 405, `{"error":"method not allowed"}`},
@@ -304,7 +325,8 @@ func TestControlAPITCPProtection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+			req := withToken(httptest.NewRequest("GET", srv.URL+"/healthz", nil))
+			req.RequestURI = ""
 			req.Host = tt.host
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)
@@ -338,7 +360,7 @@ func TestControlSocketAndClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Project: "shop"}
-	cs, err := s.startControl(p, fp, -1, nil)
+	cs, err := s.startControl(p, fp, -1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +369,7 @@ func TestControlSocketAndClient(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("socket %v mode %v", err, st)
 	}
-	views, err := s.apiViews(context.Background(), "shop")
+	views, _, err := s.apiViews(context.Background(), "shop")
 	if err != nil || len(views) != 2 || views[0].Name != "db" || views[0].Status != "healthy" {
 		t.Errorf("apiViews = %v, %v", views, err)
 	}
@@ -358,7 +380,7 @@ func TestControlSocketAndClient(t *testing.T) {
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket still exists after close: %v", err)
 	}
-	if _, err := s.apiViews(context.Background(), "shop"); !errors.Is(err, errNoUp) {
+	if _, _, err := s.apiViews(context.Background(), "shop"); !errors.Is(err, errNoUp) {
 		t.Errorf("after close: %v", err)
 	}
 }
@@ -374,11 +396,19 @@ func TestDashboardFiles(t *testing.T) {
 		{"/", "text/html; charset=utf-8", 200},
 		{"/assets/app.js", "text/javascript; charset=utf-8", 200},
 		{"/assets/style.css", "text/css; charset=utf-8", 200},
+		{"/assets/util.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/resources.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/graph.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/timeline.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/traces.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/logs.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/otellogs.js", "text/javascript; charset=utf-8", 200},
 		{"/assets/index.html", "application/json", 404},
 		{"/assets/nope.js", "application/json", 404},
 	}
 	for _, tt := range tests {
-		resp, err := http.Get(srv.URL + tt.path)
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(withToken(req))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,6 +419,33 @@ func TestDashboardFiles(t *testing.T) {
 		}
 		if tt.path == "/" && (strings.Contains(string(data), "<script>") || !strings.Contains(string(data), `src="/assets/app.js"`)) {
 			t.Errorf("index.html must load its script from /assets only")
+		}
+	}
+}
+
+// runtime.md §20.6: the dashboard works offline: no embedded file names another
+// origin (the SVG namespace is a name, not a fetch), and every module it imports is
+// embedded.
+func TestDashboardIsSelfContained(t *testing.T) {
+	entries, err := dashboardFiles.ReadDir("dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	imports := regexp.MustCompile(`from "\./([a-z]+\.js)"`)
+	for name := range names {
+		data, _ := dashboardFiles.ReadFile("dashboard/" + name)
+		text := strings.ReplaceAll(string(data), "http://www.w3.org/2000/svg", "")
+		if strings.Contains(text, "://") {
+			t.Errorf("%s names another origin", name)
+		}
+		for _, m := range imports.FindAllStringSubmatch(text, -1) {
+			if !names[m[1]] {
+				t.Errorf("%s imports %s, which is not embedded", name, m[1])
+			}
 		}
 	}
 }
@@ -439,24 +496,36 @@ func TestDashboardListener(t *testing.T) {
 	}
 	var out strings.Builder
 	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cs.close()
-	url, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "[shop] dashboard: ")
-	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+	printed, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "[shop] dashboard: ")
+	base, token, _ := strings.Cut(printed, "?token=")
+	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") || len(token) != 64 {
 		t.Fatalf("output %q", out.String())
 	}
-	resp, err := http.Get(url + "healthz")
+	// A browser opening the printed URL gets the cookie, then every request passes.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(printed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.String() != base {
+		t.Errorf("opening the printed URL: %d at %s, want 200 at %s", resp.StatusCode, resp.Request.URL, base)
+	}
+	resp, err = browser.Get(base + "healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Errorf("healthz over TCP: %d", resp.StatusCode)
+		t.Errorf("healthz over TCP with the cookie: %d", resp.StatusCode)
 	}
-	req, _ := http.NewRequest("GET", url+"api/resources", nil)
+	req, _ := http.NewRequest("GET", base+"api/resources", nil)
 	req.Header.Set("Origin", "http://evil.example")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -481,15 +550,16 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 		shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
 		release:  func() error { released++; return nil }}
 	for _, tcp := range []bool{false, true} {
-		m, stop := newMetrics(newFakePlane("shop"), time.Now())
+		m, stop := newMetrics(newFakePlane("shop"), time.Now(), nil)
 		defer stop()
-		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own})
+		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own, token: testToken})
 		defer srv.Close()
 		for _, tt := range []struct {
 			path   string
 			status int
 		}{{"/api/shutdown?grace=5s", 202}, {"/api/shutdown?kill=1", 202}, {"/api/shutdown?grace=soon", 400}, {"/api/release", map[bool]int{false: 202, true: 404}[tcp]}} {
-			resp, err := http.Post(srv.URL+tt.path, "", nil)
+			req, _ := http.NewRequest("POST", srv.URL+tt.path, nil)
+			resp, err := http.DefaultClient.Do(withToken(req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -499,7 +569,8 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 			}
 		}
 		var health ownerInfo
-		resp, err := http.Get(srv.URL + "/healthz")
+		req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+		resp, err := http.DefaultClient.Do(withToken(req))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -512,5 +583,58 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 	want := []call{{5 * time.Second, false}, {0, true}, {5 * time.Second, false}, {0, true}}
 	if fmt.Sprint(calls) != fmt.Sprint(want) || released != 1 {
 		t.Errorf("shutdown calls %v (want %v), releases %d (want 1)", calls, want, released)
+	}
+}
+
+// Issue 12 item 6: the TCP listener answers only requests that carry the token, as
+// the HttpOnly SameSite cookie that the printed URL sets, or as a bearer header; the
+// unix socket, 0600 already, needs none.
+func TestDashboardToken(t *testing.T) {
+	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range []struct {
+		name   string
+		path   string
+		header string
+		status int
+	}{
+		{"no token", "/api/resources", "", 401},
+		{"wrong bearer", "/api/resources", "Bearer nope", 401},
+		{"wrong query", "/?token=nope", "", 401},
+		{"bearer", "/api/resources", "Bearer " + testToken, 200},
+		{"printed URL", "/?token=" + testToken, "", 303},
+		{"cookie", "/metrics", "cookie", 200},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		switch tt.header {
+		case "":
+		case "cookie":
+			req.AddCookie(&http.Cookie{Name: tokenCookie, Value: testToken})
+		default:
+			req.Header.Set("Authorization", tt.header)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.status)
+		}
+		if tt.status == 303 {
+			c := resp.Header.Get("Set-Cookie")
+			if !strings.Contains(c, tokenCookie+"="+testToken) || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") || resp.Header.Get("Location") != "/" {
+				t.Errorf("token exchange: Set-Cookie %q, Location %q", c, resp.Header.Get("Location"))
+			}
+		}
+	}
+	unix, _ := testAPI(t, newFakePlane("shop", shopViews()...), false)
+	resp, err := http.Get(unix.URL + "/api/resources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the socket's API without a token: %d, want 200", resp.StatusCode)
 	}
 }

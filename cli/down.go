@@ -37,6 +37,9 @@ func (s *session) downAction(c *ucli.Context) error {
 		return err
 	}
 	project := m.Project.Name.Value
+	if err := s.ensureDataRoot(); err != nil {
+		return err
+	}
 	if cc, err := s.dialControl(c.Context, project); err == nil && cc.info.Supervisor {
 		o.supervised = s.stopSupervised(c.Context, cc, project, o.Grace)
 	}
@@ -47,10 +50,27 @@ func (s *session) downAction(c *ucli.Context) error {
 	defer lock.Release()
 	rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
 	if err != nil {
+		if o.supervised != nil && len(o.supervised.failures) > 0 {
+			// down's own pass cannot remove what the supervisor left: say what it is.
+			for _, f := range o.supervised.failures {
+				fmt.Fprintf(s.stderr, "error: %s\n", f)
+			}
+			fmt.Fprintf(s.stderr, "error: %v\n", err)
+			printNoAnswerHint(&linePrinter{w: s.stderr}, err)
+			return silentFailure()
+		}
 		return err
 	}
 	defer rt.Close()
-	return s.down(c.Context, rt, m, o)
+	if err := s.down(c.Context, rt, m, o); err != nil || !o.Volumes {
+		return err
+	}
+	// Nothing of the project runs or is kept any more: its directory goes whole
+	// (hosts, resolv.conf, hostname/, supervisor.log, lock).
+	if err := lock.RemoveProjectDir(); err != nil {
+		return err
+	}
+	return nil
 }
 
 // loadProjectOnly reads the manifest for down: it needs only the project name, so
@@ -109,54 +129,97 @@ type downRuntime interface {
 	containerStopper
 	List(ctx context.Context, project string) ([]containerdrt.Managed, error)
 	TeardownNetwork(ctx context.Context, project string) error
+	RemoveLeftovers(ctx context.Context, project string) ([]string, error)
+	RemoveLeftoverNetns(ctx context.Context, project string) error
 	RemoveVolumes(ctx context.Context, project string, names []string) (removed, kept []string, err error)
 }
 
 // down removes the project's containers (orphans included), its network, and with
 // --volumes its volumes, generated secrets and logs (runtime.md §16.4). Every step is
-// attempted; any failure makes the exit code 1.
+// attempted, each within the teardown deadline (grace + 30 s); any failure makes the
+// exit code 1.
 func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest, o downOptions) error {
 	project := m.Project.Name.Value
 	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
-	failed := false
-	containers, err := rt.List(ctx, project)
+	timeout := containerdrt.TeardownTimeout(o.Grace)
+	var errs []error
+	var containers []containerdrt.Managed
+	err := containerdrt.Teardown(ctx, timeout, fmt.Sprintf("list the containers of project %q", project),
+		func(ctx context.Context) (err error) {
+			containers, err = rt.List(ctx, project)
+			return err
+		})
 	switch {
 	case err != nil:
 		errOut.printf("error: %v", err)
-		failed = true
+		errs = append(errs, err)
 	case len(containers) == 0 && o.supervised != nil && o.supervised.stopped > 0:
 	case len(containers) == 0:
 		out.printf("[%s] nothing to stop", project)
 	default:
-		failed = stopInOrder(ctx, rt, containers, o.Grace, out, errOut) != nil
+		errs = append(errs, stopInOrder(ctx, rt, containers, o.Grace, out, errOut))
+	}
+	var leftovers []string
+	err = containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove what a crash left of project %q", project),
+		func(ctx context.Context) (err error) {
+			leftovers, err = rt.RemoveLeftovers(ctx, project)
+			return err
+		})
+	for _, id := range leftovers {
+		out.printf("[%s] removed task %s, left without its container by a crash", project, id)
+	}
+	if err != nil {
+		errOut.printf("error: %v", err)
+		errs = append(errs, err)
+	}
+	// A killed up leaves the pinned namespaces of containers it had not created yet
+	// (runtime.md §5.5).
+	err = containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the leftover network namespaces of project %q", project),
+		func(ctx context.Context) error { return rt.RemoveLeftoverNetns(ctx, project) })
+	if err != nil {
+		errOut.printf("error: %v", err)
+		errs = append(errs, err)
 	}
 	network := plan.NetworkName(project)
 	existed := fileExists(networkRecord(s.opts.DataRoot, project))
 	if o.supervised != nil && o.supervised.network {
 		existed = true // removed by the supervisor's own teardown
 	}
-	switch err := rt.TeardownNetwork(ctx, project); {
+	switch err := containerdrt.TeardownNetworkWithin(ctx, rt, project, timeout); {
 	case err != nil:
 		errOut.printf("error: %v", err)
-		failed = true
+		errs = append(errs, err)
 	case existed:
 		out.printf("[%s] network %s removed", project, network)
 	default:
 		out.printf("[%s] no network to remove", project)
 	}
-	if o.Volumes && !s.removeProjectData(ctx, rt, m, containers, out, errOut) {
-		failed = true
+	if o.Volumes {
+		errs = append(errs, s.removeProjectData(ctx, rt, m, containers, timeout, out, errOut))
 	}
-	if failed {
+	if err := errors.Join(errs...); err != nil {
+		printNoAnswerHint(errOut, err)
 		return silentFailure()
 	}
 	return nil
 }
 
-// removeProjectData is the --volumes part of down; it reports success.
-func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *manifest.Manifest, cs []containerdrt.Managed, out, errOut *linePrinter) bool {
-	project, ok := m.Project.Name.Value, true
-	removed, kept, err := rt.RemoveVolumes(ctx, project, volumeNames(m, cs))
+// removeProjectData is the --volumes part of down; it returns its failures, each
+// already printed.
+func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *manifest.Manifest, cs []containerdrt.Managed,
+	timeout time.Duration, out, errOut *linePrinter) error {
+	project := m.Project.Name.Value
+	var errs []error
+	fail := func(err error) {
+		errOut.printf("error: %v", err)
+		errs = append(errs, err)
+	}
+	var removed, kept []string
+	err := containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the volumes of project %q", project),
+		func(ctx context.Context) (err error) {
+			removed, kept, err = rt.RemoveVolumes(ctx, project, volumeNames(m, cs))
+			return err
+		})
 	for _, v := range removed {
 		out.printf("volume %s removed", v)
 	}
@@ -164,8 +227,7 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 		out.printf("volume %s kept (created by another project)", v)
 	}
 	if err != nil {
-		errOut.printf("error: %v", err)
-		ok = false
+		fail(err)
 	}
 	// Removed by path rather than through plan.OpenSecrets: a corrupt file must go too.
 	secrets := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "secrets.json")
@@ -173,15 +235,15 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 	case err == nil:
 		out.printf("[%s] secrets removed", project)
 	case !errors.Is(err, fs.ErrNotExist):
-		errOut.printf("error: remove generated secrets %s: %v", secrets, err)
-		ok = false
+		fail(fmt.Errorf("remove generated secrets %s: %v", secrets, err))
 	}
-	logs := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "logs")
-	if err := os.RemoveAll(logs); err != nil {
-		errOut.printf("error: remove logs %s: %v", logs, err)
-		ok = false
+	for _, dir := range []struct{ name, what string }{{"logs", "logs"}, {"files", "secret files"}} {
+		path := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), dir.name)
+		if err := os.RemoveAll(path); err != nil {
+			fail(fmt.Errorf("remove %s %s: %v", dir.what, path, err))
+		}
 	}
-	return ok
+	return errors.Join(errs...)
 }
 
 // volumeNames lists the named volumes of the manifest and the default volumes of
@@ -233,8 +295,9 @@ func networkRecord(dataRoot, project string) string {
 // supervisedStop is what a background supervisor's own shutdown did before `down`
 // took the project lock: down reports it as if it had done it itself.
 type supervisedStop struct {
-	stopped int  // resources reported stopped
-	network bool // the network existed when the shutdown began
+	stopped  int      // resources reported stopped
+	failures []string // why a resource could not be removed (down's own pass retries)
+	network  bool     // the network existed when the shutdown began
 }
 
 // stopSupervised has the background supervisor run the ordered shutdown and prints
@@ -254,9 +317,12 @@ func (s *session) stopSupervised(ctx context.Context, cc *controlClient, project
 	}
 	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.owner())
 	for e := range events {
-		if e.Type == string(actors.ResourceStopped) {
+		switch e.Type {
+		case string(actors.ResourceStopped):
 			st.stopped++
 			fmt.Fprintf(s.stdout, "%s: stopped\n", e.Resource)
+		case string(actors.ResourceFailed): // during a shutdown: a removal that failed
+			st.failures = append(st.failures, e.Error)
 		}
 	}
 	return st

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,26 +23,56 @@ type fakeDownRuntime struct {
 	containers []containerdrt.Managed
 	events     []string
 	removeErr  map[string]error
-	volumes    map[string]string // name -> owning project
+	leftovers  []string             // orphan tasks RemoveLeftovers reports
+	volumes    map[string]string    // name -> owning project
+	hang       map[string]bool      // container IDs whose stop and removal never answer
+	deadlines  map[string]time.Time // the context deadline of each call, by event
 }
 
-func (f *fakeDownRuntime) List(context.Context, string) ([]containerdrt.Managed, error) {
+func (f *fakeDownRuntime) List(ctx context.Context, _ string) ([]containerdrt.Managed, error) {
+	f.recordCtx(ctx, "list")
 	return f.containers, nil
 }
 
-func (f *fakeDownRuntime) Stop(_ context.Context, id, _ string, _ time.Duration) (int, error) {
-	f.record("stop " + id)
+func (f *fakeDownRuntime) RemoveLeftoverNetns(context.Context, string) error { return nil }
+
+func (f *fakeDownRuntime) Stop(ctx context.Context, id, _ string, _ time.Duration) (int, error) {
+	f.recordCtx(ctx, "stop "+id)
+	if f.hang[id] {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
 	return 0, nil
 }
 
-func (f *fakeDownRuntime) Remove(_ context.Context, id string) error {
-	f.record("remove " + id)
+func (f *fakeDownRuntime) Remove(ctx context.Context, id string) error {
+	f.recordCtx(ctx, "remove "+id)
+	if f.hang[id] {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	return f.removeErr[id]
 }
 
-func (f *fakeDownRuntime) TeardownNetwork(context.Context, string) error {
-	f.record("network")
+func (f *fakeDownRuntime) TeardownNetwork(ctx context.Context, _ string) error {
+	f.recordCtx(ctx, "network")
 	return nil
+}
+
+func (f *fakeDownRuntime) RemoveLeftovers(context.Context, string) ([]string, error) {
+	f.record("leftovers")
+	return f.leftovers, nil
+}
+
+// recordCtx records the event and its context's deadline.
+func (f *fakeDownRuntime) recordCtx(ctx context.Context, e string) {
+	f.record(e)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deadlines == nil {
+		f.deadlines = map[string]time.Time{}
+	}
+	f.deadlines[e], _ = ctx.Deadline()
 }
 
 func (f *fakeDownRuntime) RemoveVolumes(_ context.Context, project string, names []string) (removed, kept []string, err error) {
@@ -150,6 +181,49 @@ func TestDownFailureStillTearsDown(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "db: stopped") || rt.index("network") < 0 {
 		t.Errorf("remaining steps skipped: out %q events %v", out.String(), rt.events)
+	}
+}
+
+// Issue 11 item 4: every step of down has a deadline of grace + 30 s.
+func TestDownStepsHaveDeadlines(t *testing.T) {
+	rt := &fakeDownRuntime{containers: []containerdrt.Managed{{ID: "shop_db", Resource: "db"}}}
+	s, _, errb := downSession(t)
+	m := shopModel(t, "project: {name: shop}\nresources: {}\n")
+	start := time.Now()
+	if err := s.down(context.Background(), rt, m, downOptions{Grace: 2 * time.Second}); err != nil {
+		t.Fatalf("down: %v, stderr %s", err, errb)
+	}
+	for _, e := range []string{"list", "stop shop_db", "remove shop_db", "network"} {
+		d, ok := rt.deadlines[e]
+		if want := start.Add(32 * time.Second); !ok || d.Before(want) || d.After(want.Add(5*time.Second)) {
+			t.Errorf("%s: deadline %v, want grace + 30 s from the start (%v)", e, d, want)
+		}
+	}
+}
+
+// Issue 11 item 4: when containerd does not answer, the step fails at its deadline
+// naming the container, everything else is still attempted, and down exits 1 with a
+// hint to run it again. The parent context's short deadline stands in for the 30 s.
+func TestDownContainerdSilent(t *testing.T) {
+	rt := &fakeDownRuntime{
+		containers: []containerdrt.Managed{{ID: "shop_db", Resource: "db"}, {ID: "shop_api", Resource: "api"}},
+		hang:       map[string]bool{"shop_db": true},
+	}
+	s, out, errb := downSession(t)
+	m := shopModel(t, "project: {name: shop}\nresources: {}\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := s.down(ctx, rt, m, downOptions{Grace: time.Second})
+	if code := s.report(err); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	named := regexp.MustCompile(`error: could not remove container shop_db of resource "db": deadline exceeded: containerd did not answer in \d+ms\n`)
+	hint := "hint: containerd did not answer, so something may be left; once it answers again, run lsctl down to remove the rest"
+	if !named.MatchString(errb.String()) || !strings.Contains(errb.String(), hint) {
+		t.Errorf("stderr does not name shop_db and give the hint:\n%s", errb.String())
+	}
+	if !strings.Contains(out.String(), "api: stopped") || rt.index("network") < 0 {
+		t.Errorf("the other steps were skipped: out %q, events %v", out.String(), rt.events)
 	}
 }
 

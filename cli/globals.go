@@ -53,8 +53,8 @@ var globalSettings = []globalSetting{
 // globalFlags returns the global flag definitions.
 func globalFlags() []ucli.Flag {
 	flags := []ucli.Flag{
-		&ucli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "manifest path (default: lightshuttle.yml found in the current or a parent directory)"},
-		&ucli.StringFlag{Name: "env-file", Usage: "dotenv file, must exist when given (default: <manifest dir>/.env)"},
+		&ucli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "manifest path (default: lightshuttle.yml found in the current or a parent directory); also after the command name, except logs, where -f is --follow"},
+		&ucli.StringFlag{Name: "env-file", Usage: "dotenv file, must exist when given (default: <manifest dir>/.env, else ./.env with a warning)"},
 	}
 	for _, g := range globalSettings {
 		usage := g.usage + " (env " + g.env + ")"
@@ -113,18 +113,4 @@ func logLevel(env func(string) (string, bool)) slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelWarn
-}
-
-// isGlobalFlag reports whether name (without dashes) is a global flag, and whether it
-// takes a value.
-func isGlobalFlag(name string) (found, takesValue bool) {
-	for _, f := range globalFlags() {
-		for _, n := range f.Names() {
-			if n == name {
-				_, isBool := f.(*ucli.BoolFlag)
-				return true, !isBool
-			}
-		}
-	}
-	return name == "help" || name == "h" || name == "version" || name == "v", false
 }

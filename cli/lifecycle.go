@@ -12,11 +12,11 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
-// runOrdered runs fn for every name in parallel, each once the names listed in
+// inDependencyOrder runs fn for every name in parallel, each once the names listed in
 // after[name] have finished. With blocking, a name one of whose prerequisites failed
 // does not run and fails naming it; without, it runs anyway (a stop is attempted even
 // when a dependent's failed). It returns every failure joined.
-func runOrdered(names []string, after map[string][]string, blocking bool, fn func(name string) error) error {
+func inDependencyOrder(names []string, after map[string][]string, blocking bool, fn func(name string) error) error {
 	done := make(map[string]chan struct{}, len(names))
 	for _, n := range names {
 		done[n] = make(chan struct{})
@@ -197,7 +197,7 @@ func (s *session) requestInOrder(ctx context.Context, cc *controlClient, targets
 	}
 	router := routeEvents(events)
 	out := &linePrinter{w: s.stdout}
-	return runOrdered(targets, after, req.blocking, func(name string) error {
+	return inDependencyOrder(targets, after, req.blocking, func(name string) error {
 		ch := router.watch(name)
 		code, body, err := cc.postHand(ctx, name, req.op, req.query)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -229,7 +228,7 @@ func serveOwner(t *testing.T, root string, cp controlPlane) {
 		t.Fatal(err)
 	}
 	s := &session{stdout: io.Discard, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, cp, -1, nil)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, cp, -1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,12 +282,4 @@ func TestControlAPIHandEndpoints(t *testing.T) {
 	if hp.recorded() == "" || !strings.Contains(hp.recorded(), "stop:job:2s") {
 		t.Errorf("calls %q", hp.recorded())
 	}
-}
-
-// httptestServer serves api over HTTP and returns its URL.
-func httptestServer(t *testing.T, api *controlAPI) string {
-	t.Helper()
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return srv.URL
 }

@@ -19,12 +19,13 @@ type upOptions struct {
 	Quiet         bool
 	Strict        bool
 	Build         bool
+	NoOtel        bool // no OTLP receiver, no OTEL_* variables, no forwarding (runtime.md §20)
 }
 
 // parseUpOptions validates up's flags; every problem is a usage error (exit 2).
 func parseUpOptions(c *ucli.Context) (upOptions, error) {
 	o := upOptions{Detach: c.Bool("detach"), Quiet: c.Bool("quiet"), Strict: c.Bool("strict"),
-		Build: c.Bool("build"), EnvFile: c.String("env-file"), DashboardPort: -1}
+		Build: c.Bool("build"), NoOtel: c.Bool("no-otel"), EnvFile: c.String("env-file"), DashboardPort: -1}
 	if err := needArgs(c, 0, 0, ""); err != nil {
 		return o, err
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -30,7 +33,7 @@ func (s *session) psAction(c *ucli.Context) error {
 	}
 	project := ld.manifest.Project.Name.Value
 	p, secrets := s.readOnlyPlan(ld, showSecrets)
-	views, err := s.apiViews(c.Context, project)
+	views, owner, err := s.apiViews(c.Context, project)
 	supervised := err == nil
 	if err != nil {
 		views, err = s.directViews(c.Context, ld.manifest, p)
@@ -38,19 +41,90 @@ func (s *session) psAction(c *ucli.Context) error {
 			return err
 		}
 	}
+	down := supervised && owner.Containerd == containerdUnavailable
+	broken := brokenNetwork(s.opts.DataRoot, project, views)
+	if broken != "" {
+		views = markBroken(views)
+	}
 	note := s.stdout
 	if c.Bool("json") {
-		if err := writePSJSON(s.stdout, views, secrets); err != nil {
+		field := ""
+		if down {
+			field = containerdUnavailable
+		}
+		if err := writePSJSON(s.stdout, views, secrets, field); err != nil {
 			return err
 		}
 		note = s.stderr // stdout stays one JSON document
 	} else {
+		if down {
+			views = statusesUnknown(views)
+		}
 		writePSTable(s.stdout, views, secrets, time.Now())
+	}
+	if down {
+		fmt.Fprintln(note, unavailableNotice(project, owner))
+	}
+	if broken != "" {
+		fmt.Fprintf(note, "[%s] network broken: %s; its containers cannot reach each other: run lsctl down, then lsctl up\n", project, broken)
+	}
+	for _, line := range droppedNotes(s.opts.DataRoot, project, views) {
+		fmt.Fprintln(note, line)
 	}
 	if !supervised && slices.ContainsFunc(views, isUp) {
 		fmt.Fprintf(note, "[%s] unsupervised: no lsctl up or background supervisor runs for this stack, so exits are not restarted; `lsctl up -d` takes it over\n", project)
 	}
 	return nil
+}
+
+// droppedNotes are the lines that say which logs lost lines because they could not
+// be written (a full disk): the containers went on, their lines did not.
+func droppedNotes(dataRoot, project string, views []actors.View) []string {
+	var notes []string
+	for _, v := range views {
+		d, err := logfile.ReadDropped(logPath(dataRoot, project, v.Name))
+		if err == nil && d.Count > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d log line(s) dropped since %s: %s", v.Name, d.Count, d.Since.Local().Format(time.DateTime), d.Error))
+		}
+	}
+	return notes
+}
+
+// statusNetworkBroken is the status ps shows for a running container whose project
+// bridge is gone: it runs, but nothing reaches it (issue 12).
+const statusNetworkBroken = "network-broken"
+
+// brokenNetwork says what is wrong when containers of the project run but the bridge
+// that the project's network record names does not exist, else "".
+func brokenNetwork(dataRoot, project string, views []actors.View) string {
+	if !slices.ContainsFunc(views, isUp) {
+		return ""
+	}
+	data, err := os.ReadFile(networkRecord(dataRoot, project))
+	if err != nil {
+		return "" // no record to compare with (a data root other than the one that ran it)
+	}
+	var rec struct {
+		Bridge string `json:"bridge"`
+	}
+	if json.Unmarshal(data, &rec) != nil || rec.Bridge == "" {
+		return ""
+	}
+	if _, err := net.InterfaceByName(rec.Bridge); err != nil {
+		return fmt.Sprintf("bridge %s is missing", rec.Bridge)
+	}
+	return ""
+}
+
+// markBroken shows every running view as network-broken.
+func markBroken(views []actors.View) []actors.View {
+	out := slices.Clone(views)
+	for i := range out {
+		if isUp(out[i]) {
+			out[i].Status = statusNetworkBroken
+		}
+	}
+	return out
 }
 
 // isUp reports whether a view's container is running.
@@ -198,31 +272,43 @@ func probeStatus(ctx context.Context, rt prober, id string, h *plan.Healthcheck)
 	return actors.StatusHealthy
 }
 
-// psView is a view with the optional secrets of `ps --json --show-secrets`.
+// psView is a view with the optional secrets of `ps --json --show-secrets`, and
+// "containerd": "unavailable" while the supervising up cannot reach containerd.
 type psView struct {
 	actors.View
-	Secrets map[string]string `json:"secrets,omitempty"`
+	Secrets    map[string]string
+	Containerd string
 }
 
-// MarshalJSON appends "secrets" after the view's own keys.
+// MarshalJSON appends "secrets" and "containerd", when set, after the view's own keys.
 func (v psView) MarshalJSON() ([]byte, error) {
-	base, err := json.Marshal(v.View)
-	if err != nil || len(v.Secrets) == 0 {
-		return base, err
-	}
-	extra, err := json.Marshal(v.Secrets)
+	out, err := json.Marshal(v.View)
 	if err != nil {
 		return nil, err
 	}
-	out := append(base[:len(base)-1], `,"secrets":`...)
-	return append(append(out, extra...), '}'), nil
+	for _, f := range []struct {
+		key   string
+		value any
+		set   bool
+	}{{"secrets", v.Secrets, len(v.Secrets) > 0}, {"containerd", v.Containerd, v.Containerd != ""}} {
+		if !f.set {
+			continue
+		}
+		extra, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(append(out[:len(out)-1], `,"`+f.key+`":`...), extra...), '}')
+	}
+	return out, nil
 }
 
-// writePSJSON prints the views (runtime.md §14), with passwords only when given.
-func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string) error {
+// writePSJSON prints the views (runtime.md §14), with passwords only when given and
+// the containerd field when not "".
+func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, containerd string) error {
 	out := make([]psView, len(views))
 	for i, v := range views {
-		out[i] = psView{View: v}
+		out[i] = psView{View: v, Containerd: containerd}
 		if pw, ok := secrets[v.Name]; ok {
 			out[i].Secrets = map[string]string{"password": pw}
 		}

@@ -23,17 +23,17 @@ func TestPSTable(t *testing.T) {
 		{Name: "db", Kind: "postgres", Status: "healthy", Image: "docker.io/library/postgres:16-alpine",
 			Ports:     []plan.PortBinding{{HostIP: "127.0.0.1", HostPort: 5432, ContainerPort: 5432, RequestedHostPort: 5432}},
 			StartedAt: ptr(now.Add(-3 * time.Minute))},
-		{Name: "api", Kind: "container", Status: "running", Image: "ghcr.io/acme/api:1.4",
+		{Name: "api", Kind: "container", Status: "running", Image: "registry.example.com/acme/api:1.4",
 			Ports:     []plan.PortBinding{{HostIP: "127.0.0.1", HostPort: 40123, ContainerPort: 8080, RequestedHostPort: 8080}},
 			StartedAt: ptr(now.Add(-50 * time.Hour))},
 		{Name: "web", Kind: "dockerfile", Status: "exited", Image: "docker.io/lightshuttle/shop_web:dev", StartedAt: ptr(now)},
 	}
 	var b bytes.Buffer
 	writePSTable(&b, views, map[string]string{"db": "s3cret"}, now)
-	want := `NAME  KIND        STATUS   PORTS                                   IMAGE                      AGE
-db    postgres    healthy  127.0.0.1:5432->5432                    postgres:16-alpine         3m
-api   container   running  127.0.0.1:40123->8080 (requested 8080)  ghcr.io/acme/api:1.4       2d
-web   dockerfile  exited   -                                       lightshuttle/shop_web:dev  -
+	want := `NAME  KIND        STATUS   PORTS                                   IMAGE                              AGE
+db    postgres    healthy  127.0.0.1:5432->5432                    postgres:16-alpine                 3m
+api   container   running  127.0.0.1:40123->8080 (requested 8080)  registry.example.com/acme/api:1.4  2d
+web   dockerfile  exited   -                                       lightshuttle/shop_web:dev          -
 
 SECRETS
 db password  s3cret
@@ -58,7 +58,7 @@ func TestPSJSON(t *testing.T) {
 	views := []actors.View{{Name: "db", Kind: "postgres", Status: "stopped"}, {Name: "api", Kind: "container", Status: "stopped"}}
 	for _, secrets := range []map[string]string{nil, {"db": "pw"}} {
 		var b bytes.Buffer
-		if err := writePSJSON(&b, views, secrets); err != nil {
+		if err := writePSJSON(&b, views, secrets, ""); err != nil {
 			t.Fatal(err)
 		}
 		var got []map[string]any

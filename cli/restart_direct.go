@@ -45,6 +45,9 @@ type directStack struct {
 // network, which only an up creates (runtime.md §12.6 direct mode).
 func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_ *directStack, err error) {
 	project := ld.manifest.Project.Name.Value
+	if err := s.ensureDataRoot(); err != nil {
+		return nil, err
+	}
 	d := &directStack{}
 	if d.lock, err = containerdrt.LockProject(s.opts.DataRoot, project, command); err != nil {
 		return nil, err
@@ -60,10 +63,29 @@ func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_
 	if d.rt, err = s.connect(ctx, containerdrt.PullMissing, false); err != nil {
 		return nil, err
 	}
-	if d.plan, err = s.finalPlan(ld); err != nil {
+	if d.plan, err = s.runningPlan(d.rt, ld); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// runningPlan is the final plan of a running project's manifest, with the same
+// OTEL_* variables as up gives (runtime.md §20.2), so that what a command creates has
+// the configuration the next up adopts; there is no --no-otel here: the manifest
+// decides.
+func (s *session) runningPlan(rt *containerdrt.Client, ld *loaded) (*plan.Plan, error) {
+	p, err := s.finalPlan(ld)
+	if err != nil {
+		return nil, err
+	}
+	if otelSettings(ld.manifest, false).enabled {
+		subnet, err := rt.ReserveNetwork(p.Project)
+		if err != nil {
+			return nil, err
+		}
+		p.InjectOTel(receiverURL(gatewayOf(subnet)))
+	}
+	return p, nil
 }
 
 func (d *directStack) close() {

@@ -62,7 +62,7 @@ func (s *session) runAction(c *ucli.Context) error {
 		return err
 	}
 	defer rt.Close()
-	p, err := s.finalPlan(ld)
+	p, err := s.runningPlan(rt, ld)
 	if err != nil {
 		return err
 	}

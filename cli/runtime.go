@@ -11,7 +11,6 @@ import (
 
 // runtimeOptions are the containerd options of the global flags (runtime.md §1.1).
 func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) containerdrt.Options {
-	driver, _ := s.lookupEnv("LSCTL_LOG_DRIVER")
 	return containerdrt.Options{
 		Address:         s.opts.Address,
 		Namespace:       s.opts.Namespace,
@@ -20,11 +19,27 @@ func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) conta
 		CNIPath:         s.opts.CNIPath,
 		SubnetPool:      s.opts.SubnetPool,
 		BuildkitAddress: s.opts.BuildkitAddress,
-		LogDriver:       driver,
+		LogDriver:       s.logDriver().Path,
 		Pull:            pull,
 		Build:           build,
 		Version:         buildVersion(),
 	}
+}
+
+// ensureDataRoot creates the data root, or tightens a loose one and says so, before
+// a command writes to it (issue 12: other users must not read or plant state there).
+func (s *session) ensureDataRoot() error {
+	tightened, err := containerdrt.EnsureDataRoot(s.opts.DataRoot)
+	if tightened {
+		fmt.Fprintf(s.stderr, "warning: data root %s was open to other users; its mode is now 0700\n", s.opts.DataRoot)
+	}
+	return err
+}
+
+// logDriver is the log driver that containers started now will use.
+func (s *session) logDriver() containerdrt.LogDriverChoice {
+	explicit, _ := s.lookupEnv("LSCTL_LOG_DRIVER")
+	return containerdrt.FindLogDriver(explicit)
 }
 
 // connect reaches containerd; its error already reads

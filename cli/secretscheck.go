@@ -105,7 +105,7 @@ func writeSecretsCheck(stdout io.Writer, project, manifestDir string, rows []var
 		return &exitError{code: 1, msg: fmt.Sprintf("%d required variable(s) not set: %s (add them to %s or pass --env-file PATH)",
 			len(missing), strings.Join(missing, ", "), filepath.Join(manifestDir, ".env"))}
 	}
-	fmt.Fprintln(stdout, "all required variables are set")
+	fmt.Fprintln(stdout, "all required secrets are set")
 	return nil
 }
 

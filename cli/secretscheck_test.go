@@ -29,7 +29,7 @@ func TestSecretsCheck(t *testing.T) {
 			name:     "§29 item 63 unused inner default",
 			manifest: "project: {name: p}\nresources:\n  api:\n    container:\n      image: a:1\n      env: {X: '${env.A:-${env.B}}'}\n",
 			env:      map[string]string{"A": "1"},
-			stdout:   "VARIABLE  STATUS\nA         set (env)\nB         unused\nall required variables are set\n",
+			stdout:   "VARIABLE  STATUS\nA         set (env)\nB         unused\nall required secrets are set\n",
 		},
 		{
 			name:     "§29 item 64 default and missing",
@@ -43,7 +43,7 @@ func TestSecretsCheck(t *testing.T) {
 			manifest: "project: {name: shop}\nresources:\n  db:\n    postgres:\n      password: ${env.DB_PASSWORD:-}\n" +
 				"  api:\n    container:\n      image: a:1\n      env: {L: '${env.LOG_LEVEL:-info}', M: '${env.LOG_LEVEL:-debug}'}\n",
 			dotenv: "DB_PASSWORD=hunter2hunter2\n",
-			stdout: "VARIABLE     STATUS\nDB_PASSWORD  set (.env)\nLOG_LEVEL    default (debug | info)\nall required variables are set\n",
+			stdout: "VARIABLE     STATUS\nDB_PASSWORD  set (.env)\nLOG_LEVEL    default (debug | info)\nall required secrets are set\n",
 		},
 		{
 			name:     "no references",

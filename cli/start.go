@@ -104,7 +104,7 @@ func (s *session) startDirect(ctx context.Context, ld *loaded, sp startPlan) err
 	}
 	byResource := managedByResource(managed)
 	return s.withSignals(ctx, func(ctx context.Context) error {
-		return runOrdered(sp.targets, sp.after, true, func(name string) error {
+		return inDependencyOrder(sp.targets, sp.after, true, func(name string) error {
 			m, ok := byResource[name]
 			if ok && m.Running {
 				fmt.Fprintf(s.stdout, "%s: already running\n", name)

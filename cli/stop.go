@@ -128,7 +128,7 @@ func (s *session) stopDirect(ctx context.Context, project string, sp stopPlan) e
 	byResource := managedByResource(managed)
 	out := &linePrinter{w: s.stdout}
 	return s.withSignals(ctx, func(ctx context.Context) error {
-		return runOrdered(sp.targets, sp.after, false, func(name string) error {
+		return inDependencyOrder(sp.targets, sp.after, false, func(name string) error {
 			m, ok := byResource[name]
 			if !ok || (!m.Running && m.Labels[plan.LabelStopped] != "") {
 				out.printf("%s: already stopped", name)

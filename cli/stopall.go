@@ -62,14 +62,32 @@ func stopInOrder(ctx context.Context, rt containerStopper, cs []containerdrt.Man
 	return errors.Join(errs...)
 }
 
-// stopOne stops (image stop signal, grace, then SIGKILL) and removes one container.
+// stopOne stops (image stop signal, grace, then SIGKILL) and removes one container,
+// within the teardown deadline (grace + 30 s).
 func stopOne(ctx context.Context, rt containerStopper, c containerdrt.Managed, grace time.Duration) error {
-	_, stopErr := rt.Stop(ctx, c.ID, "", grace)
-	if err := rt.Remove(ctx, c.ID); err != nil {
-		return fmt.Errorf("remove container %s of resource %q: %w", c.ID, c.Resource, err)
+	op := fmt.Sprintf("remove container %s of resource %q", c.ID, c.Resource)
+	return containerdrt.Teardown(ctx, containerdrt.TeardownTimeout(grace), op, func(ctx context.Context) error {
+		_, stopErr := rt.Stop(ctx, c.ID, "", grace)
+		if err := rt.Remove(ctx, c.ID); err != nil {
+			return fmt.Errorf("remove container %s of resource %q: %w", c.ID, c.Resource, err)
+		}
+		if stopErr != nil {
+			return fmt.Errorf("stop container %s of resource %q: %w", c.ID, c.Resource, stopErr)
+		}
+		return nil
+	})
+}
+
+// noAnswerHint follows the errors of a teardown that containerd did not answer.
+const noAnswerHint = "hint: containerd did not answer, so something may be left; " +
+	"once it answers again, run lsctl down to remove the rest"
+
+// printNoAnswerHint prints noAnswerHint when a step of err failed because containerd
+// did not answer (in time), and reports whether it did.
+func printNoAnswerHint(errOut *linePrinter, err error) bool {
+	if !errors.Is(err, containerdrt.ErrUnavailable) {
+		return false
 	}
-	if stopErr != nil {
-		return fmt.Errorf("stop container %s of resource %q: %w", c.ID, c.Resource, stopErr)
-	}
-	return nil
+	errOut.printf("%s", noAnswerHint)
+	return true
 }

@@ -63,7 +63,7 @@ func unknownResource(project, name string, declared []string) error {
 func (s *session) resourceViews(ctx context.Context, ld *loaded) (views []actors.View, cc *controlClient, err error) {
 	project := ld.manifest.Project.Name.Value
 	if cc, err = s.dialControl(ctx, project); err == nil {
-		views, err = s.apiViews(ctx, project)
+		views, _, err = s.apiViews(ctx, project)
 		return views, cc, err
 	}
 	rt, err := s.connect(ctx, containerdrt.PullMissing, false)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -26,6 +28,8 @@ type upState struct {
 	unlockDR func()      // data-root lock held from the port preflight until containers exist
 	subnet   string      // the project network's, reserved before the network is ensured
 	builds   *buildTails // output tails of failed builds, set by runUp
+	otel     otelConfig  // OpenTelemetry wiring (runtime.md §20)
+	gateway  netip.Addr  // the project bridge's address: the OTLP receiver's
 }
 
 func (s *session) upAction(c *ucli.Context) error {
@@ -80,6 +84,9 @@ func (s *session) upAction(c *ucli.Context) error {
 func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upState, error) {
 	project := ld.manifest.Project.Name.Value
 	st := &upState{opts: o}
+	if err := s.ensureDataRoot(); err != nil {
+		return nil, err
+	}
 	lock, err := containerdrt.LockProject(s.opts.DataRoot, project, "up")
 	if err != nil {
 		return nil, err
@@ -116,6 +123,11 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upSt
 		return nil, err
 	}
 	st.subnet = subnet.String()
+	st.otel = otelSettings(ld.manifest, o.NoOtel)
+	if st.otel.enabled {
+		st.gateway = gatewayOf(subnet)
+		st.plan.InjectOTel(receiverURL(st.gateway))
+	}
 	return st, nil
 }
 
@@ -228,6 +240,7 @@ func (s *session) startupReport(err error, builds *buildTails) error {
 		return err
 	}
 	fmt.Fprintf(s.stderr, "error: %s\n", se.Error())
+	defer keptNote(s.stderr, se.Kept)
 	if _, failed := builds.lines(se.Resource); failed && se.Resource != "" {
 		fmt.Fprintf(s.stderr, "last 20 lines of the failing build step of %s:\n", se.Resource)
 		writeIndented(s.stderr, se.LastLines)
@@ -238,6 +251,15 @@ func (s *session) startupReport(err error, builds *buildTails) error {
 		writeIndented(s.stderr, se.LastLines)
 	}
 	return silentFailure()
+}
+
+// keptNote says which containers a rollback left running: they ran before this up,
+// which removes only what it created itself.
+func keptNote(w io.Writer, kept []string) {
+	if len(kept) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "note: %s kept running as before this up, with the network; nothing supervises them until an up succeeds: fix the error and run lsctl up -d\n", strings.Join(kept, ", "))
 }
 
 // writeIndented prints lines indented by two spaces, or "(no output)".

@@ -19,6 +19,7 @@ type upLoop struct {
 	s       *session
 	st      *upState
 	h       *actors.Handle
+	tel     *telemetry
 	out     *linePrinter
 	lines   *eventLines
 	sizes   map[string]int64
@@ -34,6 +35,7 @@ type upLoop struct {
 	stopLogs   context.CancelFunc
 
 	closeControl func()
+	dropped      map[string]int64 // per resource, the dropped log lines already reported
 	apiStop      chan stopRequest // POST /api/shutdown
 	release      chan struct{}    // POST /api/release (background supervisor only)
 }
@@ -51,9 +53,19 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 	updates := make(chan imageProgress, 64)
 	st.builds = &buildTails{}
 	rt := progressRuntime{Runtime: st.rt, updates: updates, builds: st.builds, redact: p.Redactor().Redact}
-	h := actors.New(p, rt, s.actorOptions(p, st.opts, st.builds))
+	// The receiver serves while this process owns the stack; -d without a
+	// supervisor (tests) leaves the stack to nobody.
+	tel := s.startTelemetry(st, !st.opts.Detach)
+	defer tel.close()
+	o := s.actorOptions(p, st.opts, st.builds)
+	o.Phase = tel.startup.phase
+	h := actors.New(p, rt, o)
 	events, unsubscribe := h.Subscribe(false)
 	defer unsubscribe()
+	if !st.opts.Detach {
+		history, _ := h.Subscribe(false)
+		go tel.follow(history)
+	}
 	if st.opts.Detach {
 		if st.opts.DashboardPort >= 0 || (p.Manifest != nil && p.Manifest.Dashboard != nil) {
 			fmt.Fprintln(s.stderr, "warning: the dashboard needs a foreground up; ignored with -d")
@@ -63,18 +75,28 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			return err
 		}
 	}
-	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout, log: s.upLog}, lines: newEventLines(p, h, st.subnet),
+	l := &upLoop{s: s, st: st, h: h, tel: tel, out: &linePrinter{w: s.stdout, log: s.upLog}, lines: newEventLines(p, h, st.subnet),
 		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout),
 		apiStop: make(chan stopRequest, 4), release: make(chan struct{}, 1)}
 	if !st.opts.Detach {
-		srv, err := s.startControl(p, h, st.opts.DashboardPort, l.ownerHooks())
+		srv, err := s.startControl(p, h, st.opts.DashboardPort, l.ownerHooks(), tel)
 		if err != nil {
 			return err
 		}
 		defer srv.close()
 		l.closeControl = srv.close
 	}
+	for _, n := range p.Nodes {
+		if d, err := logfile.ReadDropped(logPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
+			if l.dropped == nil {
+				l.dropped = map[string]int64{}
+			}
+			l.dropped[n.Name] = d.Count
+		}
+	}
 	h.Run()
+	dropTick := time.NewTicker(droppedCheckEvery)
+	defer dropTick.Stop()
 	readyCh := make(chan error, 1)
 	go func() { readyCh <- h.WaitReady(ctx) }()
 	startedCount := 0
@@ -93,6 +115,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			case actors.StackStarted:
 				// Driven by the event rather than WaitReady, so every line of the
 				// startup is printed before the ready line.
+				tel.startup.finish(e.TS, true)
 				st.releaseDataRoot()
 				l.drain(updates)
 				if l.ready() {
@@ -113,7 +136,33 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			l.stop(r.grace, r.kill)
 		case <-l.release:
 			l.handOver()
+		case <-dropTick.C:
+			l.warnDropped()
 		}
+	}
+}
+
+// handOverQuiesce bounds the wait for in-flight probes before a released supervisor
+// exits: a probe's exec interrupted half-way stays in the shim, which then holds back
+// the container's exit.
+const handOverQuiesce = 5 * time.Second
+
+// droppedCheckEvery is how often up looks for log lines the log drivers dropped.
+const droppedCheckEvery = 2 * time.Second
+
+// warnDropped prints a warning whenever a log driver dropped lines since the last
+// look (its log could not be written: a full disk).
+func (l *upLoop) warnDropped() {
+	if l.dropped == nil {
+		l.dropped = map[string]int64{}
+	}
+	for _, n := range l.st.plan.Nodes {
+		d, err := logfile.ReadDropped(logPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
+		if err != nil || d.Count <= l.dropped[n.Name] {
+			continue
+		}
+		l.out.printf("warning: %s: %d log line(s) dropped so far: %s", n.Name, d.Count, d.Error)
+		l.dropped[n.Name] = d.Count
 	}
 }
 
@@ -127,8 +176,11 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 	}}
 	if l.s.supervisor != nil {
 		own.release = func() error {
+			if l.h.Stopping() {
+				return errStackStopping
+			}
 			if !l.h.Running() {
-				return errors.New("the stack is starting or stopping; try again once it is ready")
+				return errors.New("the stack is starting; try again once it is ready")
 			}
 			select {
 			case l.release <- struct{}{}:
@@ -144,6 +196,7 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 // adopts the stack. The process exits at once, so that no probe or restart of this
 // engine acts on the stack once the project lock is free.
 func (l *upLoop) handOver() {
+	l.h.Detach(handOverQuiesce)
 	l.out.printf("[%s] handed over to a new supervisor", l.st.plan.Project)
 	if l.closeControl != nil {
 		l.closeControl() // answers the release request before the socket goes
@@ -227,6 +280,10 @@ func nodeNames(p *plan.Plan) []string {
 func (l *upLoop) ready() bool {
 	p := l.st.plan
 	l.out.printf("[%s] ready: %d resource(s) in %s", p.Project, len(p.Nodes), roundDuration(time.Since(l.started)))
+	if line := l.tel.startup.criticalLine(); line != "" {
+		l.out.printf("[%s] %s", p.Project, line)
+	}
+	l.tel.exportStartup()
 	if sv := l.s.supervisor; sv != nil {
 		l.out.printf("[%s] supervised in the background (pid %d, log %s)", p.Project, os.Getpid(), ownerLogPath(l.s.opts.DataRoot, p.Project))
 		sv.ready()
@@ -275,17 +332,30 @@ func (l *upLoop) finish() error {
 	}
 	if l.firstSig != nil {
 		// A failed shutdown step is still reported (runtime.md §12.7); the exit code
-		// stays the signal's (§12.8).
+		// stays the signal's (§12.8), unless containerd did not answer: then something
+		// may be left, and the exit code is 1 (issue 11 item 4).
 		if err := l.h.Err(); err != nil {
 			printErrors(l.s.stderr, err)
+			if printNoAnswerHint(&linePrinter{w: l.s.stderr}, err) {
+				return silentFailure()
+			}
 		}
 		return signalExit(l.firstSig)
 	}
 	if l.startupErr == nil {
 		l.startupErr = l.h.WaitReady(context.Background())
 	}
+	if l.startupErr != nil {
+		l.tel.startup.finish(time.Now(), false)
+		l.tel.exportStartup()
+	}
 	if l.startupErr != nil && !errors.Is(l.startupErr, actors.ErrStartupCancelled) {
-		return l.s.startupReport(l.startupErr, l.st.builds)
+		report := l.s.startupReport(l.startupErr, l.st.builds)
+		if err := l.h.Err(); err != nil { // the rollback's own failures
+			printErrors(l.s.stderr, err)
+			printNoAnswerHint(&linePrinter{w: l.s.stderr}, err)
+		}
+		return report
 	}
 	if err := l.h.Err(); err != nil {
 		return err

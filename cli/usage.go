@@ -74,6 +74,13 @@ func onUsageError(c *ucli.Context, err error, _ bool) error {
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		msg = "unknown flag " + dashed(strings.TrimLeft(name, "-"))
 	}
+	if names, ok := strings.CutPrefix(msg, "Cannot use two forms of the same flag: "); ok {
+		var forms []string
+		for _, n := range strings.Fields(names) {
+			forms = append(forms, dashed(n))
+		}
+		msg = strings.Join(forms, " and ") + " are the same flag; give only one"
+	}
 	return usagef(c, "%s", msg)
 }
 

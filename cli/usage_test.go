@@ -1,9 +1,12 @@
 package cli
 
 import (
-	ucli "github.com/urfave/cli/v2"
 	"strings"
 	"testing"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // runtime.md §16.1, §17 item 68: usage errors print `error: <message>` and the help
@@ -21,10 +24,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"bad format", []string{"validate", "--format", "yaml"}, `invalid value "yaml" for --format: expected text or json`, "lsctl validate"},
 		{"unknown global flag", []string{"--bogus", "ps"}, "unknown flag --bogus", "lsctl"},
 		{"unknown command flag", []string{"ps", "--bogus"}, "unknown flag --bogus", "lsctl ps"},
-		{"flag after positional", []string{"restart", "db", "--detach"}, "flag --detach must come before the arguments: lsctl restart --detach db", "lsctl restart"},
-		{"flag with value after positional", []string{"-f", "x.yml", "logs", "db", "--tail", "5"}, "flag --tail must come before the arguments: lsctl -f x.yml logs --tail 5 db", "lsctl logs"},
-		{"global flag after command", []string{"up", "--namespace", "x"}, "global flag --namespace must come before the command name: lsctl --namespace x up", "lsctl up"},
-		{"short global flag after command", []string{"logs", "-f", "x.yml", "db"}, "global flag -f must come before the command name: lsctl -f x.yml logs db", "lsctl logs"},
+		{"unknown flag after positional", []string{"logs", "db", "--bogus"}, "unknown flag --bogus", "lsctl logs"},
+		{"value flag last", []string{"logs", "db", "--tail"}, "flag --tail needs a value", "lsctl logs"},
+		{"global value flag last", []string{"secrets", "check", "--namespace"}, "flag --namespace needs a value", "lsctl secrets check"},
+		{"both spellings of one flag", []string{"up", "--dashboard-port", "1", "--control-port", "2"}, "--control-port and --dashboard-port are the same flag; give only one", "lsctl up"},
 		{"missing argument", []string{"restart"}, "missing argument RESOURCE", "lsctl restart"},
 		{"extra argument", []string{"version", "now"}, `unexpected argument "now"`, "lsctl version"},
 		{"unknown shell", []string{"completion", "tcsh"}, `unknown shell "tcsh": expected bash, zsh or fish`, "lsctl completion"},
@@ -58,20 +61,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
-// A flag after `--` is a positional argument, not a misplaced flag.
-func TestDoubleDashEndsFlagParsing(t *testing.T) {
-	app := (&session{}).newApp()
-	if err := checkArgOrder(app, []string{"logs", "--", "-weird"}); err != nil {
-		t.Fatalf("checkArgOrder after --: %v", err)
-	}
-	if err := checkArgOrder(app, []string{"--namespace", "x", "logs", "--tail", "3", "db", "api"}); err != nil {
-		t.Fatalf("checkArgOrder with correct order: %v", err)
-	}
-}
-
-// runtime.md §16.11: --version prints only the version line.
+// runtime.md §16.11: --version prints only the version line; -V too (issue 15).
 func TestVersionFlag(t *testing.T) {
-	for _, flag := range []string{"-v", "--version"} {
+	for _, flag := range []string{"-v", "-V", "--version"} {
 		r := run(t, nil, flag)
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d, stderr %s", flag, r.code, r.stderr)
@@ -94,11 +86,25 @@ func TestVersionCommandUnreachableContainerd(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 2 || lines[0] != versionLine() {
+	if len(lines) != 3 || lines[0] != versionLine() || !strings.HasPrefix(lines[1], "log driver: ") {
 		t.Fatalf("stdout = %q", r.stdout)
 	}
-	if !strings.HasPrefix(lines[1], "containerd: unreachable at "+addr+" (") {
-		t.Errorf("line 2 = %q, want the unreachable line for %s", lines[1], addr)
+	if !strings.HasPrefix(lines[2], "containerd: unreachable at "+addr+" (") {
+		t.Errorf("line 3 = %q, want the unreachable line for %s", lines[2], addr)
+	}
+}
+
+// Issue 16: version names the log driver new containers get, and says how to get the
+// small one when only lsctl itself can serve.
+func TestVersionNamesTheLogDriver(t *testing.T) {
+	addr := t.TempDir() + "/nothing.sock"
+	r := run(t, map[string]string{"LSCTL_LOG_DRIVER": "/opt/lsctl/lsctl-log-driver"}, "--address", addr, "version")
+	if want := "\nlog driver: /opt/lsctl/lsctl-log-driver (LSCTL_LOG_DRIVER)\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout = %q, want %q", r.stdout, want)
+	}
+	self := logDriverLine(containerdrt.LogDriverChoice{Path: "/usr/local/bin/lsctl", Source: "lsctl itself"})
+	if !strings.Contains(self, "go build -o DIR/lsctl-log-driver ./containerdrt/logdriver/lsctl-log-driver") {
+		t.Errorf("fallback line %q does not say how to build the driver", self)
 	}
 }
 

@@ -44,6 +44,6 @@ func (s *session) validateAction(c *ucli.Context) error {
 	if diags.HasErrors() {
 		return silentFailure()
 	}
-	fmt.Fprintf(s.stdout, "ok: project %s with %d resource(s)\n", project, count)
+	fmt.Fprintf(s.stdout, "ok: project `%s` with %d resource(s)\n", project, count)
 	return nil
 }

@@ -39,7 +39,7 @@ resources:
     postgres: {}
   api:
     container:
-      image: ghcr.io/acme/api:1.4
+      image: registry.example.com/acme/api:1.4
       env:
         TOKEN: ${env.API_TOKEN}
         URL: ${resources.db.url}
@@ -50,7 +50,7 @@ resources:
 func TestValidateOK(t *testing.T) {
 	path := writeManifest(t, shopManifest, nil)
 	r := run(t, nil, "-f", path, "validate")
-	if r.code != 0 || r.stdout != "ok: project shop with 3 resource(s)\n" || r.stderr != "" {
+	if r.code != 0 || r.stdout != "ok: project `shop` with 3 resource(s)\n" || r.stderr != "" {
 		t.Fatalf("got code %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
@@ -62,7 +62,7 @@ func TestValidateWarningsAndStrict(t *testing.T) {
 	if r.code != 0 || !strings.HasPrefix(r.stderr, "warning: "+path+":7:7: resources.api.container.imgae: unknown field") {
 		t.Fatalf("plain: code %d stderr %q", r.code, r.stderr)
 	}
-	if r.stdout != "ok: project shop with 1 resource(s)\n" {
+	if r.stdout != "ok: project `shop` with 1 resource(s)\n" {
 		t.Fatalf("plain: stdout %q", r.stdout)
 	}
 	r = run(t, nil, "-f", path, "validate", "--strict")
@@ -162,14 +162,14 @@ func TestValidateJSONNulls(t *testing.T) {
 // knows also have their project and resource count checked.
 func TestExamplesValidate(t *testing.T) {
 	known := map[string]string{
-		"hello-world": "ok: project hello with 2 resource(s)\n",
-		"real-world":  "ok: project shop with 4 resource(s)\n",
-		"postgres":    "ok: project pg-example with 1 resource(s)\n",
-		"redis":       "ok: project redis-example with 1 resource(s)\n",
-		"container":   "ok: project container-example with 1 resource(s)\n",
-		"dockerfile":  "ok: project build-example with 1 resource(s)\n",
+		"hello-world": "ok: project `hello` with 2 resource(s)\n",
+		"real-world":  "ok: project `shop` with 4 resource(s)\n",
+		"postgres":    "ok: project `pg-example` with 1 resource(s)\n",
+		"redis":       "ok: project `redis-example` with 1 resource(s)\n",
+		"container":   "ok: project `container-example` with 1 resource(s)\n",
+		"dockerfile":  "ok: project `build-example` with 1 resource(s)\n",
 	}
-	okLine := regexp.MustCompile(`^ok: project [a-z][a-z0-9_-]* with [0-9]+ resource\(s\)\n$`)
+	okLine := regexp.MustCompile("^ok: project `[a-z][a-z0-9_-]*` with [0-9]+ resource\\(s\\)\n$")
 	dirs, err := os.ReadDir("../examples")
 	if err != nil {
 		t.Fatal(err)

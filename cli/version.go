@@ -8,6 +8,8 @@ import (
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // Version and Commit may be set at link time
@@ -21,6 +23,8 @@ var (
 func init() {
 	// urfave prints --version through this package-level hook; route it to our line.
 	ucli.VersionPrinter = func(c *ucli.Context) { fmt.Fprintln(c.App.Writer, versionLine()) }
+	// -V as well as -v: the original LightShuttle's spelling (issue 15).
+	ucli.VersionFlag = &ucli.BoolFlag{Name: "version", Aliases: []string{"v", "V"}, Usage: "print the version"}
 }
 
 // buildVersion is the lsctl version: the link-time Version, the module version, or "dev".
@@ -58,6 +62,16 @@ func versionLine() string {
 	return fmt.Sprintf("lsctl %s (commit %s, %s, linux/%s)", buildVersion(), buildCommit(), runtime.Version(), runtime.GOARCH)
 }
 
+// logDriverLine names the log driver of new containers and, when it is lsctl itself,
+// how to get the small one.
+func logDriverLine(d containerdrt.LogDriverChoice) string {
+	line := fmt.Sprintf("log driver: %s (%s)", d.Path, d.Source)
+	if !d.Dedicated() && d.Source == "lsctl itself" {
+		line += "; " + containerdrt.LogDriverName + " was not found beside lsctl or on PATH, so each running container keeps a copy of lsctl (about 23 MB) alive: build it with `go build -o DIR/" + containerdrt.LogDriverName + " ./containerdrt/logdriver/" + containerdrt.LogDriverName + "` into lsctl's directory"
+	}
+	return line
+}
+
 func (s *session) versionCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "version",
@@ -68,6 +82,7 @@ func (s *session) versionCommand() *ucli.Command {
 				return err
 			}
 			fmt.Fprintln(s.stdout, versionLine())
+			fmt.Fprintln(s.stdout, logDriverLine(s.logDriver()))
 			ctx, cancel := context.WithTimeout(c.Context, 5*time.Second)
 			defer cancel()
 			v, err := s.containerdVersion(ctx)

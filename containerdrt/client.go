@@ -2,6 +2,7 @@ package containerdrt
 
 import (
 	"sync"
+	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
 )
@@ -18,6 +19,11 @@ type Client struct {
 	pulls pullGroup // one pull per image reference at a time (runtime.md §9.3)
 
 	execTargets execTargetCache // task and process spec per container, for probes
+
+	health healthCache // the last Health answer (health.go)
+
+	staleMu    sync.Mutex // guards staleSwept
+	staleSwept time.Time  // the last releaseStaleExecs sweep
 }
 
 // pullGroup lets resources sharing an image wait for a single pull.

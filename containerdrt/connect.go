@@ -47,12 +47,7 @@ func withDefaults(o Options) Options {
 		o.Pull = PullMissing
 	}
 	if o.LogDriver == "" {
-		o.LogDriver = os.Getenv("LSCTL_LOG_DRIVER")
-	}
-	if o.LogDriver == "" {
-		if exe, err := os.Executable(); err == nil {
-			o.LogDriver = exe
-		}
+		o.LogDriver = FindLogDriver(os.Getenv("LSCTL_LOG_DRIVER")).Path
 	}
 	return o
 }
@@ -63,32 +58,41 @@ func withDefaults(o Options) Options {
 func Connect(ctx context.Context, o Options) (*Client, error) {
 	quietClientLog.Do(quietContainerdLog)
 	o = withDefaults(o)
-	unreachable := func(cause error) error {
-		return &unavailableError{
-			msg:   fmt.Sprintf("cannot connect to containerd at %s: %v", o.Address, cause),
-			cause: cause,
-		}
-	}
 	// A plain dial first: gRPC dials lazily and its errors are long-winded.
-	conn, err := (&net.Dialer{Timeout: dialTimeout}).DialContext(ctx, "unix", o.Address)
-	if err != nil {
-		return nil, unreachable(dialCause(err))
+	if err := dialSocket(ctx, o.Address, dialTimeout); err != nil {
+		return nil, err
 	}
-	conn.Close()
 	cd, err := containerd.New(o.Address,
 		containerd.WithDefaultNamespace(o.Namespace),
 		containerd.WithTimeout(dialTimeout))
 	if err != nil {
-		return nil, unreachable(err)
+		return nil, unreachable(o.Address, err)
 	}
 	c := &Client{cd: cd, opts: o}
 	vctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	if _, err := c.Version(vctx); err != nil {
 		cd.Close()
-		return nil, unreachable(err)
+		return nil, unreachable(o.Address, err)
 	}
 	return c, nil
+}
+
+// dialSocket checks that something accepts connections on the unix socket address.
+func dialSocket(ctx context.Context, address string, timeout time.Duration) error {
+	conn, err := (&net.Dialer{Timeout: timeout}).DialContext(ctx, "unix", address)
+	if err != nil {
+		return unreachable(address, dialCause(err))
+	}
+	return conn.Close()
+}
+
+// unreachable is the error of a daemon that does not answer at address.
+func unreachable(address string, cause error) error {
+	return &unavailableError{
+		msg:   fmt.Sprintf("cannot connect to containerd at %s: %v", address, cause),
+		cause: cause,
+	}
 }
 
 var quietClientLog sync.Once

@@ -2,7 +2,6 @@ package containerdrt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -91,18 +90,20 @@ func (c *Client) reuseOrClear(ctx context.Context, s *plan.ContainerSpec, hash s
 	if p, r := labels[plan.LabelProject], labels[plan.LabelResource]; p != s.Project || r != s.Resource {
 		return nil, fmt.Errorf("container id %q is already used by project %q resource %q: %w", s.ID, p, r, ErrNotOwned)
 	}
-	if labels[plan.LabelConfigHash] == hash {
+	if labels[plan.LabelConfigHash] == hash && labels[plan.LabelStopping] == "" {
 		if task, err := existing.Task(ctx, nil); err == nil {
 			if st, err := task.Status(ctx); err == nil && st.Status == containerd.Running {
 				return c.adopt(ctx, existing, task, labels)
 			}
 		}
-		if labels[plan.LabelStopped] != "" { // kept by `lsctl stop` for a quick start
-			if ct, err := c.revive(ctx, existing, s, labels); ct != nil || err != nil {
-				return ct, err
-			}
+	}
+	if labels[plan.LabelConfigHash] == hash && labels[plan.LabelStopped] != "" { // kept by `lsctl stop`
+		if ct, err := c.revive(ctx, existing, s, labels); ct != nil || err != nil {
+			return ct, err
 		}
 	}
+	// A container whose stop was interrupted (a down killed half-way) is waited for
+	// up to the grace: it was asked to shut down cleanly, a database flushing, say.
 	if _, err := c.Stop(ctx, s.ID, "", recreateGrace); err != nil {
 		return nil, fmt.Errorf("replace container %s: %w", s.ID, err)
 	}
@@ -128,8 +129,8 @@ func (c *Client) adopt(ctx context.Context, cont containerd.Container, task cont
 // later step fails.
 func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, r resolvedSpec, tio taskIO) (_ Container, err error) {
 	// The lease keeps the fresh snapshot from garbage collection until the container
-	// record references it.
-	ctx, done, err := c.cd.WithLease(ctx)
+	// record references it. A killed lsctl leaves it: down removes it (RemoveLeases).
+	ctx, done, err := c.withProjectLease(ctx, s.Project)
 	if err != nil {
 		return nil, c.wrapUnavailable(fmt.Errorf("create container %s: lease: %w", s.ID, err))
 	}
@@ -163,6 +164,14 @@ func (c *Client) create(ctx context.Context, s *plan.ContainerSpec, r resolvedSp
 	sctx, cancel := settled(ctx)
 	defer cancel()
 	task, err := cont.NewTask(sctx, tio.creator)
+	if errdefs.IsAlreadyExists(err) {
+		// A task of this id outlived its container record (containerd died in the
+		// middle of an earlier create): its shim would block every create forever.
+		if rerr := c.removeOrphanTask(sctx, s.ID); rerr != nil {
+			return nil, fmt.Errorf("create task of container %s: %w", s.ID, rerr)
+		}
+		task, err = cont.NewTask(sctx, tio.creator)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create task of container %s: %w", s.ID, err)
 	}
@@ -290,7 +299,7 @@ type container struct {
 	ip      string
 	ports   []plan.PortBinding
 	adopted bool
-	exited  chan ExitStatus
+	exited  <-chan ExitStatus
 }
 
 func (ct *container) ID() string                { return ct.cont.ID() }
@@ -312,31 +321,6 @@ func (ct *container) Start(ctx context.Context) error {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_, _ = ct.cont.SetLabels(lctx, map[string]string{plan.LabelStartedAt: logfile.FormatTS(at)})
-	}()
-	return nil
-}
-
-// watchExit subscribes to the task's exit before it starts, so no exit is missed.
-func (ct *container) watchExit(ctx context.Context) error {
-	wctx := context.WithoutCancel(ctx)
-	ch, err := ct.task.Wait(wctx)
-	if err != nil {
-		return ct.c.wrapUnavailable(fmt.Errorf("wait for container %s: %w", ct.ID(), err))
-	}
-	ct.exited = make(chan ExitStatus, 1)
-	go func() {
-		defer close(ct.exited)
-		st := <-ch
-		if st.Error() != nil && !errors.Is(st.Error(), context.Canceled) {
-			// The wait stream broke (daemon restart): read the state instead.
-			ts, err := ct.task.Status(wctx)
-			if err != nil || ts.Status != containerd.Stopped {
-				return
-			}
-			ct.exited <- ExitStatus{Code: int(ts.ExitStatus), At: ts.ExitTime}
-			return
-		}
-		ct.exited <- ExitStatus{Code: int(st.ExitCode()), At: st.ExitTime()}
 	}()
 	return nil
 }

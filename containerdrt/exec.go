@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -180,6 +183,9 @@ func runExec(ctx context.Context, proc containerd.Process, timeout time.Duration
 		return ExecResult{}, false, err
 	}
 	if err := proc.Start(ctx); err != nil {
+		if errdefs.IsUnavailable(err) { // containerd failed, not the probe
+			return ExecResult{}, false, err
+		}
 		return startFailure(err), false, nil
 	}
 	var expire <-chan time.Time
@@ -190,6 +196,10 @@ func runExec(ctx context.Context, proc containerd.Process, timeout time.Duration
 	}
 	select {
 	case st := <-waitCh:
+		if err := st.Error(); err != nil {
+			// The wait broke with containerd's connection: there is no result.
+			return ExecResult{}, true, errgrpc.ToNative(err)
+		}
 		return ExecResult{ExitCode: int(st.ExitCode())}, true, nil
 	case <-expire:
 	case <-ctx.Done():
@@ -244,5 +254,5 @@ func overrideEnv(base, extra []string) []string {
 func newExecID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return "probe-" + hex.EncodeToString(b[:])
+	return execIDPrefix + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 }

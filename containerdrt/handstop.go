@@ -54,13 +54,18 @@ func (c *Client) Signal(ctx context.Context, id string, sig syscall.Signal) (han
 	return handled, nil
 }
 
-// revive gives a container stopped by hand a fresh task. Its snapshot, pinned network
+// revive gives a container stopped by hand, whose task has ended, a fresh task. Its snapshot, pinned network
 // namespace and CNI attachment were kept, so this is much quicker than creating it
 // again. It returns nil (and no error) when the container cannot be revived, e.g. its
 // namespace pin went with a reboot; the caller then recreates it.
 func (c *Client) revive(ctx context.Context, cont containerd.Container, s *plan.ContainerSpec, labels map[string]string) (*container, error) {
 	if _, err := os.Stat(c.netnsPath(s.ID)); err != nil {
 		return nil, nil
+	}
+	if task, err := cont.Task(ctx, nil); err == nil {
+		if st, err := task.Status(ctx); err != nil || st.Status != containerd.Stopped {
+			return nil, nil // its stop was interrupted: replaced after the grace, not revived
+		}
 	}
 	spec, err := cont.Spec(ctx)
 	if err != nil || spec.Process == nil {
@@ -84,7 +89,7 @@ func (c *Client) revive(ctx context.Context, cont containerd.Container, s *plan.
 		_, _ = task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
 		return nil, err
 	}
-	if _, err := cont.SetLabels(sctx, map[string]string{plan.LabelStopped: ""}); err != nil {
+	if _, err := cont.SetLabels(sctx, map[string]string{plan.LabelStopped: "", plan.LabelStopping: ""}); err != nil {
 		_, _ = task.Delete(context.WithoutCancel(ctx), containerd.WithProcessKill)
 		return nil, c.wrapUnavailable(fmt.Errorf("revive container %s: clear its stopped label: %w", s.ID, err))
 	}

@@ -42,6 +42,24 @@ func (c *Client) writeProjectFiles(p *plan.Plan) error {
 			return err
 		}
 		n.Spec.HostsPath, n.Spec.ResolvConfPath, n.Spec.HostnamePath = hosts, resolv, hostname
+		if err := writeSecretFiles(n.Spec.Files); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSecretFiles writes the files that carry secrets into containers (a redis
+// password). Each is mode 0644 so that the container's own user can read it whatever
+// its uid, in a 0700 directory so that no other user of the host can.
+func writeSecretFiles(files []plan.SecretFile) error {
+	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(f.Source), 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Dir(f.Source), err)
+		}
+		if err := rewriteInPlace(f.Source, []byte(f.Content)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -64,6 +64,12 @@ func LockProject(dataRoot, project, command string) (*ProjectLock, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+	if !samePath(f, path) {
+		// `down --volumes` removed the project directory, lock file included, between
+		// our open and our flock: this lock guards nothing. Take the new one.
+		f.Close()
+		return LockProject(dataRoot, project, command)
+	}
 	holder, _ := json.Marshal(lockHolder{PID: os.Getpid(), Command: command, StartedAt: time.Now().UTC().Format(tsFormat)})
 	// The file is rewritten in place: readers open it without the lock and must never
 	// see it vanish.
@@ -77,8 +83,29 @@ func LockProject(dataRoot, project, command string) (*ProjectLock, error) {
 	return &ProjectLock{f: f}, nil
 }
 
-// Release drops the lock. The file stays (deleting it would race with a waiter that
-// already opened it). Calling Release twice is harmless.
+// samePath reports whether path still names the file f has open.
+func samePath(f *os.File, path string) bool {
+	var held, named unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &held) != nil || unix.Stat(path, &named) != nil {
+		return false
+	}
+	return held.Dev == named.Dev && held.Ino == named.Ino
+}
+
+// RemoveProjectDir deletes the whole project directory, lock file included, while
+// the lock is held: `down --volumes` leaves nothing of a project behind. A process
+// that opened the old lock file notices (LockProject compares the file it locked with
+// the path) and takes a new one.
+func (l *ProjectLock) RemoveProjectDir() error {
+	dir := filepath.Dir(l.f.Name())
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove project directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Release drops the lock. The file stays unless RemoveProjectDir removed it; a waiter
+// that opened it meanwhile retries on the new file. Calling Release twice is harmless.
 func (l *ProjectLock) Release() error {
 	var err error
 	l.once.Do(func() {
@@ -132,7 +159,7 @@ func lockDataRoot(dataRoot string) (unlock func(), err error) {
 		h.count++
 		return releaseDataRootOnce(dataRoot), nil
 	}
-	if err := os.MkdirAll(dataRoot, 0o711); err != nil {
+	if err := os.MkdirAll(dataRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("create data root %s: %w", dataRoot, err)
 	}
 	path := filepath.Join(dataRoot, "lock")

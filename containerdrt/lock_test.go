@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // runtime.md §12.9, §17 item 14: a second lock of the project fails naming the holder.
@@ -85,5 +87,39 @@ func TestLockDataRootReentrant(t *testing.T) {
 	outer()
 	if !probe() {
 		t.Fatal("still held after the last unlock")
+	}
+}
+
+// Issue 17 item 7: down --volumes removes the project directory with its lock file
+// while holding the lock; a process that opened the old file before the removal
+// locks a file that no longer guards anything, notices, and takes the new one.
+func TestLockAfterProjectDirRemoved(t *testing.T) {
+	root := t.TempDir()
+	held, err := LockProject(root, "shop", "down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := os.Open(filepath.Join(plan.ProjectDir(root, "shop"), "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Close()
+	if err := held.RemoveProjectDir(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(plan.ProjectDir(root, "shop")); !os.IsNotExist(err) {
+		t.Fatalf("project directory still there: %v", err)
+	}
+	held.Release()
+	if samePath(stale, filepath.Join(plan.ProjectDir(root, "shop"), "lock")) {
+		t.Error("a removed lock file still counts as the project's lock")
+	}
+	again, err := LockProject(root, "shop", "up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Release()
+	if _, err := LockProject(root, "shop", "up"); err == nil {
+		t.Error("a second holder got the recreated lock")
 	}
 }

@@ -157,8 +157,8 @@ func (c *Client) ReserveNetwork(project string) (netip.Prefix, error) {
 // ownedRecord is ensure steps 1-4 with the data root created first: the project's
 // record, reused or newly allocated, and its subnet. The caller holds net.mu.
 func (c *Client) ownedRecord(name, bridge, project string) (*networkRecord, netip.Prefix, error) {
-	// The data root is 0711 (runtime.md §1.2); create it before any 0700 subdirectory.
-	if err := os.MkdirAll(c.dataRoot(), 0o711); err != nil {
+	// The data root is 0700 (runtime.md §1.2); create it before its subdirectories.
+	if err := os.MkdirAll(c.dataRoot(), 0o700); err != nil {
 		return nil, netip.Prefix{}, fmt.Errorf("create data root %s: %w", c.dataRoot(), err)
 	}
 	rec, err := c.loadOrCreateRecord(name, bridge, project)

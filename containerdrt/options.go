@@ -19,8 +19,8 @@ type Options struct {
 	CNIPath         string // CNI plugin directory; "" = discover
 	SubnetPool      string // default 10.213.0.0/16
 	BuildkitAddress string
-	// LogDriver is the executable the shim runs as the binary log driver
-	// (LSCTL_LOG_DRIVER, else the running lsctl executable).
+	// LogDriver is the executable the shim runs as the binary log driver; ""
+	// means FindLogDriver's choice.
 	LogDriver string
 	Pull      PullPolicy
 	// Build forces rebuilds of dockerfile resources (up --build).

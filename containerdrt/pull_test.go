@@ -31,7 +31,7 @@ func TestDockerCredentials(t *testing.T) {
 	cfg := `{"auths": {
 		"https://index.docker.io/v1/": {"auth": "aHViOnNlY3JldA=="},
 		"localhost:5000": {"username": "u", "password": "p"},
-		"ghcr.io": {"identitytoken": "tok"}}}`
+		"registry.example.com": {"identitytoken": "tok"}}}`
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestDockerCredentials(t *testing.T) {
 		{"registry-1.docker.io", "hub", "secret"},
 		{"docker.io", "hub", "secret"},
 		{"localhost:5000", "u", "p"},
-		{"ghcr.io", "", "tok"},
+		{"registry.example.com", "", "tok"},
 		{"quay.io", "", ""},
 	}
 	for _, tc := range tests {

@@ -58,6 +58,12 @@ type Runtime interface {
 	WaitPort(ctx context.Context, addr string) error
 	// List returns the containers labelled with the project.
 	List(ctx context.Context, project string) ([]Managed, error)
+	// Watch watches the exit of container id's task again, for a caller whose Exited
+	// channel closed without a status; the channel behaves as Exited does.
+	Watch(ctx context.Context, id string) (<-chan ExitStatus, error)
+	// Health reports whether containerd answers now: nil, else an error wrapping
+	// ErrUnavailable. An answer may be up to a second old.
+	Health(ctx context.Context) error
 }
 
 // Container is a prepared container whose task exists.
@@ -69,7 +75,10 @@ type Container interface {
 	Adopted() bool
 	// Start starts the task.
 	Start(ctx context.Context) error
-	// Exited delivers the init process's exit once, then is closed.
+	// Exited delivers the init process's exit once, then is closed. It outlives
+	// containerd restarts: an exit that happened while containerd was down arrives once
+	// it answers again, and a task it no longer knows reports UnknownExitCode. It
+	// closes without a value only when the context given to Prepare ends first.
 	Exited() <-chan ExitStatus
 }
 

@@ -14,6 +14,8 @@ import (
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
 	"github.com/moby/sys/signal"
+
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // killWait bounds the wait for a task to die after SIGKILL (runtime.md §12.7).
@@ -25,6 +27,7 @@ const killWait = 10 * time.Second
 // it, so SIGKILL is sent at once (runtime.md §12.7). A missing task or container is not
 // an error (exit code 0, or the recorded one).
 func (c *Client) Stop(ctx context.Context, id string, sig string, grace time.Duration) (int, error) {
+	c.releaseStaleExecs() // leaves nothing of a dead lsctl's probes, and lets a shim waiting on them go on
 	task, cont, err := c.loadTask(ctx, id)
 	if err != nil || task == nil {
 		return 0, err
@@ -43,6 +46,11 @@ func (c *Client) Stop(ctx context.Context, id string, sig string, grace time.Dur
 	stopSig, err := c.stopSignal(ctx, cont, sig)
 	if err != nil {
 		return 0, err
+	}
+	// Marked first, so that an up that finds it before it exits (the stop was
+	// interrupted) replaces it instead of adopting a container on its way out.
+	if _, err := cont.SetLabels(ctx, map[string]string{plan.LabelStopping: time.Now().UTC().Format(tsFormat)}); err != nil && !errdefs.IsNotFound(err) {
+		return 0, c.wrapUnavailable(fmt.Errorf("stop container %s: mark it stopping: %w", id, err))
 	}
 	if st.Status != containerd.Created && signalCaught(task.Pid(), stopSig) {
 		if err := task.Kill(ctx, stopSig); err != nil && !errdefs.IsNotFound(err) {

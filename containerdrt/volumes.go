@@ -62,6 +62,9 @@ func (c *Client) volumeMounts(ctx context.Context, s *plan.ContainerSpec, img pl
 	files := []struct{ src, dst string }{
 		{s.HostsPath, "/etc/hosts"}, {s.ResolvConfPath, "/etc/resolv.conf"}, {s.HostnamePath, "/etc/hostname"},
 	}
+	for _, f := range s.Files {
+		files = append(files, struct{ src, dst string }{f.Source, f.Target})
+	}
 	for _, f := range files {
 		if f.src == "" {
 			continue

@@ -207,3 +207,35 @@ func wantLines(t *testing.T, what, text string, wants ...string) {
 		}
 	}
 }
+
+// Issue 15: a monorepo keeps deploy/lightshuttle.yml beside the code, with the build
+// context above the manifest directory (`context: ..`). The build sees the whole
+// repository minus its .dockerignore; flags written after the arguments and the global
+// -f after the command name (`lsctl build web --pull never -f deploy/lightshuttle.yml`)
+// work as an upstream user types them.
+func TestCLIBuildContextOutsideManifest(t *testing.T) {
+	env := harness.Require(t)
+	bk := requireBuildkit(t)
+	repo := t.TempDir()
+	writeFiles(t, repo, map[string]string{
+		"deploy/lightshuttle.yml": "project:\n  name: mono\nresources:\n  web:\n    dockerfile:\n" +
+			"      context: ..\n      dockerfile: web/Dockerfile\n",
+		// The RUN fails the build unless the code outside deploy/ is there and the
+		// .dockerignore'd file is not.
+		"web/Dockerfile": "FROM " + harness.ImageRef("busybox") + "\nCOPY . /src/\n" +
+			"RUN test -f /src/web/site/index.html && test -f /src/deploy/lightshuttle.yml && ! test -e /src/web/site/secret.txt\n",
+		".dockerignore":       "web/site/secret.txt\n",
+		"web/site/index.html": "hello\n",
+		"web/site/secret.txt": "do not ship\n",
+	})
+	cliLoadImages(t, env, repo, "busybox")
+	code, out, errOut := cliBuildRun(t, env, bk, repo, "validate", "-f", "deploy/lightshuttle.yml", "--strict")
+	if code != 0 || out != "ok: project `mono` with 1 resource(s)\n" {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = cliBuildRun(t, env, bk, repo, "build", "web", "--pull", "never", "-f", "deploy/lightshuttle.yml")
+	if code != 0 {
+		t.Fatalf("build web with context ..: exit %d\n%s%s", code, out, errOut)
+	}
+	wantLines(t, "build", out, "web: building docker.io/lightshuttle/mono_web:dev", "web: built docker.io/lightshuttle/mono_web:dev in ")
+}

@@ -98,7 +98,7 @@ func TestCLIExecForwardsSignals(t *testing.T) {
 func TestCLIExecTerminal(t *testing.T) {
 	env := harness.Require(t)
 	dir := dayStack(t, env, "cliexectty")
-	sh := startFg(t, env, dir, true, "exec", "shell", "sh")
+	sh := startFgLsctl(t, env, dir, true, "exec", "shell", "sh")
 	if err := pty.Setsize(sh.ptmx, &pty.Winsize{Rows: 30, Cols: 100}); err != nil {
 		t.Fatal(err)
 	}

@@ -58,15 +58,22 @@ const ptyEnd = "\x00lsctl-test-end\x00"
 // a developer runs it), else with stdout and stderr on one pipe.
 func startFgUp(t *testing.T, env *harness.Env, dir string, tty bool, args ...string) *fgUp {
 	t.Helper()
-	return startFg(t, env, dir, tty, append([]string{"up"}, args...)...)
+	return startFgLsctl(t, env, dir, tty, append([]string{"up"}, args...)...)
 }
 
-// startFg starts `lsctl args...` in dir like startFgUp: any command that runs on.
-func startFg(t *testing.T, env *harness.Env, dir string, tty bool, args ...string) *fgUp {
+// startFgLsctl starts `lsctl args...` in dir like startFgUp: any command that runs on.
+func startFgLsctl(t *testing.T, env *harness.Env, dir string, tty bool, args ...string) *fgUp {
 	t.Helper()
 	cmd := exec.Command(harness.Binary(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env.Environ(t)...)
+	return startFg(t, env, dir, cmd, tty)
+}
+
+// startFg starts cmd, a foreground up the caller prepared (program, arguments,
+// directory, environment), as startFgUp does; `lsctl down` in dir cleans up after it.
+func startFg(t *testing.T, env *harness.Env, dir string, cmd *exec.Cmd, tty bool) *fgUp {
+	t.Helper()
 	u := &fgUp{t: t, cmd: cmd, changed: make(chan struct{}, 1), exited: make(chan struct{})}
 	out, term := u.start(tty)
 	copied := make(chan struct{})
@@ -248,6 +255,7 @@ type apiEvent struct {
 	Type     string `json:"type"`
 	Resource string `json:"resource"`
 	Error    string `json:"error"`
+	ExitCode *int   `json:"exit_code"`
 }
 
 // subscribeEvents opens GET /api/events; once it returns, every later event arrives on
@@ -302,8 +310,9 @@ func collectEvents(t *testing.T, ch <-chan apiEvent, timeout time.Duration) []ap
 	}
 }
 
-// awaitEvent waits for an event of type typ for resource, failing after timeout.
-func awaitEvent(t *testing.T, ch <-chan apiEvent, typ, resource string, timeout time.Duration) {
+// awaitEvent waits for an event of type typ for resource and returns it, failing
+// after timeout.
+func awaitEvent(t *testing.T, ch <-chan apiEvent, typ, resource string, timeout time.Duration) apiEvent {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -313,7 +322,7 @@ func awaitEvent(t *testing.T, ch <-chan apiEvent, typ, resource string, timeout 
 				t.Fatalf("event stream ended before %s of %q", typ, resource)
 			}
 			if e.Type == typ && e.Resource == resource {
-				return
+				return e
 			}
 		case <-deadline:
 			t.Fatalf("no %s of %q within %s", typ, resource, timeout)

@@ -75,7 +75,7 @@ func runContainers(t *testing.T, env *harness.Env, project string) []string {
 func TestCLIRunTerminal(t *testing.T) {
 	env := harness.Require(t)
 	dir := dayStack(t, env, "clirunty")
-	sh := startFg(t, env, dir, true, "run", "--no-deps", "shell", "sh")
+	sh := startFgLsctl(t, env, dir, true, "run", "--no-deps", "shell", "sh")
 	sh.await("# ", time.Minute)
 	typeLine(t, sh, "stty size; tty; exit 5")
 	sh.await("50 160", 30*time.Second)

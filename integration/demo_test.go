@@ -472,24 +472,11 @@ func (d *demoStack) cniCacheTraces() []string {
 // comments carry it) or a container of the project.
 func (d *demoStack) iptablesTraces() []string {
 	d.t.Helper()
-	out, err := exec.Command("iptables-save").Output()
-	if err != nil {
-		d.t.Fatalf("iptables-save: %v", err)
-	}
 	needles := []string{d.network.Bridge, `"` + d.networkName() + `"`}
 	for _, r := range demoResources {
 		needles = append(needles, `"`+d.id(r.name)+`"`)
 	}
-	var found []string
-	for _, line := range strings.Split(string(out), "\n") {
-		for _, n := range needles {
-			if strings.Contains(line, n) {
-				found = append(found, line)
-				break
-			}
-		}
-	}
-	return found
+	return iptablesLinesWith(d.t, needles)
 }
 
 // demoMountsUnder lists the host mount points below any of the directories (each ending

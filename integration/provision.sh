@@ -4,8 +4,9 @@
 # It is idempotent: every step checks before it acts. The Makefile, .ci/run and the
 # Vagrantfile all call this one script.
 #
-# Usage: provision.sh [all|install|buildkit|images|start [--containerd v2|debian]|stop|status|env|selftest]
-# (buildkitd for the dockerfile tests is built by `install` and started by `start`: buildkit.sh)
+# Usage: provision.sh [all|install|buildkit|images|start [--containerd v2|debian]|start-containerd [--containerd v2|debian]|stop|status|env|selftest]
+# (buildkitd for the dockerfile tests is built by `install` and started by `start`: buildkit.sh;
+# `start-containerd` starts the daemon alone, as the tests that restart a second daemon do)
 set -euo pipefail
 
 readonly CONTAINERD_VERSION=v2.4.2
@@ -13,7 +14,8 @@ readonly CACHE_DIR=${LSCTL_TEST_CACHE:-/var/cache/lsctl-test}
 readonly BIN_CACHE=${LSCTL_TEST_BIN_CACHE:-$CACHE_DIR/bin}
 # LSCTL_TEST_RUN_DIR and LSCTL_TEST_LIB_DIR let a second, independent daemon run beside the
 # default one (the socket is $LSCTL_TEST_RUN_DIR/containerd.sock).
-readonly STATE_DIR=${LSCTL_TEST_RUN_DIR:-/run/lsctl-test}
+readonly DEFAULT_STATE_DIR=/run/lsctl-test
+readonly STATE_DIR=${LSCTL_TEST_RUN_DIR:-$DEFAULT_STATE_DIR}
 readonly LIB_DIR=${LSCTL_TEST_LIB_DIR:-/var/lib/lsctl-test}
 readonly SOCKET=$STATE_DIR/containerd.sock
 readonly PID_FILE=$STATE_DIR/containerd.pid
@@ -22,8 +24,12 @@ readonly LOG_FILE=$LIB_DIR/containerd.log
 readonly CNI_DIR=/usr/lib/cni
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly HERE
+# systemd only for systemd-analyze, which checks the units of `lsctl service` (nothing here
+# boots with it).
+# chromium and a font drive the dashboard tests in a real browser (runtime.md §17 item 98).
 readonly PACKAGES=(containerd runc containernetworking-plugins iptables busybox-static
-	debootstrap docker-registry iproute2 jq kmod procps ca-certificates)
+	debootstrap docker-registry iproute2 jq kmod procps ca-certificates systemd
+	chromium fonts-dejavu-core)
 
 log() { printf 'provision: %s\n' "$*" >&2; }
 die() {
@@ -198,11 +204,13 @@ kernel_prereqs() {
 	sysctl -qw net.ipv4.ip_forward=1 2>/dev/null || log "note: could not set net.ipv4.ip_forward=1"
 }
 
-# running_pid prints the pid of the private containerd when it is alive.
+# running_pid prints the pid of the private containerd when it is alive. A daemon that
+# was killed stays a zombie until init reaps it, and kill -0 still succeeds on it.
 running_pid() {
 	local pid
 	pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+	[ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ] && echo "$pid"
 }
 
 # wait_ready waits until the daemon answers on its socket, or it dies, or 60 s pass.
@@ -268,7 +276,10 @@ start_containerd() {
 	echo "$flavor" >"$FLAVOR_FILE"
 	wait_ready "$pid"
 	log "containerd ($flavor) ready: pid $pid, socket $SOCKET"
-	remove_stale_bridges
+	# A second daemon (a test's own, which it may start and restart) leaves bridges
+	# alone: they may belong to tests running meanwhile on the default daemon, between
+	# two of their containers.
+	[ "${KEEP_BRIDGES:-0}" = 1 ] || [ "$STATE_DIR" != "$DEFAULT_STATE_DIR" ] || remove_stale_bridges
 }
 
 # remove_stale_bridges deletes lsh-* bridges that an interrupted test run left behind. lsctl
@@ -372,7 +383,7 @@ cmd_env() {
 }
 
 usage() {
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -384,6 +395,7 @@ main() {
 	buildkit) require_root && buildkit install ;;
 	images) cmd_images ;;
 	start) cmd_start "$@" ;;
+	start-containerd) KEEP_BRIDGES=1 start_containerd "$@" ;;
 	stop) cmd_stop ;;
 	status) cmd_status ;;
 	env) cmd_env ;;

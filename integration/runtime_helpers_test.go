@@ -113,8 +113,8 @@ func rtOptions(dataRoot string) containerdrt.Options {
 	}
 }
 
-// rtBuildLogDriver builds lsctl (whose main dispatches __log-driver first); when the
-// rest of lsctl does not build, a minimal binary calling logdriver.Run stands in.
+// rtBuildLogDriver builds the dedicated log driver, lsctl-log-driver, that the shim
+// runs for every container (LSCTL_LOG_DRIVER names another one instead).
 func rtBuildLogDriver(dir string) (string, error) {
 	if p := os.Getenv("LSCTL_LOG_DRIVER"); p != "" {
 		return p, nil
@@ -124,13 +124,9 @@ func rtBuildLogDriver(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "lsctl")
-	first := rtGoBuild(out, "..")
-	if first == nil {
-		return out, nil
-	}
-	if err := rtGoBuild(out, "./testdata/logdriver"); err != nil {
-		return "", fmt.Errorf("build log driver: lsctl: %v; fallback: %w", first, err)
+	out := filepath.Join(dir, containerdrt.LogDriverName)
+	if err := rtGoBuild(out, "../containerdrt/logdriver/"+containerdrt.LogDriverName); err != nil {
+		return "", fmt.Errorf("build log driver: %w", err)
 	}
 	return out, nil
 }

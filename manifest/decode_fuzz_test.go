@@ -51,7 +51,7 @@ func generated200() []byte {
 		case 2:
 			fmt.Fprintf(&b, `  api%d:
     container:
-      image: ghcr.io/acme/api:1.%d
+      image: registry.example.com/acme/api:1.%d
       ports: [%d, "127.0.0.1:%d:80"]
       depends_on: [db%d]
       env:

@@ -54,7 +54,8 @@ func (d *decoder) resource(m *Manifest, e entry) {
 	switch {
 	case contains(reservedKinds, k.key):
 		d.warnf("reserved-kind", path, name, k.keyPos,
-			"kind %s is reserved for a future format version; the resource is ignored", strconv.Quote(k.key))
+			"kind %s is reserved for a future format version: resource %s is ignored and the stack runs without it",
+			strconv.Quote(k.key), strconv.Quote(name))
 		m.Reserved = append(m.Reserved, Reserved{Name: name, Kind: k.key, Pos: e.keyPos})
 	case !contains(knownKinds, k.key):
 		d.markBroken(name)

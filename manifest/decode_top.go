@@ -40,7 +40,7 @@ func (d *decoder) top(m *Manifest, root node) (ok, readable bool) {
 		case e.key == "export":
 			export = e
 		case e.key == "hooks":
-			d.warnf("reserved-key", "hooks", "", e.keyPos, "reserved for a future format version; ignored")
+			d.warnf("reserved-key", "hooks", "", e.keyPos, "reserved for a future format version: lsctl runs no hooks, the field is ignored and the stack runs without it")
 		case strings.HasPrefix(e.key, "x-"):
 		default:
 			d.unknownField(*e, "", "", topLevelFields)

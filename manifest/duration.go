@@ -47,36 +47,66 @@ var pow10 = func() [20]uint64 {
 	return p
 }()
 
-// ParseDuration parses the duration grammar of §17: a decimal number (optionally with a
-// fraction) and one of the units ns, us, ms, s, m, h, surrounded by optional whitespace.
-// The value is computed exactly and truncated toward zero to whole nanoseconds.
+// ParseDuration parses the duration grammar of §17: one or more terms, each a decimal
+// number (optionally with a fraction) and one of the units ns, us, ms, s, m, h, written
+// without spaces between them ("1m30s", "1h5m", as Go and the original's --grace accept),
+// surrounded by optional whitespace. Each term is computed exactly and truncated toward
+// zero to whole nanoseconds; the value is their sum.
 func ParseDuration(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return 0, &DurationError{Input: s, Kind: DurationEmpty}
 	}
-	n := 0
-	for n < len(t) && (isDigit(t[n]) || t[n] == '.') {
-		n++
+	var total uint64
+	nonZero := false
+	for rest := t; rest != ""; {
+		number, unit, tail := nextTerm(rest)
+		size, ok := durationUnits[unit]
+		if !ok {
+			return 0, &DurationError{Input: s, Kind: DurationUnknownUnit, at: len(t) - len(rest)}
+		}
+		whole, frac, ok := splitDecimal(number)
+		if !ok {
+			return 0, &DurationError{Input: s, Kind: DurationMalformed}
+		}
+		v, ok := scaleDecimal(whole, frac, size)
+		if ok {
+			total, ok = addDuration(total, v)
+		}
+		if !ok {
+			return 0, &DurationError{Input: s, Kind: DurationOverflow}
+		}
+		nonZero = nonZero || strings.Trim(whole+frac, "0") != ""
+		rest = tail
 	}
-	number, unit := t[:n], t[n:]
-	size, ok := durationUnits[unit]
-	if !ok {
-		return 0, &DurationError{Input: s, Kind: DurationUnknownUnit}
-	}
-	whole, frac, ok := splitDecimal(number)
-	if !ok {
-		return 0, &DurationError{Input: s, Kind: DurationMalformed}
-	}
-	v, ok := scaleDecimal(whole, frac, size)
-	if !ok {
-		return 0, &DurationError{Input: s, Kind: DurationOverflow}
-	}
-	if v == 0 && strings.Trim(whole+frac, "0") != "" {
+	if total == 0 && nonZero {
 		return 0, &DurationError{Input: s, Kind: DurationBelowResolution}
 	}
-	return time.Duration(v), nil
+	return time.Duration(total), nil
 }
+
+// nextTerm splits one term off the front of s: the number is the longest prefix of
+// digits and dots, the unit every following character up to the next digit, dot or sign
+// (a sign starts a term that unknownUnitReason explains).
+func nextTerm(s string) (number, unit, rest string) {
+	n := 0
+	for n < len(s) && isNumberByte(s[n]) {
+		n++
+	}
+	u := n
+	for u < len(s) && !isNumberByte(s[u]) && s[u] != '-' && s[u] != '+' {
+		u++
+	}
+	return s[:n], s[n:u], s[u:]
+}
+
+// addDuration adds two term values; ok is false past the largest time.Duration.
+func addDuration(a, b uint64) (uint64, bool) {
+	sum := a + b
+	return sum, sum >= a && sum <= math.MaxInt64
+}
+
+func isNumberByte(c byte) bool { return isDigit(c) || c == '.' }
 
 // splitDecimal splits a number made of digits and dots into its integer and fraction
 // digits, without leading zeros of the integer part or trailing zeros of the fraction
@@ -138,7 +168,7 @@ func (e *DurationError) reason() string {
 	case DurationEmpty:
 		return "the value is empty"
 	case DurationUnknownUnit:
-		return unknownUnitReason(strings.TrimSpace(e.Input))
+		return unknownUnitReason(strings.TrimSpace(e.Input)[e.at:])
 	case DurationMalformed:
 		return "the number is malformed (at most one \".\" and at least one digit)"
 	case DurationOverflow:
@@ -149,13 +179,15 @@ func (e *DurationError) reason() string {
 	return string(e.Kind)
 }
 
-// unknownUnitReason describes why the text after the number is not one of the units.
+// unknownUnitReason describes why the text after the number of the failing term t (the
+// input from that term on) is not one of the units; for the usual mistakes (a sign, an
+// upper-case unit) it says what is wrong.
 func unknownUnitReason(t string) string {
 	if t != "" && (t[0] == '-' || t[0] == '+') {
 		return "a sign is not allowed"
 	}
 	n := 0
-	for n < len(t) && (isDigit(t[n]) || t[n] == '.') {
+	for n < len(t) && isNumberByte(t[n]) {
 		n++
 	}
 	unit := t[n:]
@@ -163,8 +195,6 @@ func unknownUnitReason(t string) string {
 	switch {
 	case unit == "":
 		return "the unit is missing" + units
-	case startsWithUnitThenDigit(unit):
-		return "compound durations such as 1m30s are not supported; write one number and one unit"
 	case isUnit(strings.ToLower(unit)):
 		return "unknown unit " + quote(unit) + "; units are lower case" + units
 	}
@@ -175,15 +205,4 @@ func unknownUnitReason(t string) string {
 func isUnit(u string) bool {
 	_, ok := durationUnits[u]
 	return ok
-}
-
-// startsWithUnitThenDigit reports whether unit looks like the tail of a compound
-// duration ("m30s").
-func startsWithUnitThenDigit(unit string) bool {
-	for u := range durationUnits {
-		if strings.HasPrefix(unit, u) && len(unit) > len(u) && isDigit(unit[len(u)]) {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,6 +40,15 @@ func TestParseDurationValid(t *testing.T) {
 		{"9223372036854775807ns", time.Duration(1<<63 - 1)},
 		{"9223372036.854775807s", time.Duration(1<<63 - 1)},
 		{"2562047.7880152155h", 9223372036854775800},
+		// Issue 15: compound forms, as Go and the original's --grace accept.
+		{"1m30s", 90 * time.Second},
+		{"1h5m", time.Hour + 5*time.Minute},
+		{" 1h2m3.5s ", time.Hour + 2*time.Minute + 3500*time.Millisecond},
+		{"1s500ms", 1500 * time.Millisecond},
+		{"30s1m", 90 * time.Second},
+		{"0h0m0s", 0},
+		{"1ms1us1ns", time.Millisecond + time.Microsecond + 1},
+		{"2562047h47m16.854775807s", time.Duration(1<<63 - 1)},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
@@ -63,7 +73,14 @@ func TestParseDurationErrors(t *testing.T) {
 		{"10sec", DurationUnknownUnit, `unknown unit "sec"`},
 		{"-5s", DurationUnknownUnit, "sign"}, // §29 item 54
 		{"+5s", DurationUnknownUnit, "sign"},
-		{"1m30s", DurationUnknownUnit, "compound"}, // §29 item 54
+		{"1m30", DurationUnknownUnit, "unit is missing"},
+		{"1m 30s", DurationUnknownUnit, `unknown unit "m 30s"`},
+		{"1m-30s", DurationUnknownUnit, "sign"},
+		{"1m30x", DurationUnknownUnit, `unknown unit "x"`},
+		{"1m30S", DurationUnknownUnit, "lower case"},
+		{"1m..5s", DurationMalformed, "malformed"},
+		{"2562047h47m16.854775808s", DurationOverflow, "too large"},
+		{"0.5ns0.5ns", DurationBelowResolution, "resolution"}, // each term truncates on its own
 		{"5S", DurationUnknownUnit, "lower case"},
 		{"1d", DurationUnknownUnit, `unknown unit "d"`},
 		{"1e3s", DurationUnknownUnit, `unknown unit "e3s"`},
@@ -106,7 +123,7 @@ func TestParseDurationErrors(t *testing.T) {
 // changes nothing, and that a parsed duration written in nanoseconds parses back to
 // the same value.
 func FuzzParseDuration(f *testing.F) {
-	for _, s := range []string{"5s", "1.5s", ".5s", "1m30s", "0.5ns", "99999999999999999999999h", " 30s "} {
+	for _, s := range []string{"5s", "1.5s", ".5s", "1m30s", "1h5m0.5s", "0.5ns", "99999999999999999999999h", " 30s "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -135,17 +152,19 @@ func FuzzParseDuration(f *testing.F) {
 	})
 }
 
-// bigDuration is an independent oracle for valid inputs: the number times the unit in
-// arbitrary-precision rationals, truncated.
+// bigDuration is an independent oracle for valid inputs: per term, the number times the
+// unit in arbitrary-precision rationals, truncated; then the sum of the terms.
 func bigDuration(s string) (time.Duration, bool) {
-	t := strings.TrimSpace(s)
-	i := strings.LastIndexAny(t, "0123456789.") + 1
 	sizes := map[string]int64{"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9, "h": 3600e9}
-	r, ok := new(big.Rat).SetString(t[:i])
-	if !ok {
-		return 0, false
+	terms := regexp.MustCompile(`([0-9.]+)([a-z]+)`).FindAllStringSubmatch(strings.TrimSpace(s), -1)
+	sum := new(big.Int)
+	for _, m := range terms {
+		r, ok := new(big.Rat).SetString(m[1])
+		if !ok {
+			return 0, false
+		}
+		r.Mul(r, new(big.Rat).SetInt64(sizes[m[2]]))
+		sum.Add(sum, new(big.Int).Quo(r.Num(), r.Denom()))
 	}
-	r.Mul(r, new(big.Rat).SetInt64(sizes[t[i:]]))
-	q := new(big.Int).Quo(r.Num(), r.Denom())
-	return time.Duration(q.Int64()), q.IsInt64()
+	return time.Duration(sum.Int64()), sum.IsInt64()
 }

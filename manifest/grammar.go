@@ -23,6 +23,7 @@ const (
 type DurationError struct {
 	Input string
 	Kind  DurationErrorKind
+	at    int // offset of the failing term in the trimmed input (UnknownUnit)
 }
 
 func (e *DurationError) Error() string {

@@ -37,7 +37,7 @@ func TestParseImageRefNormalized(t *testing.T) {
 		{"index.docker.io/nginx:1", "docker.io/library/nginx:1", "nginx:1", false, ImageRef{Registry: "index.docker.io", Path: "nginx", Tag: "1"}},
 		{"docker.io/library/redis:7", "docker.io/library/redis:7", "redis:7", false, ImageRef{Registry: "docker.io", Path: "library/redis", Tag: "7"}},
 		{"docker.io/org/x:1", "docker.io/org/x:1", "org/x:1", false, ImageRef{Registry: "docker.io", Path: "org/x", Tag: "1"}},
-		{"  ghcr.io/acme/api:1.4 ", "ghcr.io/acme/api:1.4", "ghcr.io/acme/api:1.4", false, ImageRef{Registry: "ghcr.io", Path: "acme/api", Tag: "1.4"}},
+		{"  registry.example.com/acme/api:1.4 ", "registry.example.com/acme/api:1.4", "registry.example.com/acme/api:1.4", false, ImageRef{Registry: "registry.example.com", Path: "acme/api", Tag: "1.4"}},
 		{"org/a__b.c_d---e:_T.a-g", "docker.io/org/a__b.c_d---e:_T.a-g", "org/a__b.c_d---e:_T.a-g", false, ImageRef{Path: "org/a__b.c_d---e", Tag: "_T.a-g"}},
 		{"a.b/c", "a.b/c:latest", "a.b/c", true, ImageRef{Registry: "a.b", Path: "c"}}, // a dot makes the first part a registry
 		{"Host-1.Example:80/x", "Host-1.Example:80/x:latest", "Host-1.Example:80/x", true, ImageRef{Registry: "Host-1.Example:80", Path: "x"}},

@@ -16,8 +16,9 @@ import (
 
 // LoadOptions says where the manifest and the dotenv file are. File is the -f value (""
 // means discover from Dir); EnvFile the --env-file value ("" means <manifest dir>/.env
-// when it exists); Dir the current directory ("" means os.Getwd); LookupEnv the process
-// environment (nil means os.LookupEnv).
+// when it exists, else <Dir>/.env when that exists: defaultEnvFile); Dir the current
+// directory ("" means os.Getwd); LookupEnv the process environment (nil means
+// os.LookupEnv).
 type LoadOptions struct {
 	File, EnvFile, Dir string
 	LookupEnv          func(string) (string, bool)
@@ -63,15 +64,40 @@ func Load(o LoadOptions) (*Manifest, *Env, Diagnostics) {
 	}
 	envShown := o.EnvFile
 	if envPath == "" {
-		envPath = filepath.Join(filepath.Dir(path), ".env")
-		envShown = relativeTo(cwd, envPath)
+		var fallback *Diagnostic
+		envPath, envShown, fallback = defaultEnvFile(cwd, filepath.Dir(path))
+		if fallback != nil {
+			ds = append(ds, *fallback)
+		}
 	}
 	env, envDiag := loadEnv(envPath, envShown, o.EnvFile != "", lookup)
 	if envDiag != nil {
 		ds = append(ds, envDiag.Diagnostic)
-		ds.Sort()
 	}
+	ds.Sort()
 	return m, env, ds
+}
+
+// defaultEnvFile picks the dotenv file when --env-file is not given: <manifest dir>/.env,
+// or, when that does not exist but ./.env does, the one in the current directory (the
+// original LightShuttle's default), with warning env-file-fallback naming it (issue 15).
+func defaultEnvFile(cwd, manifestDir string) (path, shown string, fallback *Diagnostic) {
+	path = filepath.Join(manifestDir, ".env")
+	alt := filepath.Join(cwd, ".env")
+	if alt == path || isFile(path) || !isFile(alt) {
+		return path, relativeTo(cwd, path), nil
+	}
+	d := &decoder{}
+	d.warnf("env-file-fallback", "", "", Pos{},
+		"reading %s from the current directory: %s beside the manifest does not exist (move the file there or pass --env-file %s)",
+		alt, relativeTo(cwd, path), relativeTo(cwd, alt))
+	return alt, relativeTo(cwd, alt), &d.diags[0]
+}
+
+// isFile reports whether path exists and is not a directory.
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
 
 // locate returns the manifest path to open and the name shown in diagnostics.

@@ -120,14 +120,25 @@ func TestLoadEnv_29_84_86(t *testing.T) {
 	if d := expectCodes(t, ds, "env-file-not-found"); m != nil || env != nil || d.Message != "env file nope.env does not exist" {
 		t.Errorf("§29.85: %q", d.Message)
 	}
-	// §29.86: a .env in the CWD but not in the manifest directory is not read.
+	// Issue 15 (replaces §29.86): a .env in the CWD but not in the manifest directory is
+	// read, with a warning naming it; one beside the manifest wins without a warning.
 	cwd := filepath.Join(dir, "sub")
 	writeFile(t, filepath.Join(cwd, ".env"), "ONLY_CWD=1\n")
 	os.Remove(filepath.Join(dir, ".env"))
 	_, env, ds = Load(LoadOptions{Dir: cwd, LookupEnv: noEnv})
+	d = expectCodes(t, ds, "env-file-fallback")
+	cwdEnv := filepath.Join(cwd, ".env")
+	if d.Severity != SeverityWarning || !strings.HasPrefix(d.Message, "reading "+cwdEnv+" from the current directory: ../.env beside the manifest does not exist") {
+		t.Errorf("fallback warning = %+v", d)
+	}
+	if v, ok := env.Lookup("ONLY_CWD"); !ok || v != "1" || env.DotenvPath() != cwdEnv {
+		t.Errorf("the CWD's .env was not read: %q %v, path %q", v, ok, env.DotenvPath())
+	}
+	writeFile(t, filepath.Join(dir, ".env"), "BESIDE=1\n")
+	_, env, ds = Load(LoadOptions{Dir: cwd, LookupEnv: noEnv})
 	expectCodes(t, ds)
 	if _, ok := env.Lookup("ONLY_CWD"); ok {
-		t.Errorf("§29.86: the CWD's .env was read")
+		t.Errorf("the CWD's .env was read although the manifest directory has one")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 // filesystem runs phase 7: the build context of every dockerfile resource is a directory
@@ -28,12 +27,9 @@ func (v *validator) buildPaths(r *Resource) {
 	if !ok || isBlank(b.Context) {
 		return
 	}
+	// The context may lie outside the manifest directory (`..`, `../svc`, an absolute
+	// path): monorepos keep deploy/lightshuttle.yml beside the code (issue 15).
 	ctxPath := absUnder(v.m.Dir, ctx)
-	if !WithinDir(absUnder(v.m.Dir, "."), ctxPath) {
-		v.errorf("context-outside-manifest", joinPath(p, "context"), r.Name, b.Context.Pos,
-			"%s", ContextOutsideMessage(ctxPath, absUnder(v.m.Dir, ".")))
-		return
-	}
 	if st, err := os.Stat(ctxPath); err != nil || !st.IsDir() {
 		v.errorf("context-not-found", joinPath(p, "context"), r.Name, b.Context.Pos,
 			"build context %s is not a directory", strconv.Quote(ctxPath))
@@ -65,19 +61,4 @@ func absUnder(dir, p string) string {
 		}
 	}
 	return filepath.Join(dir, p)
-}
-
-// WithinDir reports whether path is dir or lies below it, lexically (both absolute and
-// clean). Symbolic links are not resolved, like every manifest path (manifest.md §0).
-func WithinDir(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// ContextOutsideMessage is the reason of the context-outside-manifest error. The build
-// context is sent to BuildKit whole, so a context above the manifest directory would ship
-// files the project does not own (issue 6 asks for this error; manifest.md §11 allowed it).
-func ContextOutsideMessage(ctxPath, dir string) string {
-	return "build context " + strconv.Quote(ctxPath) + " is outside the manifest directory " +
-		strconv.Quote(dir) + "; move the build context below the manifest directory"
 }

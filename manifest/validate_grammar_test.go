@@ -67,7 +67,7 @@ func TestVolumes_29_44_48(t *testing.T) {
 	}
 	runCodeCases(t, []codeCase{
 		{"§29.44 third field", vol(`"./data:/app:ro"`), []string{"invalid-volume"}},
-		{"§29.45 parent", vol(`"../shared:/shared"`), []string{"invalid-volume"}},
+		{"§29.45 parent", vol(`"../outside:/outside"`), []string{"invalid-volume"}},
 		{"§29.45 inner ..", vol(`"./a/../b:/x"`), []string{"invalid-volume"}},
 		{"§29.46 c:/data", vol(`"c:/data"`), nil},
 		{"§29.46 drive path", vol(`'C:\data:/data'`), []string{"invalid-volume"}},
@@ -96,17 +96,31 @@ func TestHealthcheck_29_50_52(t *testing.T) {
 		{"§29.50 NONE x", hc("        test: [NONE, x]\n"), []string{"invalid-healthcheck"}},
 		{"§29.50 curl x", hc("        test: [curl, x]\n"), []string{"invalid-healthcheck"}},
 		{"§29.51 CMD-SHELL", hc("        test: [CMD-SHELL, a, b]\n"), nil},
-		{"§29.52 retries 0", hc("        test: [NONE]\n        retries: 0\n"), []string{"invalid-healthcheck"}},
-		{"§29.52 interval 0s", hc("        test: [NONE]\n        interval: 0s\n"), []string{"invalid-healthcheck"}},
+		// Issue 15: zero means the default, as in Docker, with a warning.
+		{"retries 0", hc("        test: [NONE]\n        retries: 0\n"), []string{"healthcheck-zero"}},
+		{"interval 0s", hc("        test: [NONE]\n        interval: 0s\n"), []string{"healthcheck-zero"}},
+		{"timeout 0ms", hc("        test: [NONE]\n        timeout: 0ms\n"), []string{"healthcheck-zero"}},
+		{"retries -1", hc("        test: [NONE]\n        retries: -1\n"), []string{"invalid-healthcheck"}},
+		{"start_interval 0s", hc("        test: [NONE]\n        start_interval: 0s\n"), []string{"invalid-healthcheck"}},
 		{"§29.52 start_period 0s", hc("        test: [NONE]\n        start_period: 0s\n"), nil},
-		{"§29.54 bad duration", hc("        test: [NONE]\n        timeout: 1m30s\n"), []string{"invalid-duration"}},
+		{"compound duration", hc("        test: [NONE]\n        timeout: 1m30s\n"), nil},
+		{"§29.54 bad duration", hc("        test: [NONE]\n        timeout: 1m30\n"), []string{"invalid-duration"}},
 		{"test missing on a container", hc("        interval: 1s\n"), []string{"missing-field"}},
 		{"test is a string", hc("        test: curl x\n"), []string{"type-mismatch"}},
 		{"unknown key", hc("        test: [NONE]\n        intervall: 1s\n"), []string{"unknown-field"}},
 	})
-	_, ds := decodeYAML(t, hc("        test: [NONE]\n        timeout: 1m30s\n"))
-	if d := ds[0]; !strings.Contains(d.Message, `invalid duration "1m30s": `) || !strings.Contains(d.Message, "such as 500ms") {
+	_, ds := decodeYAML(t, hc("        test: [NONE]\n        timeout: 1m30\n"))
+	if d := ds[0]; !strings.Contains(d.Message, `invalid duration "1m30": `) || !strings.Contains(d.Message, "such as 500ms, 5s, 1.5m or 1m30s") {
 		t.Errorf("message = %q", d.Message)
+	}
+	for body, want := range map[string]string{
+		"        test: [NONE]\n        retries: 0\n":    "retries: retries 0 means the default: 5 is used",
+		"        test: [NONE]\n        interval: 0s\n":  `interval: interval "0s" means the default: 5s is used`,
+		"        test: [NONE]\n        timeout: 0.0s\n": `timeout: timeout "0.0s" means the default: 3s is used`,
+	} {
+		if _, ds := decodeYAML(t, hc(body)); len(ds) != 1 || !strings.HasSuffix(ds[0].Message, want) {
+			t.Errorf("%q: diagnostics %v, want one ending %q", body, ds, want)
+		}
 	}
 }
 

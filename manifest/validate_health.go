@@ -5,7 +5,17 @@ import (
 	"time"
 )
 
-// healthcheck runs phase 3 on a healthcheck (§16, §17).
+// Healthcheck defaults (§16), shared with the plan, which applies them.
+const (
+	DefaultHealthInterval    = 5 * time.Second
+	DefaultHealthTimeout     = 3 * time.Second
+	DefaultHealthRetries     = 5
+	DefaultHealthStartPeriod = 5 * time.Second
+)
+
+// healthcheck runs phase 3 on a healthcheck (§16, §17). A zero interval, timeout or
+// retries means the default, as in Docker (upstream manifests write them): a warning
+// names the value used instead of an error (issue 15).
 func (v *validator) healthcheck(r *Resource, h *Healthcheck, p string) {
 	if h.TestSet && !v.badTest[h] {
 		if msg := testFormError(h.Test); msg != "" {
@@ -13,14 +23,15 @@ func (v *validator) healthcheck(r *Resource, h *Healthcheck, p string) {
 		}
 	}
 	for _, f := range []struct {
-		name string
-		s    Str
-		min  time.Duration
+		name    string
+		s       Str
+		zeroDef time.Duration // the default a zero value means; 0: zero is an error
+		min     time.Duration
 	}{
-		{"interval", h.Interval, time.Millisecond},
-		{"timeout", h.Timeout, time.Millisecond},
-		{"start_period", h.StartPeriod, 0},
-		{"start_interval", h.StartInterval, time.Millisecond},
+		{"interval", h.Interval, DefaultHealthInterval, time.Millisecond},
+		{"timeout", h.Timeout, DefaultHealthTimeout, time.Millisecond},
+		{"start_period", h.StartPeriod, 0, 0},
+		{"start_interval", h.StartInterval, 0, time.Millisecond},
 	} {
 		if !f.s.Set {
 			continue
@@ -30,14 +41,20 @@ func (v *validator) healthcheck(r *Resource, h *Healthcheck, p string) {
 		switch {
 		case err != nil:
 			v.errorf("invalid-duration", fp, r.Name, f.s.Pos,
-				"invalid duration %s: %s; expected a number and a unit such as 500ms, 5s, 1.5m", strconv.Quote(f.s.Value), reason(err))
+				"invalid duration %s: %s; expected a number and a unit such as 500ms, 5s, 1.5m or 1m30s", strconv.Quote(f.s.Value), reason(err))
+		case dur == 0 && f.zeroDef > 0:
+			v.warnf("healthcheck-zero", fp, r.Name, f.s.Pos, "%s %s means the default: %s is used", f.name, strconv.Quote(f.s.Value), f.zeroDef)
 		case dur < f.min:
 			v.errorf("invalid-healthcheck", fp, r.Name, f.s.Pos, "%s must be at least 1ms, found %s", f.name, strconv.Quote(f.s.Value))
 		}
 	}
-	if h.Retries.Set && h.Retries.Value < 1 {
+	switch {
+	case h.Retries.Set && h.Retries.Value == 0:
+		v.warnf("healthcheck-zero", joinPath(p, "retries"), r.Name, h.Retries.Pos,
+			"retries 0 means the default: %d is used", DefaultHealthRetries)
+	case h.Retries.Set && h.Retries.Value < 0:
 		v.errorf("invalid-healthcheck", joinPath(p, "retries"), r.Name, h.Retries.Pos,
-			"retries must be at least 1, found %d", h.Retries.Value)
+			"retries must be 0 (the default, %d) or more, found %d", DefaultHealthRetries, h.Retries.Value)
 	}
 }
 

@@ -31,7 +31,8 @@ func (v *validator) references(r *Resource) {
 		}
 		for _, raw := range t.SecretRefs() {
 			v.warnf("reserved-scheme", f.Path, r.Name, f.Pos,
-				"%s is reserved for a future format version and is kept as literal text", strconv.Quote(raw))
+				"%s is reserved for a future format version: the reference is ignored, the value keeps it as literal text and the stack runs without that secret",
+				strconv.Quote(raw))
 		}
 	}
 }

@@ -18,7 +18,7 @@ resources:
       password: ${env.DB_PASSWORD:-}
   api:
     container:
-      image: ghcr.io/acme/api:1.4
+      image: registry.example.com/acme/api:1.4
       ports: [8080]
       env:
         LOG_LEVEL: ${env.LOG_LEVEL:-info}

@@ -19,7 +19,7 @@ func manifest200() string {
 		fmt.Fprintf(&b, "  cache%d:\n    redis:\n      password: ${env.REDIS_PWD:-}\n      port: %d\n", i, 6379+i)
 	}
 	for i := 0; i < 160; i++ {
-		fmt.Fprintf(&b, "  svc%d:\n    container:\n      image: ghcr.io/acme/svc%d:1.%d\n", i, i, i)
+		fmt.Fprintf(&b, "  svc%d:\n    container:\n      image: registry.example.com/acme/svc%d:1.%d\n", i, i, i)
 		fmt.Fprintf(&b, "      ports: [%d, \"127.0.0.1:%d:80\"]\n", 20000+i, 30000+i)
 		fmt.Fprintf(&b, "      env:\n        LOG: ${env.LOG:-info}\n        CACHE: ${resources.cache%d.url}\n", i%20)
 		fmt.Fprintf(&b, "      secrets:\n        DATABASE_URL: ${resources.db%d.url}\n", i%20)

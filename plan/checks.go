@@ -50,12 +50,3 @@ func (b *builder) nonEmpty(rs *resource, path string) (v string, rechecked bool)
 	}
 	return v, rechecked
 }
-
-// contextInside re-checks that a resolved build context which held references stays
-// below the manifest directory (literal contexts are checked by the validator).
-func (b *builder) contextInside(rs *resource, path, ctxPath string) {
-	dir := absUnder(b.m.Dir, ".")
-	if !manifest.WithinDir(dir, ctxPath) {
-		b.errorAt("context-outside-manifest", rs, path, rs.posOf(path), manifest.ContextOutsideMessage(ctxPath, dir))
-	}
-}

@@ -108,3 +108,20 @@ func (p *Plan) SortedTopo() []*Node {
 	}
 	return out
 }
+
+// StopLevels is the number of resources on the longest dependency chain. Shutdown stops
+// a resource only after all its dependents (runtime.md §12.7), so the levels stop one
+// after another: a stop can take this many grace periods.
+func (p *Plan) StopLevels() int {
+	level := make(map[string]int, len(p.Order))
+	longest := 0
+	for _, n := range p.SortedTopo() {
+		l := 1
+		for _, d := range n.DependsOn {
+			l = max(l, level[d]+1)
+		}
+		level[n.Name] = l
+		longest = max(longest, l)
+	}
+	return longest
+}

@@ -15,6 +15,7 @@ const configHashVersion = 1
 // hashMount and hashPort have their fields in alphabetical JSON-key order, so that
 // encoding/json emits canonical JSON (keys sorted) without a generic canonicaliser.
 type hashMount struct {
+	Digest   string `json:"digest,omitempty"` // of a secret file's content
 	ReadOnly bool   `json:"read_only"`
 	Source   string `json:"source"`
 	Target   string `json:"target"`
@@ -98,6 +99,10 @@ func hashMounts(s *ContainerSpec, imageEnv []string) []hashMount {
 		if f.src != "" {
 			mounts = append(mounts, hashMount{ReadOnly: true, Source: f.src, Target: f.dst})
 		}
+	}
+	for _, f := range s.Files {
+		sum := sha256.Sum256([]byte(f.Content))
+		mounts = append(mounts, hashMount{Digest: hex.EncodeToString(sum[:]), ReadOnly: true, Source: f.Source, Target: f.Target})
 	}
 	sort.Slice(mounts, func(i, j int) bool { return mounts[i].Target < mounts[j].Target })
 	return mounts

@@ -9,10 +9,10 @@ import (
 
 // Healthcheck defaults (manifest.md §16).
 const (
-	defaultInterval    = 5 * time.Second
-	defaultTimeout     = 3 * time.Second
-	defaultRetries     = 5
-	defaultStartPeriod = 5 * time.Second
+	defaultInterval    = manifest.DefaultHealthInterval
+	defaultTimeout     = manifest.DefaultHealthTimeout
+	defaultRetries     = manifest.DefaultHealthRetries
+	defaultStartPeriod = manifest.DefaultHealthStartPeriod
 )
 
 // health resolves a resource's healthcheck. kindTest is the kind's default test (nil
@@ -47,8 +47,9 @@ func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeE
 	h.Interval, h.Timeout = defaultInterval, defaultTimeout
 	h.Retries, h.StartPeriod = defaultRetries, defaultStartPeriod
 	if hc != nil {
-		h.Interval = durationOr(hc.Interval, defaultInterval)
-		h.Timeout = durationOr(hc.Timeout, defaultTimeout)
+		// A zero interval or timeout means the default, as in Docker (issue 15).
+		h.Interval = nonZeroOr(durationOr(hc.Interval, defaultInterval), defaultInterval)
+		h.Timeout = nonZeroOr(durationOr(hc.Timeout, defaultTimeout), defaultTimeout)
 		h.StartPeriod = durationOr(hc.StartPeriod, defaultStartPeriod)
 		if hc.Retries.Set && hc.Retries.Value >= 1 {
 			h.Retries = int(hc.Retries.Value)
@@ -59,6 +60,14 @@ func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeE
 		h.StartInterval = h.Interval
 	}
 	return h
+}
+
+// nonZeroOr returns d, or def when d is zero.
+func nonZeroOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }
 
 // durationOr parses a duration field, falling back to def when unset or invalid

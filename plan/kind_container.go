@@ -100,14 +100,13 @@ func (b *builder) buildSpec(rs *resource) *BuildSpec {
 		bd = &manifest.Build{}
 	}
 	spec := &BuildSpec{}
-	ctx, rechecked := "", false
+	ctx := ""
 	if bd.Context.Set {
-		ctx, rechecked = b.nonEmpty(rs, rs.base+".context")
+		ctx, _ = b.nonEmpty(rs, rs.base+".context")
 	}
+	// The context may lie outside the manifest directory (`..`, `../svc`, an absolute
+	// path): monorepos keep deploy/lightshuttle.yml beside the code (issue 15).
 	spec.Context = absUnder(b.m.Dir, ctx)
-	if rechecked {
-		b.contextInside(rs, rs.base+".context", spec.Context)
-	}
 	dockerfile := "Dockerfile"
 	if bd.Dockerfile.Set {
 		dockerfile, _ = b.nonEmpty(rs, rs.base+".dockerfile")

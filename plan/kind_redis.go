@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"fmt"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/lightshuttle/lsctl/manifest"
 )
@@ -11,6 +14,9 @@ const (
 	defaultRedisVersion = "7"
 	defaultRedisPort    = 6379
 	defaultRedisData    = "/data"
+	// redisAuthConfig is where the password reaches redis-server, as a config file
+	// named first on its command line (which the official image's entrypoint keeps).
+	redisAuthConfig = "/etc/lightshuttle/redis.conf"
 )
 
 // buildRedis fills a redis node: command, port, volume, default healthcheck, outputs.
@@ -30,7 +36,15 @@ func (b *builder) buildRedis(rs *resource, n *Node) {
 	url := "redis://" + rs.r.Name + ":" + ps
 	var probeEnv []EnvVar
 	if password != "" {
-		n.Spec.Command = append(n.Spec.Command, "--requirepass", password)
+		// A config file, not --requirepass: redis-server's argv is world-readable.
+		conf := SecretFile{
+			Source:  filepath.Join(ProjectDir(b.dataRoot, n.Spec.Project), "files", rs.r.Name, "redis.conf"),
+			Target:  redisAuthConfig,
+			Content: "requirepass " + redisQuote(password) + "\n",
+			Argv:    []string{"--requirepass", password},
+		}
+		n.Spec.Files = append(n.Spec.Files, conf)
+		n.Spec.Command = []string{"redis-server", conf.Target, "--port", ps}
 		url = "redis://:" + manifest.EncodeCredential(password) + "@" + rs.r.Name + ":" + ps
 		probeEnv = []EnvVar{{Name: "REDISCLI_AUTH", Value: password, Secret: true}}
 		n.SecretValues = []string{password, url}
@@ -56,4 +70,25 @@ func (b *builder) kindImage(rs *resource, version, image manifest.Str, name, def
 		v, ok = b.resolve(rs, path)
 	}
 	return b.checkImage(rs, path, name+":"+v+"-alpine", rs.recheck(path, ok), false)
+}
+
+// redisQuote quotes s for a redis.conf argument: a double-quoted string in which
+// backslash and double quote are escaped and other bytes outside printable ASCII
+// are written as \xHH, which redis's config parser reads back byte for byte.
+func redisQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' || c == '"':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

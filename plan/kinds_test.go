@@ -2,6 +2,7 @@ package plan
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -158,12 +159,12 @@ func TestRedis(t *testing.T) {
 			url: "redis://cache:6379", command: []string{"redis-server", "--port", "6379"}, port: 6379,
 			test: []string{"CMD-SHELL", `test "$(redis-cli -h 127.0.0.1 -p 6379 ping)" = PONG`}},
 		{name: "item30 password", yaml: "cache: {redis: {password: s3cret}}", image: "docker.io/library/redis:7-alpine",
-			url: "redis://:s3cret@cache:6379", command: []string{"redis-server", "--port", "6379", "--requirepass", "s3cret"},
+			url: "redis://:s3cret@cache:6379", command: []string{"redis-server", "/etc/lightshuttle/redis.conf", "--port", "6379"},
 			probeEnv: []EnvVar{{Name: "REDISCLI_AUTH", Value: "s3cret", Secret: true}}, port: 6379, secretValues: 2,
 			test: []string{"CMD-SHELL", `test "$(redis-cli -h 127.0.0.1 -p 6379 ping)" = PONG`}},
 		{name: "runtime item7 port and password", yaml: "cache: {redis: {port: 6380, password: pw, version: \"6.2\"}}",
 			image: "docker.io/library/redis:6.2-alpine", url: "redis://:pw@cache:6380",
-			command:  []string{"redis-server", "--port", "6380", "--requirepass", "pw"},
+			command:  []string{"redis-server", "/etc/lightshuttle/redis.conf", "--port", "6380"},
 			probeEnv: []EnvVar{{Name: "REDISCLI_AUTH", Value: "pw", Secret: true}}, port: 6380, secretValues: 2,
 			test: []string{"CMD-SHELL", `test "$(redis-cli -h 127.0.0.1 -p 6380 ping)" = PONG`}},
 	}
@@ -175,6 +176,19 @@ func TestRedis(t *testing.T) {
 			}
 			if !reflect.DeepEqual(n.Spec.Command, tt.command) {
 				t.Errorf("command = %q, want %q", n.Spec.Command, tt.command)
+			}
+			if pw := n.Outputs["password"]; pw != "" {
+				// Issue 12: the password is in a file, never in redis-server's argv.
+				if len(n.Spec.Files) != 1 || n.Spec.Files[0].Content != "requirepass \""+pw+"\"\n" ||
+					n.Spec.Files[0].Target != "/etc/lightshuttle/redis.conf" || !strings.HasSuffix(n.Spec.Files[0].Source, "/projects/shop/files/cache/redis.conf") {
+					t.Errorf("files = %+v", n.Spec.Files)
+				}
+				if strings.Contains(strings.Join(n.Spec.Command, " "), pw) {
+					t.Errorf("the password is in the command %q", n.Spec.Command)
+				}
+				if want := append(slices.Delete(slices.Clone(tt.command), 1, 2), "--requirepass", pw); !reflect.DeepEqual(n.Spec.InlineCommand(), want) {
+					t.Errorf("inline command = %q, want %q", n.Spec.InlineCommand(), want)
+				}
 			}
 			if n.Health == nil || !reflect.DeepEqual(n.Health.Test, tt.test) || !reflect.DeepEqual(n.Health.Env, tt.probeEnv) ||
 				n.Health.TCPPort != tt.port {
@@ -228,6 +242,22 @@ func TestOutputNamesMatchProperties(t *testing.T) {
 		}
 		if len(n.Outputs) != len(n.OutputNames) {
 			t.Errorf("%s: %d outputs for %d names", n.Name, len(n.Outputs), len(n.OutputNames))
+		}
+	}
+}
+
+// redis.conf arguments are double-quoted with escapes, so any password reads back as
+// itself (issue 12).
+func TestRedisQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"s3cret":        `"s3cret"`,
+		`a "b" c`:       `"a \"b\" c"`,
+		`back\slash`:    `"back\\slash"`,
+		"tab\there\n":   `"tab\x09here\x0a"`,
+		"caf\u00e9 # x": `"caf\xc3\xa9 # x"`,
+	} {
+		if got := redisQuote(in); got != want {
+			t.Errorf("redisQuote(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

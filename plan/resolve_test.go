@@ -127,7 +127,7 @@ cache: {redis: {}}
 db: {postgres: {user: app, password: "${env.DB_PASSWORD:-}"}}
 api:
   container:
-    image: ghcr.io/acme/api:1.4
+    image: registry.example.com/acme/api:1.4
     env: {LOG_LEVEL: "${env.LOG_LEVEL:-info}"}
     secrets: {DATABASE_URL: "${resources.db.url}", REDIS_URL: "${resources.cache.url}"}
 web:

@@ -161,7 +161,7 @@ func (s *FileSecrets) Ensure(resources []string) (changed bool, err error) {
 // the old or the new file, never a partial one.
 func (s *FileSecrets) write(passwords map[string]string) error {
 	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o711); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -180,7 +180,7 @@ func (s *FileSecrets) write(passwords map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("encode generated secrets: %w", err)
 	}
-	return writeFileAtomic(s.path, append(data, '\n'), 0o600)
+	return WriteFileAtomic(s.path, append(data, '\n'), 0o600)
 }
 
 // Remove deletes the store (down --volumes); a missing file is not an error.
@@ -194,9 +194,10 @@ func (s *FileSecrets) Remove() error {
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file in path's directory with mode perm,
-// syncs it and renames it over path.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+// WriteFileAtomic writes data to a temporary file in path's directory with mode perm,
+// syncs it and renames it over path, so a crash leaves the old file or the new one
+// (the secrets store here; lsctl's systemd units in cli).
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

@@ -6,6 +6,7 @@ package plan
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/lightshuttle/lsctl/manifest"
@@ -149,6 +150,40 @@ type ContainerSpec struct {
 	// Project files bind-mounted read-only (runtime.md §5.4).
 	HostsPath, ResolvConfPath, HostnamePath string
 	LogPath                                 string
+	// Files are secrets handed to the container as read-only files.
+	Files []SecretFile
+}
+
+// SecretFile is a file that lsctl writes under the project directory and mounts
+// read-only into the container, so that a secret which the image takes as a
+// command-line option reaches it without any process's argv carrying it: argv is
+// readable by every local user in /proc, the file only by root on the host (its
+// directories are 0700) and by the container.
+type SecretFile struct {
+	Source  string // on the host: <project dir>/files/<resource>/<name>
+	Target  string // in the container; Command names it
+	Content string
+	// Argv is what the file stands for on a command line. Exporters, whose engines
+	// keep secrets in stores of their own, pass these options instead.
+	Argv []string
+}
+
+// InlineCommand is Command with every secret file's path replaced by the options it
+// stands for (appended), the form of the command for engines without the files.
+func (s *ContainerSpec) InlineCommand() []string {
+	if len(s.Files) == 0 {
+		return s.Command
+	}
+	var out []string
+	for _, a := range s.Command {
+		if !slices.ContainsFunc(s.Files, func(f SecretFile) bool { return f.Target == a }) {
+			out = append(out, a)
+		}
+	}
+	for _, f := range s.Files {
+		out = append(out, f.Argv...)
+	}
+	return out
 }
 
 // NetworkSpec describes the project network (runtime.md §5).
@@ -180,6 +215,9 @@ const (
 	// LabelRun marks a one-off container of `lsctl run`; its value is the resource it
 	// was made from. Nobody supervises it; `down` removes it.
 	LabelRun = "lightshuttle.run"
+	// LabelStopping is set when a stop signal is sent: the container is on its way
+	// out and is never adopted, even while its task still runs.
+	LabelStopping = "lightshuttle.stopping"
 )
 
 // ImageConfig is the part of an image configuration the plan and the hash need

@@ -26,8 +26,10 @@ type container struct {
 	startedAt time.Time
 	exitCode  int
 	probes    int
-	exitCh    chan containerdrt.ExitStatus
-	killed    chan struct{} // closed by exit: interrupts a Stop waiting for grace
+	exitCh    chan containerdrt.ExitStatus   // what Exited returns
+	watchers  []chan containerdrt.ExitStatus // exit channels not yet delivered or broken
+	status    *containerdrt.ExitStatus       // the task's exit, once it happened
+	killed    chan struct{}                  // closed by exit: interrupts a Stop waiting for grace
 	exitTimer *time.Timer
 	// handStopped: stopped by StopByHand; the next Prepare revives it.
 	handStopped bool
@@ -44,6 +46,9 @@ func (c *container) Exited() <-chan containerdrt.ExitStatus { return c.exitCh }
 // Start starts the task after the injected latency, then arms the injected exit.
 func (c *container) Start(ctx context.Context) error {
 	b := c.rt.record("start", c.resource, c.id)
+	if err := c.rt.gate(ctx, "start"); err != nil {
+		return err
+	}
 	if err := sleep(ctx, b.Start); err != nil {
 		return err
 	}
@@ -82,16 +87,12 @@ func (c *container) sinceStart() (time.Duration, bool) {
 	return time.Since(c.startedAt), true
 }
 
-// exit ends the task with code once; later calls report the first code.
+// exit ends the task with code once; later calls report the first code. A task that
+// never started closes its exit channels without a value.
 func (c *container) exit(code int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.exited || !c.started {
-		if !c.exited {
-			c.exited, c.exitCode = true, code
-			close(c.killed)
-			close(c.exitCh)
-		}
+	if c.exited {
 		return c.exitCode
 	}
 	c.exited, c.exitCode = true, code
@@ -99,7 +100,61 @@ func (c *container) exit(code int) int {
 		c.exitTimer.Stop()
 	}
 	close(c.killed)
-	c.exitCh <- containerdrt.ExitStatus{Code: code, At: time.Now()}
-	close(c.exitCh)
+	if !c.started {
+		for _, w := range c.watchers {
+			close(w)
+		}
+		c.watchers = nil
+		return code
+	}
+	c.status = &containerdrt.ExitStatus{Code: code, At: time.Now()}
+	c.deliverLocked()
 	return code
+}
+
+// deliverLocked hands the exit to every watcher, unless containerd is "down": then it
+// is held, as a broken wait stream holds it, until the outage ends.
+func (c *container) deliverLocked() {
+	if c.status == nil || c.rt.down.Load() {
+		return
+	}
+	for _, w := range c.watchers {
+		w <- *c.status
+		close(w)
+	}
+	c.watchers = nil
+}
+
+// deliver delivers a held exit (the outage ended).
+func (c *container) deliver() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deliverLocked()
+}
+
+// breakWatch closes the exit channels without a value; the task runs on.
+func (c *container) breakWatch() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.watchers {
+		close(w)
+	}
+	c.watchers = nil
+}
+
+// watch returns a new exit channel, delivered at once when the task already exited.
+func (c *container) watch() <-chan containerdrt.ExitStatus {
+	ch := make(chan containerdrt.ExitStatus, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watchers = append(c.watchers, ch)
+	c.deliverLocked()
+	return ch
+}
+
+// neverRan reports a task that ended without having started.
+func (c *container) neverRan() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exited && !c.started
 }

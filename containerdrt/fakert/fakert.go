@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
@@ -23,6 +24,8 @@ type Behavior struct {
 	ImagePhase string
 	// Failures returned by EnsureImage, Prepare and Container.Start.
 	ImageErr, PrepareErr, StartErr error
+	// StopErr is returned by Stop of a running task, which still ends.
+	StopErr error
 	// ExitAfter > 0 makes the task exit with ExitCode that long after it started.
 	ExitAfter time.Duration
 	ExitCode  int
@@ -48,7 +51,7 @@ type Behavior struct {
 // Call is one recorded Runtime call.
 type Call struct {
 	At       time.Time
-	Op       string // ensure-image, prepare, start, stop, stop-by-hand, kill, signal, remove, exec, wait-port, list, ensure-network, teardown-network
+	Op       string // ensure-image, prepare, start, stop, stop-by-hand, kill, signal, remove, exec, wait-port, list, watch, ensure-network, teardown-network
 	Resource string
 	ID       string
 }
@@ -65,6 +68,8 @@ type Runtime struct {
 	nextIP     int
 	revived    map[string]int // Prepares that revived a container stopped by hand
 	networkErr error
+	down       atomic.Bool   // a simulated containerd outage
+	thawed     chan struct{} // non-nil while frozen; closed by Thaw
 }
 
 // SetNetworkErr makes EnsureNetwork fail with err.
@@ -75,6 +80,52 @@ func (r *Runtime) SetNetworkErr(err error) {
 }
 
 var _ containerdrt.Runtime = (*Runtime)(nil)
+
+// Freeze makes every call that reaches containerd (images, containers, tasks, exec,
+// list) block until Thaw or until its context ends, as with a SIGSTOPped containerd.
+// The network calls stay answered: lsctl makes them itself (CNI, netlink, files).
+func (r *Runtime) Freeze() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.thawed == nil {
+		r.thawed = make(chan struct{})
+	}
+}
+
+// Thaw lets the calls blocked by Freeze go on.
+func (r *Runtime) Thaw() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.thawed != nil {
+		close(r.thawed)
+		r.thawed = nil
+	}
+}
+
+// answer waits while the runtime is frozen; it fails when ctx ends first.
+func (r *Runtime) answer(ctx context.Context) error {
+	r.mu.Lock()
+	thawed := r.thawed
+	r.mu.Unlock()
+	if thawed == nil {
+		return nil
+	}
+	select {
+	case <-thawed:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// gate is what every containerd call of the fake meets first: a frozen runtime (no
+// answer until Thaw or ctx's end), then a simulated outage (ErrUnavailable).
+func (r *Runtime) gate(ctx context.Context, op string) error {
+	if err := r.answer(ctx); err != nil {
+		return err
+	}
+	return r.outage(op)
+}
 
 // New returns an empty fake runtime.
 func New() *Runtime {
@@ -172,18 +223,63 @@ func (r *Runtime) ContainerSerial(resource string) int {
 // Exit makes the resource's running task exit with code, as if it ended by itself or
 // was killed from outside.
 func (r *Runtime) Exit(resource string, code int) error {
+	c, err := r.running(resource)
+	if err != nil {
+		return err
+	}
+	c.exit(code)
+	return nil
+}
+
+// running finds the resource's container whose task runs.
+func (r *Runtime) running(resource string) (*container, error) {
 	r.mu.Lock()
-	var target *container
+	defer r.mu.Unlock()
 	for _, c := range r.containers {
 		if c.resource == resource && c.isRunning() {
-			target = c
+			return c, nil
 		}
 	}
-	r.mu.Unlock()
-	if target == nil {
-		return fmt.Errorf("fakert: %s has no running task", resource)
+	return nil, fmt.Errorf("fakert: %s has no running task", resource)
+}
+
+// SetUnavailable simulates a containerd outage (down) and its end. While it lasts,
+// every call fails with an error wrapping containerdrt.ErrUnavailable, Health
+// included, and task exits are held, as a broken wait stream holds them: they are
+// delivered when the outage ends, as re-established waits report them.
+func (r *Runtime) SetUnavailable(down bool) {
+	r.down.Store(down)
+	if down {
+		return
 	}
-	target.exit(code)
+	r.mu.Lock()
+	cs := make([]*container, 0, len(r.containers))
+	for _, c := range r.containers {
+		cs = append(cs, c)
+	}
+	r.mu.Unlock()
+	for _, c := range cs {
+		c.deliver()
+	}
+}
+
+// outage is the error of a call made during a simulated outage, else nil.
+func (r *Runtime) outage(op string) error {
+	if r.down.Load() {
+		return fmt.Errorf("fakert %s: %w", op, containerdrt.ErrUnavailable)
+	}
+	return nil
+}
+
+// BreakExitStream closes the Exited channel of the resource's running task without a
+// value, as an exit stream lost for good would, while the task runs on; Watch watches
+// it again.
+func (r *Runtime) BreakExitStream(resource string) error {
+	c, err := r.running(resource)
+	if err != nil {
+		return err
+	}
+	c.breakWatch()
 	return nil
 }
 

@@ -133,3 +133,69 @@ func TestProbesExitsAndKill(t *testing.T) {
 		t.Fatal("Exit of a stopped task must fail")
 	}
 }
+
+func TestOutageHoldsExitsAndLostWatch(t *testing.T) {
+	ctx := context.Background()
+	rt := New()
+	a, _ := rt.Prepare(ctx, spec("a"))
+	_ = a.Start(ctx)
+	rt.SetUnavailable(true)
+	if _, err := rt.Exec(ctx, a.ID(), containerdrt.ExecRequest{}); !errors.Is(err, containerdrt.ErrUnavailable) {
+		t.Fatalf("exec during an outage: %v", err)
+	}
+	if err := rt.Health(ctx); !errors.Is(err, containerdrt.ErrUnavailable) {
+		t.Fatalf("health during an outage: %v", err)
+	}
+	_ = rt.Exit("a", 9)
+	select {
+	case st := <-a.Exited():
+		t.Fatalf("exit %v delivered during the outage", st)
+	default:
+	}
+	rt.SetUnavailable(false)
+	if st := <-a.Exited(); st.Code != 9 || rt.Health(ctx) != nil {
+		t.Fatalf("held exit %d after the outage", st.Code)
+	}
+
+	b, _ := rt.Prepare(ctx, spec("b"))
+	_ = b.Start(ctx)
+	if err := rt.BreakExitStream("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := <-b.Exited(); ok || !rt.Running("b") {
+		t.Fatal("a broken stream closes without a value while the task runs")
+	}
+	again, err := rt.Watch(ctx, b.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rt.Exit("b", 4)
+	if st := <-again; st.Code != 4 {
+		t.Fatalf("watched again: exit %d", st.Code)
+	}
+	gone, _ := rt.Watch(ctx, "p_missing")
+	if st := <-gone; st.Code != containerdrt.UnknownExitCode {
+		t.Fatalf("watch of a missing container: exit %d", st.Code)
+	}
+}
+
+func TestFreeze(t *testing.T) {
+	ctx := context.Background()
+	rt := New()
+	c, _ := rt.Prepare(ctx, spec("a"))
+	rt.Freeze()
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if err := rt.Remove(short, c.ID()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Remove on a frozen runtime = %v, want its deadline", err)
+	}
+	if err := rt.TeardownNetwork(short, "p"); err != nil {
+		t.Fatalf("the network stays answered: %v", err)
+	}
+	done := make(chan error)
+	go func() { done <- rt.Remove(ctx, c.ID()) }()
+	rt.Thaw()
+	if err := <-done; err != nil || rt.Clean() != nil {
+		t.Fatalf("Remove after Thaw = %v, left %v", err, rt.Clean())
+	}
+}

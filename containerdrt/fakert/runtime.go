@@ -14,6 +14,9 @@ import (
 // injected failure.
 func (r *Runtime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error {
 	b := r.record("ensure-image", s.Resource, s.ID)
+	if err := r.gate(ctx, "ensure-image"); err != nil {
+		return err
+	}
 	phase := b.ImagePhase
 	if phase == "" {
 		phase = "pulling"
@@ -30,6 +33,9 @@ func (r *Runtime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p cont
 // EnsureNetwork records the project network as present.
 func (r *Runtime) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 	r.record("ensure-network", "", p.Project)
+	if err := r.outage("ensure-network"); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.networkErr != nil {
@@ -42,6 +48,9 @@ func (r *Runtime) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 // TeardownNetwork removes the project network; a missing one is success.
 func (r *Runtime) TeardownNetwork(ctx context.Context, project string) error {
 	r.record("teardown-network", "", project)
+	if err := r.outage("teardown-network"); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.networks, project)
@@ -52,6 +61,9 @@ func (r *Runtime) TeardownNetwork(ctx context.Context, project string) error {
 // created but not started.
 func (r *Runtime) Prepare(ctx context.Context, s *plan.ContainerSpec) (containerdrt.Container, error) {
 	b := r.record("prepare", s.Resource, s.ID)
+	if err := r.gate(ctx, "prepare"); err != nil {
+		return nil, err
+	}
 	if err := sleep(ctx, b.Prepare); err != nil {
 		return nil, err
 	}
@@ -81,6 +93,7 @@ func (r *Runtime) Prepare(ctx context.Context, s *plan.ContainerSpec) (container
 		ports:  append([]plan.PortBinding(nil), s.Ports...),
 		exitCh: make(chan containerdrt.ExitStatus, 1), killed: make(chan struct{}),
 	}
+	c.watchers = []chan containerdrt.ExitStatus{c.exitCh}
 	if b.Adopt {
 		c.started, c.startedAt = true, time.Now()
 	}
@@ -112,6 +125,9 @@ func (r *Runtime) resourceOf(id string) string {
 // Kill interrupts it, then ends the task: 143 when stopped by the signal, 137 when killed.
 func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time.Duration) (int, error) {
 	b := r.record("stop", r.resourceOf(id), id)
+	if err := r.gate(ctx, "stop"); err != nil {
+		return 0, fmt.Errorf("stopping %s: %w", id, err)
+	}
 	c := r.find(id)
 	if c == nil || !c.isRunning() {
 		if c != nil {
@@ -127,9 +143,9 @@ func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return c.exit(code), nil
+		return c.exit(code), b.StopErr
 	case <-c.killed:
-		return c.exit(137), nil
+		return c.exit(137), b.StopErr
 	case <-ctx.Done():
 		return 0, fmt.Errorf("stopping %s: %w", id, ctx.Err())
 	}
@@ -138,6 +154,9 @@ func (r *Runtime) Stop(ctx context.Context, id string, signal string, grace time
 // Kill ends the task at once with 137.
 func (r *Runtime) Kill(ctx context.Context, id string) error {
 	r.record("kill", r.resourceOf(id), id)
+	if err := r.gate(ctx, "kill"); err != nil {
+		return err
+	}
 	if c := r.find(id); c != nil {
 		c.exit(137)
 	}
@@ -148,6 +167,9 @@ func (r *Runtime) Kill(ctx context.Context, id string) error {
 // managed one; missing is fine.
 func (r *Runtime) Remove(ctx context.Context, id string) error {
 	r.record("remove", r.resourceOf(id), id)
+	if err := r.gate(ctx, "remove"); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	c := r.containers[id]
 	delete(r.containers, id)
@@ -168,6 +190,9 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 // Exec runs a probe: it lasts ProbeLatency and passes per Probe or ProbePassAfter.
 func (r *Runtime) Exec(ctx context.Context, id string, req containerdrt.ExecRequest) (containerdrt.ExecResult, error) {
 	b := r.record("exec", r.resourceOf(id), id)
+	if err := r.gate(ctx, "exec"); err != nil {
+		return containerdrt.ExecResult{}, err
+	}
 	c := r.find(id)
 	if c == nil {
 		return containerdrt.ExecResult{}, fmt.Errorf("exec in %s: %w", id, containerdrt.ErrNotFound)
@@ -215,6 +240,9 @@ func (r *Runtime) WaitPort(ctx context.Context, addr string) error {
 		return fmt.Errorf("wait for %s: %w", addr, containerdrt.ErrNotFound)
 	}
 	b := r.record("wait-port", c.resource, c.id)
+	if err := r.outage("wait-port"); err != nil {
+		return err
+	}
 	since, _ := c.sinceStart()
 	return sleep(ctx, b.PortAfter-since)
 }
@@ -223,6 +251,9 @@ func (r *Runtime) WaitPort(ctx context.Context, addr string) error {
 // project.
 func (r *Runtime) List(ctx context.Context, project string) ([]containerdrt.Managed, error) {
 	r.record("list", "", project)
+	if err := r.gate(ctx, "list"); err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []containerdrt.Managed
@@ -238,4 +269,26 @@ func (r *Runtime) List(ctx context.Context, project string) ([]containerdrt.Mana
 		out = append(out, containerdrt.Managed{ID: c.id, Project: project, Resource: c.resource, IP: c.ip, Running: c.isRunning()})
 	}
 	return out, nil
+}
+
+// Watch returns a new exit channel of container id's task: its exit once it happened
+// (held during an outage), UnknownExitCode for a container or task that is gone.
+func (r *Runtime) Watch(ctx context.Context, id string) (<-chan containerdrt.ExitStatus, error) {
+	r.record("watch", r.resourceOf(id), id)
+	if err := r.outage("watch"); err != nil {
+		return nil, err
+	}
+	c := r.find(id)
+	if c == nil || c.neverRan() {
+		ch := make(chan containerdrt.ExitStatus, 1)
+		ch <- containerdrt.ExitStatus{Code: containerdrt.UnknownExitCode, At: time.Now()}
+		close(ch)
+		return ch, nil
+	}
+	return c.watch(), nil
+}
+
+// Health is nil unless an outage is simulated.
+func (r *Runtime) Health(ctx context.Context) error {
+	return r.outage("health")
 }

@@ -13,23 +13,19 @@ const MaxLineSize = 16 << 10
 
 // Copy reads r until end of stream or error and writes one record per line to w on
 // stream. A final unterminated line is written too. It returns nil at io.EOF and the
-// read error otherwise (after writing the pending partial line).
+// read error otherwise (after writing the pending partial line). Records that cannot
+// be written are dropped (Writer.Write counts them) and reading goes on: a container
+// must never block on its output because the log's disk is full.
 func Copy(w *Writer, stream string, r io.Reader) error {
 	buf := make([]byte, 32<<10)
 	var pending []byte
 	for {
 		n, rerr := r.Read(buf)
 		pending = append(pending, buf[:n]...)
-		var werr error
-		pending, werr = emitLines(w, stream, pending)
-		if werr != nil {
-			return werr
-		}
+		pending = emitLines(w, stream, pending)
 		if rerr != nil {
 			if len(pending) > 0 {
-				if err := w.Write(stream, string(pending)); err != nil {
-					return err
-				}
+				_ = w.Write(stream, string(pending))
 			}
 			if errors.Is(rerr, io.EOF) {
 				return nil
@@ -40,24 +36,21 @@ func Copy(w *Writer, stream string, r io.Reader) error {
 }
 
 // emitLines writes every complete line of p, and 16 KiB pieces of an over-long
-// unterminated line, returning what is left.
-func emitLines(w *Writer, stream string, p []byte) ([]byte, error) {
+// unterminated line, returning what is left. A line that cannot be written is
+// dropped (and counted by the Writer).
+func emitLines(w *Writer, stream string, p []byte) []byte {
 	for {
 		i := bytes.IndexByte(p, '\n')
 		if i >= 0 && i <= MaxLineSize {
-			if err := w.Write(stream, string(p[:i])); err != nil {
-				return p, err
-			}
+			_ = w.Write(stream, string(p[:i]))
 			p = p[i+1:]
 			continue
 		}
 		if len(p) <= MaxLineSize {
-			return compact(p), nil
+			return compact(p)
 		}
 		cut := splitPoint(p)
-		if err := w.Write(stream, string(p[:cut])); err != nil {
-			return p, err
-		}
+		_ = w.Write(stream, string(p[:cut]))
 		p = p[cut:]
 	}
 }

@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,6 +24,12 @@ type Writer struct {
 	size    int64
 	maxSize int64
 	now     func() time.Time
+	dropped *droppedFile
+	// lost is how many records were dropped since the last one written; the first
+	// record that can be written again is preceded by a line that says so.
+	lost   int64
+	cause  string // why the last record was dropped
+	closed bool
 }
 
 // Open opens (creating it and its directory if needed) the log file at path for
@@ -39,6 +46,7 @@ func openWriter(path string, maxSize int64, now func() time.Time) (*Writer, erro
 	if err := w.openCurrent(); err != nil {
 		return nil, err
 	}
+	w.dropped = openDropped(path)
 	return w, nil
 }
 
@@ -58,14 +66,37 @@ func (w *Writer) openCurrent() error {
 
 // Write appends one record for line on stream, stamped with the current time. The
 // line must not contain the newline; invalid UTF-8 is replaced by U+FFFD. Callers
-// split long lines (see Splitter).
+// split long lines (see Splitter). A record that cannot be written (a full disk) is
+// dropped and counted in the .dropped file, and the error returned; the file never
+// keeps half a record.
 func (w *Writer) Write(stream, line string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.f == nil {
+	if w.closed {
 		return fmt.Errorf("write log %s: writer closed", w.path)
 	}
-	rec := Record{TS: w.now(), Stream: stream, Line: strings.ToValidUTF8(line, "\uFFFD")}
+	now := w.now()
+	if w.f == nil { // a rotation could not open the new file (no inode left, say)
+		if err := w.openCurrent(); err != nil {
+			return w.drop(now, err)
+		}
+	}
+	if w.lost > 0 {
+		note := fmt.Sprintf("lsctl: %d log line(s) were dropped here: %s", w.lost, w.cause)
+		if err := w.append(Record{TS: now, Stream: Stderr, Line: note}); err != nil {
+			return w.drop(now, err)
+		}
+		w.lost = 0
+	}
+	if err := w.append(Record{TS: now, Stream: stream, Line: strings.ToValidUTF8(line, "\uFFFD")}); err != nil {
+		return w.drop(now, err)
+	}
+	return nil
+}
+
+// append writes one encoded record, rotating first when it would not fit; a failed
+// write is cut back off so the next record starts on a line of its own.
+func (w *Writer) append(rec Record) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode log record: %w", err)
@@ -77,11 +108,25 @@ func (w *Writer) Write(stream, line string) error {
 		}
 	}
 	n, err := w.f.Write(b)
-	w.size += int64(n)
 	if err != nil {
-		return fmt.Errorf("write log %s: %w", w.path, err)
+		if n > 0 {
+			_ = w.f.Truncate(w.size)
+		}
+		return fmt.Errorf("write log %s: %w", w.path, errors.Unwrap(err))
 	}
+	w.size += int64(n)
 	return nil
+}
+
+// drop counts a record that could not be written.
+func (w *Writer) drop(now time.Time, err error) error {
+	w.lost++
+	w.cause = err.Error()
+	if cause := errors.Unwrap(err); cause != nil {
+		w.cause = cause.Error() // the path is the log's own: said once, by the note's place
+	}
+	w.dropped.add(now, err)
+	return err
 }
 
 // rotate shifts .log.1 to .log.2 and .log to .log.1, then starts a new .log.
@@ -103,6 +148,11 @@ func (w *Writer) rotate() error {
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	w.dropped.close(w.now())
 	if w.f == nil {
 		return nil
 	}

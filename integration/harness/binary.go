@@ -40,14 +40,29 @@ func build() (string, error) {
 	}
 	binaryDir = dir
 	out := filepath.Join(dir, "lsctl")
-	cmd := exec.Command("go", "build", "-o", out, ".")
-	cmd.Dir = repoRoot()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return "", &buildError{err: err, stderr: stderr.String()}
+	// The dedicated log driver goes beside lsctl, where lsctl finds it (issue 16).
+	for _, b := range []struct{ out, pkg string }{{out, "."}, {filepath.Join(dir, logDriverName), "./containerdrt/logdriver/" + logDriverName}} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Dir = repoRoot()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return "", &buildError{err: err, stderr: stderr.String()}
+		}
 	}
 	return out, nil
+}
+
+// logDriverName is containerdrt.LogDriverName; the harness does not import lsctl.
+const logDriverName = "lsctl-log-driver"
+
+// LogDriver is the dedicated log driver built beside Binary (or LSCTL_LOG_DRIVER).
+func LogDriver(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("LSCTL_LOG_DRIVER"); p != "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(Binary(t)), logDriverName)
 }
 
 type buildError struct {

@@ -83,6 +83,11 @@ func removeDataRoot(dir string) error {
 		// t.TempDir data roots are removed by the testing package.
 		return nil
 	}
+	return removeTree(dir)
+}
+
+// removeTree removes dir after detaching whatever is mounted below it.
+func removeTree(dir string) error {
 	for _, m := range mountsUnder(dir) {
 		_ = syscall.Unmount(m, syscall.MNT_DETACH)
 	}

@@ -98,9 +98,14 @@ func Require(t testing.TB) *Env {
 		unavailable(t, "test containerd at %s does not answer (%v); start it with: "+
 			"sudo integration/provision.sh all", Address(), err)
 	}
+	return newEnv(t, Address(), flavor())
+}
+
+// newEnv returns a fresh Env on the daemon at address, cleaned up after the test.
+func newEnv(t testing.TB, address, flavor string) *Env {
 	e := &Env{
-		Address:    Address(),
-		Flavor:     flavor(),
+		Address:    address,
+		Flavor:     flavor,
 		CNIPath:    envOr("CNI_PATH", DefaultCNIPath),
 		ImagesDir:  imagesDir(),
 		Namespace:  newNamespace(),
@@ -170,7 +175,7 @@ func (e *Env) Environ(t testing.TB) []string {
 		"LSCTL_SUBNET_POOL=" + e.SubnetPool,
 		"CNI_PATH=" + e.CNIPath,
 		// The shim runs the log driver; a go test binary cannot be it (runtime.md §10.1).
-		"LSCTL_LOG_DRIVER=" + Binary(t),
+		"LSCTL_LOG_DRIVER=" + LogDriver(t),
 		"NO_COLOR=1",
 	}
 }

@@ -32,12 +32,12 @@ resources:
     container: {image: "busybox:1.36", ports: [9000]}
   api:
     container:
-      image: ghcr.io/acme/api:1.4
+      image: registry.example.com/acme/api:1.4
       env: {DB: "${resources.db.host}", TOOL: "${resources.tool.host}"}
       secrets: {TOKEN: api-token-0001}
   worker:
     container:
-      image: ghcr.io/acme/worker:1.4
+      image: registry.example.com/acme/worker:1.4
       secrets: {TOKEN: worker-token-0002}
 `
 

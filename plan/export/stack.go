@@ -117,7 +117,7 @@ func (st *stack) newService(n *plan.Node, o manifest.ExportResource) (*service, 
 	}
 	sv.Env = st.environment(n)
 	sv.Entrypoint = st.argv(sv, n.Spec.Entrypoint)
-	sv.Command = st.argv(sv, n.Spec.Command)
+	sv.Command = st.argv(sv, n.Spec.InlineCommand())
 	if n.Spec.WorkingDir != "" {
 		sv.WorkingDir = st.secrets.split(n.Spec.WorkingDir, sv.varFor)
 	}
