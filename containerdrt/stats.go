@@ -27,39 +27,49 @@ type Sample struct {
 }
 
 // Stats reads the task's cgroup metrics from containerd (cgroup v1 or v2) and its
-// network counters from its network namespace.
+// network counters from its network namespace (`lsctl stats`).
 func (c *Client) Stats(ctx context.Context, id string) (Sample, error) {
-	task, _, err := c.loadTask(ctx, id)
+	s, pid, err := c.cgroupSample(ctx, id)
 	if err != nil {
 		return Sample{}, err
 	}
+	if host := hostMemory(); host > 0 && (s.MemLimit == 0 || s.MemLimit > host) {
+		s.MemLimit = host
+	}
+	if f, err := os.Open(fmt.Sprintf("/proc/%d/net/dev", pid)); err == nil {
+		s.NetRx, s.NetTx = netCounters(f)
+		f.Close()
+	}
+	return s, nil
+}
+
+// cgroupSample reads the task's cgroup metrics, and returns its PID; a container
+// without a running task is ErrNotFound.
+func (c *Client) cgroupSample(ctx context.Context, id string) (Sample, uint32, error) {
+	task, _, err := c.loadTask(ctx, id)
+	if err != nil {
+		return Sample{}, 0, err
+	}
 	if task == nil {
-		return Sample{}, fmt.Errorf("stats of %s: no task: %w", id, ErrNotFound)
+		return Sample{}, 0, fmt.Errorf("stats of %s: container has no running task: %w", id, ErrNotFound)
 	}
 	m, err := task.Metrics(ctx)
 	if err != nil {
-		return Sample{}, c.wrapUnavailable(fmt.Errorf("stats of %s: %w", id, err))
+		return Sample{}, 0, c.wrapUnavailable(fmt.Errorf("stats of %s: %w", id, err))
 	}
 	data, err := typeurl.UnmarshalAny(m.Data)
 	if err != nil {
-		return Sample{}, fmt.Errorf("stats of %s: decode metrics: %w", id, err)
+		return Sample{}, 0, fmt.Errorf("stats of %s: decode metrics: %w", id, err)
 	}
 	s, err := sampleOf(data)
 	if err != nil {
-		return Sample{}, fmt.Errorf("stats of %s: %w", id, err)
+		return Sample{}, 0, fmt.Errorf("stats of %s: %w", id, err)
 	}
 	s.At = time.Now()
 	if m.Timestamp != nil {
 		s.At = m.Timestamp.AsTime()
 	}
-	if host := hostMemory(); host > 0 && (s.MemLimit == 0 || s.MemLimit > host) {
-		s.MemLimit = host
-	}
-	if f, err := os.Open(fmt.Sprintf("/proc/%d/net/dev", task.Pid())); err == nil {
-		s.NetRx, s.NetTx = netCounters(f)
-		f.Close()
-	}
-	return s, nil
+	return s, task.Pid(), nil
 }
 
 // sampleOf reads a decoded metrics message of either cgroup version.
@@ -81,7 +91,7 @@ func sampleV1(m *v1.Metrics) Sample {
 		PIDs: m.GetPids().GetCurrent(),
 	}
 	mem := m.GetMemory()
-	s.MemUsage = subtractFloor(mem.GetUsage().GetUsage(), mem.GetTotalInactiveFile())
+	s.MemUsage = sub(mem.GetUsage().GetUsage(), mem.GetTotalInactiveFile())
 	s.MemLimit = mem.GetUsage().GetLimit()
 	for _, e := range m.GetBlkio().GetIoServiceBytesRecursive() {
 		switch strings.ToLower(e.GetOp()) {
@@ -101,20 +111,13 @@ func sampleV2(m *v2.Metrics) Sample {
 		PIDs: m.GetPids().GetCurrent(),
 	}
 	mem := m.GetMemory()
-	s.MemUsage = subtractFloor(mem.GetUsage(), mem.GetInactiveFile())
+	s.MemUsage = sub(mem.GetUsage(), mem.GetInactiveFile())
 	s.MemLimit = mem.GetUsageLimit()
 	for _, e := range m.GetIo().GetUsage() {
 		s.BlockRead += e.GetRbytes()
 		s.BlockWrite += e.GetWbytes()
 	}
 	return s
-}
-
-func subtractFloor(a, b uint64) uint64 {
-	if b > a {
-		return 0
-	}
-	return a - b
 }
 
 // netCounters sums the received and sent bytes of every interface but lo in a

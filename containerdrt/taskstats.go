@@ -2,12 +2,7 @@ package containerdrt
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	v1 "github.com/containerd/cgroups/v3/cgroup1/stats"
-	v2 "github.com/containerd/cgroups/v3/cgroup2/stats"
-	"github.com/containerd/typeurl/v2"
 )
 
 // TaskStats is a running task's resource use, from containerd's task metrics (the
@@ -28,36 +23,11 @@ const noLimit = 1 << 62
 // TaskStats returns the resource use of container id's task; a container without a
 // running task is ErrNotFound.
 func (c *Client) TaskStats(ctx context.Context, id string) (TaskStats, error) {
-	task, _, err := c.loadTask(ctx, id)
+	s, _, err := c.cgroupSample(ctx, id)
 	if err != nil {
 		return TaskStats{}, err
 	}
-	if task == nil {
-		return TaskStats{}, fmt.Errorf("stats of %s: container has no running task: %w", id, ErrNotFound)
-	}
-	m, err := task.Metrics(ctx)
-	if err != nil {
-		return TaskStats{}, c.wrapUnavailable(fmt.Errorf("stats of %s: %w", id, err))
-	}
-	data, err := typeurl.UnmarshalAny(m.Data)
-	if err != nil {
-		return TaskStats{}, fmt.Errorf("stats of %s: decode metrics: %w", id, err)
-	}
-	st := TaskStats{At: time.Now().UTC()}
-	switch v := data.(type) {
-	case *v1.Metrics:
-		st.CPUNanos = v.GetCPU().GetUsage().GetTotal()
-		mem := v.GetMemory()
-		st.MemoryBytes = sub(mem.GetUsage().GetUsage(), mem.GetTotalInactiveFile())
-		st.MemoryLimit = mem.GetUsage().GetLimit()
-	case *v2.Metrics:
-		st.CPUNanos = v.GetCPU().GetUsageUsec() * 1000
-		mem := v.GetMemory()
-		st.MemoryBytes = sub(mem.GetUsage(), mem.GetInactiveFile())
-		st.MemoryLimit = mem.GetUsageLimit()
-	default:
-		return TaskStats{}, fmt.Errorf("stats of %s: unknown metrics type %T", id, data)
-	}
+	st := TaskStats{At: time.Now().UTC(), CPUNanos: uint64(s.CPU), MemoryBytes: s.MemUsage, MemoryLimit: s.MemLimit}
 	if st.MemoryLimit >= noLimit {
 		st.MemoryLimit = 0
 	}
