@@ -1,9 +1,5 @@
 package manifest
 
-import (
-	"strconv"
-)
-
 // observability type-checks the observability section (§5.2) and keeps it as written.
 func (d *decoder) observability(m *Manifest, e entry) {
 	entries, ok := d.mapping(e.val, "observability", "")
@@ -115,7 +111,7 @@ func (d *decoder) exportResources(t *ExportTarget, e entry, path string, fields 
 	for _, r := range entries {
 		p := joinPath(path, r.key)
 		if !declared[r.key] {
-			d.errorf("unknown-export-resource", p, "", r.keyPos, "unknown resource %s", strconv.Quote(r.key))
+			d.errorf("unknown-export-resource", p, "", r.keyPos, "unknown resource %s", quote(r.key))
 			continue
 		}
 		er := ExportResource{Name: r.key, Pos: r.keyPos}
@@ -144,7 +140,7 @@ func (d *decoder) exportResources(t *ExportTarget, e entry, path string, fields 
 func (d *decoder) pullPolicy(n node, path string) Str {
 	s := d.str(n, path, "")
 	if s.Set && !contains([]string{"Always", "IfNotPresent", "Never"}, s.Value) {
-		d.errorf("type-mismatch", path, "", s.Pos, "expected one of Always, IfNotPresent, Never, found %s", strconv.Quote(s.Value))
+		d.errorf("type-mismatch", path, "", s.Pos, "expected one of Always, IfNotPresent, Never, found %s", quote(s.Value))
 		return Str{}
 	}
 	return s

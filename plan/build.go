@@ -168,15 +168,9 @@ func (b *builder) errorAt(code string, rs *resource, path string, pos manifest.P
 }
 
 func (b *builder) diagAt(sev manifest.Severity, code string, rs *resource, path string, pos manifest.Pos, msg string) {
-	b.diags = append(b.diags, manifest.Diagnostic{
-		Code:     code,
-		Severity: sev,
-		Message:  path + ": " + msg,
-		Path:     path,
-		Resource: rs.r.Name,
-		File:     b.m.File,
-		Pos:      pos,
-	})
+	d := manifest.NewDiagnostic(sev, code, path, rs.r.Name, msg)
+	d.File, d.Pos = b.m.File, pos
+	b.diags = append(b.diags, d)
 }
 
 // posOf is the location of a field, or of the resource key when the field is unset.

@@ -37,7 +37,7 @@ func (b *builder) buildContainer(rs *resource, n *Node) {
 		p := rs.base + ".working_dir"
 		v, ok := b.resolve(rs, p)
 		if rs.recheck(p, ok) && !strings.HasPrefix(v, "/") {
-			b.errorAt("invalid-working-dir", rs, p, rs.posOf(p), "working_dir "+strconv.Quote(v)+" must be an absolute path")
+			b.errorAt("invalid-working-dir", rs, p, rs.posOf(p), "working_dir "+manifest.QuoteInput(v)+" must be an absolute path")
 		}
 		n.Spec.WorkingDir = v
 	}
@@ -146,7 +146,7 @@ func (b *builder) volumes(rs *resource, vols []manifest.Str) []VolumeBinding {
 		vb, err := b.volume(v)
 		if err != nil {
 			if check {
-				b.errorAt("invalid-volume", rs, p, rs.posOf(p), "invalid volume mapping "+strconv.Quote(strings.TrimSpace(v))+": "+err.Error())
+				b.errorAt("invalid-volume", rs, p, rs.posOf(p), "invalid volume mapping "+manifest.QuoteInput(strings.TrimSpace(v))+": "+err.Error())
 			}
 			continue
 		}
@@ -154,7 +154,7 @@ func (b *builder) volumes(rs *resource, vols []manifest.Str) []VolumeBinding {
 		if j, dup := targets[key]; dup {
 			if check || rs.recheck(indexPath(rs.base+".volumes", j), true) {
 				b.errorAt("duplicate-mount-target", rs, p, rs.posOf(p),
-					"target "+strconv.Quote(vb.Target)+" is already mounted by volumes["+strconv.Itoa(j)+"]")
+					"target "+manifest.QuoteInput(vb.Target)+" is already mounted by volumes["+strconv.Itoa(j)+"]")
 			}
 			continue
 		}
