@@ -23,3 +23,27 @@ func TestLongResourceNameOneShortLine(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 item 7: a NUL byte in a secret, written in the manifest or brought in by
+// interpolation from the dotenv file, fails validate and up (before containerd)
+// naming the key, never the value.
+func TestNULSecretRefusedWithoutShowingIt(t *testing.T) {
+	for _, tt := range []struct{ secrets, dotenv string }{
+		{`{TOKEN: "s3cret\0tail"}`, ""},
+		{`{TOKEN: "${env.T}"}`, "T=s3cret\x00tail\n"},
+	} {
+		path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container:\n      image: a:1\n      secrets: "+tt.secrets+"\n",
+			map[string]string{".env": tt.dotenv})
+		for _, args := range [][]string{
+			{"-f", path, "validate"},
+			{"--address", "/nonexistent/containerd.sock", "--data-root", t.TempDir(), "-f", path, "up"},
+		} {
+			r := run(t, nil, args...)
+			out := r.stdout + r.stderr
+			if r.code != 1 || !strings.Contains(r.stderr, "resources.api.container.secrets.TOKEN: the value contains a NUL byte") ||
+				strings.Contains(out, "s3cret") || strings.Contains(out, "containerd") {
+				t.Errorf("%s with secrets %s: exit %d\n%s", args[len(args)-1], tt.secrets, r.code, out)
+			}
+		}
+	}
+}

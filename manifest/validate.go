@@ -29,6 +29,7 @@ func (v *validator) run() {
 		v.reserved[r.Name] = r.Kind
 	}
 	for _, r := range v.m.Resources {
+		v.nulBytes(r)
 		v.grammars(r)
 		v.references(r)
 	}
@@ -46,7 +47,7 @@ func noEnv(string) (string, bool) { return "", false }
 // grammar can be checked now; fields with references are re-checked by the plan once
 // resolved (phase 5). ok is false for unset, unparsable or referencing fields.
 func literal(s Str) (string, bool) {
-	if !s.Set {
+	if !s.Set || HasNUL(s.Value) { // nulBytes reported it
 		return "", false
 	}
 	if !strings.Contains(s.Value, "${") {
