@@ -31,9 +31,9 @@ func (c *Client) volumeDir(name string) string {
 
 // volumeMounts returns the OCI mounts of a container (runtime.md §3.1, §7): its named
 // volumes (created, ownership-checked and copied up on first use) and host paths
-// (created 0755 when missing), all rbind rw rprivate, then the project's hosts,
-// resolv.conf and hostname files read-only. rootfs is the container's snapshot,
-// read for copy-up.
+// (created 0755 when missing), all rbind rprivate, rw unless the mapping says :ro;
+// then the project's hosts, resolv.conf and hostname files read-only. rootfs is the
+// container's snapshot, read for copy-up.
 func (c *Client) volumeMounts(ctx context.Context, s *plan.ContainerSpec, img plan.ImageConfig, rootfs []mount.Mount) ([]specs.Mount, error) {
 	var out []specs.Mount
 	for _, v := range s.Volumes {
@@ -54,9 +54,13 @@ func (c *Client) volumeMounts(ctx context.Context, s *plan.ContainerSpec, img pl
 		default:
 			return nil, fmt.Errorf("resources.%s: unknown volume kind %q", s.Resource, v.Kind)
 		}
+		mode := "rw"
+		if v.ReadOnly {
+			mode = "ro"
+		}
 		out = append(out, specs.Mount{
 			Destination: target, Type: "bind", Source: source,
-			Options: []string{"rbind", "rw", "rprivate"},
+			Options: []string{"rbind", mode, "rprivate"},
 		})
 	}
 	files := []struct{ src, dst string }{

@@ -64,6 +64,8 @@ func TestVolumeMounts(t *testing.T) {
 	s := volumeSpec("shop", "db",
 		plan.VolumeBinding{Kind: plan.VolumeNamed, Source: "shop_db_data", Target: "/var/lib/postgresql/data", TargetFromImageEnv: "PGDATA", DefaultFor: "db"},
 		plan.VolumeBinding{Kind: plan.VolumeBind, Source: host, Target: "/data"},
+		plan.VolumeBinding{Kind: plan.VolumeBind, Source: host, Target: "/conf", ReadOnly: true},
+		plan.VolumeBinding{Kind: plan.VolumeNamed, Source: "shared", Target: "/shared", ReadOnly: true},
 	)
 	s.HostsPath, s.ResolvConfPath, s.HostnamePath = "/h/hosts", "/h/resolv.conf", "/h/hostname/db"
 	img := plan.ImageConfig{Env: []string{"PATH=/bin", "PGDATA=/pg/data/"}}
@@ -74,6 +76,8 @@ func TestVolumeMounts(t *testing.T) {
 	want := []struct{ dst, src, mode string }{
 		{"/pg/data", filepath.Join(c.opts.DataRoot, "volumes", "shop_db_data", "_data"), "rw"},
 		{"/data", host, "rw"},
+		{"/conf", host, "ro"}, // issue 12 item 7: the :ro mode suffix
+		{"/shared", filepath.Join(c.opts.DataRoot, "volumes", "shared", "_data"), "ro"},
 		{"/etc/hosts", "/h/hosts", "ro"},
 		{"/etc/resolv.conf", "/h/resolv.conf", "ro"},
 		{"/etc/hostname", "/h/hostname/db", "ro"},

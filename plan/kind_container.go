@@ -171,11 +171,11 @@ func (b *builder) volume(v string) (VolumeBinding, error) {
 		return VolumeBinding{}, err
 	}
 	if !m.HostPath {
-		return VolumeBinding{Kind: VolumeNamed, Source: m.Source, Target: m.Target}, nil
+		return VolumeBinding{Kind: VolumeNamed, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}, nil
 	}
 	src, err := manifest.ResolveHostPath(b.m.Dir, m.Source)
 	if err != nil {
 		return VolumeBinding{}, err
 	}
-	return VolumeBinding{Kind: VolumeBind, Source: src, Target: m.Target}, nil
+	return VolumeBinding{Kind: VolumeBind, Source: src, Target: m.Target, ReadOnly: m.ReadOnly}, nil
 }

@@ -130,6 +130,7 @@ func TestConfigHash(t *testing.T) {
 		{"command", func(s *ContainerSpec, _ *ImageConfig) { s.Command = []string{"x"} }},
 		{"user", func(_ *ContainerSpec, i *ImageConfig) { i.User = "nobody" }},
 		{"hostname", func(s *ContainerSpec, _ *ImageConfig) { s.Hostname = "other" }},
+		{"read-only volume", func(s *ContainerSpec, _ *ImageConfig) { s.Volumes[0].ReadOnly = true }}, // issue 12 item 7
 	}
 	for _, tt := range differ {
 		s, i := base(), img
