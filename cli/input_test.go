@@ -47,3 +47,22 @@ func TestNULSecretRefusedWithoutShowingIt(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 item 7, manifest.md §26.2: a sensitive host path is a warning (validate
+// succeeds) and an error under --strict, for validate and for up (before containerd).
+func TestSensitiveHostPathStrict(t *testing.T) {
+	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container:\n      image: a:1\n      volumes: [\"/etc:/host-etc:ro\"]\n", nil)
+	const msg = `resources.api.container.volumes[0]: host path "/etc" gives the container the host's /etc; mount a narrower directory`
+	if r := run(t, nil, "-f", path, "validate"); r.code != 0 || !strings.Contains(r.stderr, "warning: ") || !strings.Contains(r.stderr, msg) {
+		t.Errorf("validate: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"-f", path, "validate", "--strict"},
+		{"--address", "/nonexistent/containerd.sock", "--data-root", t.TempDir(), "-f", path, "up", "--strict"},
+	} {
+		r := run(t, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "error: ") || !strings.Contains(r.stderr, msg) || strings.Contains(r.stderr, "containerd.sock") {
+			t.Errorf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -150,5 +152,40 @@ func TestVolumeNameCannotEscape(t *testing.T) {
 	}
 	if fileExists(filepath.Join(c.opts.DataRoot, "escape")) {
 		t.Fatal("a directory was created outside volumes/")
+	}
+}
+
+// Issue 12 item 7, runtime.md §7.3: the host path is resolved again when it is
+// mounted. A link made after validation that leads out of the manifest directory is
+// refused, and nothing is created where it leads; the mount source is free of links.
+func TestEnsureHostPathConfined(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	v := plan.VolumeBinding{Kind: plan.VolumeBind, Source: filepath.Join(dir, "data", "sub"), Target: "/data", Within: dir}
+	// Validated while ./data did not exist; the link appears before up mounts it.
+	if err := os.Symlink(outside, filepath.Join(dir, "data")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ensureHostPath(v)
+	var ee *manifest.EscapeError
+	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "outside the manifest directory") {
+		t.Fatalf("ensureHostPath = %v; want an escape", err)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "sub")); err == nil {
+		t.Error("a directory was created outside the manifest directory")
+	}
+	v.Within = "" // an absolute host path is the author's choice: followed, not confined
+	if real, err := ensureHostPath(v); err != nil || real != filepath.Join(outside, "sub") {
+		t.Errorf("absolute: %q, %v", real, err)
+	}
+	inside := plan.VolumeBinding{Kind: plan.VolumeBind, Source: filepath.Join(dir, "link"), Target: "/x", Within: dir}
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	realDir, _ := filepath.EvalSymlinks(filepath.Join(dir, "real"))
+	if real, err := ensureHostPath(inside); err != nil || real != realDir {
+		t.Errorf("a link inside: %q, %v; want %q", real, err, realDir)
 	}
 }

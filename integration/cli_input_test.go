@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lightshuttle/lsctl/integration/harness"
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // Issue 12 item 7, manifest.md §15.1, §29 item 99: a `:ro` mapping is mounted
@@ -45,5 +46,121 @@ resources:
 	}
 	if _, err := os.Stat(filepath.Join(dir, "conf", "written")); err == nil {
 		t.Error("the container wrote through the :ro mapping")
+	}
+}
+
+// Issue 12 item 7, manifest.md §15.3: `./linkdir -> /etc` is refused by validate and
+// by up, before anything runs; nothing of the project is created.
+func TestCLIVolumeSymlinkEscapeRefused(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clivln"
+	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
+resources:
+  app:
+    container:
+      image: %s
+      volumes: ["./linkdir:/host-etc"]
+      command: "touch /host-etc/lsctl-escaped; exec sleep 3600"
+`, project, harness.ImageRef("busybox")))
+	if err := os.Symlink("/etc", filepath.Join(dir, "linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	cliLoadImages(t, env, dir, "busybox")
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	const want = `resources.app.container.volumes[0]: invalid volume mapping "./linkdir:/host-etc": host path `
+	for _, args := range [][]string{{"validate"}, {"up", "-d", "--pull", "never"}, {"up", "--pull", "never"}} {
+		code, out, errOut := cliRun(t, env, dir, args...)
+		if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, `resolves through a symbolic link to "/etc", outside the manifest directory`) {
+			t.Errorf("lsctl %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if _, err := os.Stat("/etc/lsctl-escaped"); err == nil {
+		t.Fatal("the container wrote into the host's /etc")
+	}
+	if _, out, _ := cliRun(t, env, dir, "ps"); strings.Contains(out, "app: running") || strings.Contains(out, "app: healthy") {
+		t.Errorf("ps after the refused up:\n%s", out)
+	}
+}
+
+// Issue 12 item 7, runtime.md §7.3: the host path is resolved again when a container
+// is created, so a link made after validation cannot escape either. The stack runs
+// with ./data a real directory; ./data is then moved aside and replaced by a link out
+// of the manifest directory, and the container exits: the supervisor's restart, which
+// validates nothing, creates a fresh container and refuses to mount the link.
+func TestCLIVolumeSymlinkAfterValidation(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clivla"
+	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
+resources:
+  app:
+    container:
+      image: %s
+      volumes: ["./data:/data"]
+      command: "touch /data/started; while [ ! -f /data/stop ]; do sleep 0.1; done; rm /data/stop; exit 3"
+      restart: always
+`, project, harness.ImageRef("busybox")))
+	cliLoadImages(t, env, dir, "busybox")
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
+		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
+	}
+	data, aside, outside := filepath.Join(dir, "data"), filepath.Join(dir, "data.old"), t.TempDir()
+	if err := os.Rename(data, aside); err != nil { // the running container keeps its mount
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, data); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, aside, map[string]string{"stop": ""})
+	// ps refuses the manifest now (validation sees the link): the supervisor's log
+	// tells what happened to the restart.
+	var log []byte
+	waitForCLI(t, func() bool {
+		log, _ = os.ReadFile(filepath.Join(plan.ProjectDir(env.DataRoot, project), "supervisor.log"))
+		return strings.Contains(string(log), "app: failed: ")
+	})
+	if want := `host path "` + data + `" resolves through a symbolic link to "` + outside + `", outside the manifest directory`; !strings.Contains(string(log), want) {
+		t.Errorf("the refusal is not reported as %q:\n%s", want, log)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("the restarted container wrote outside the manifest directory: %v", entries)
+	}
+}
+
+// Issue 12 item 7, manifest.md §29 item 97: a NUL byte in a secret fails up before
+// anything is created, naming the key; the value is in no output and no file of the
+// data root (runc used to echo it in its error and the log).
+func TestCLINULSecretRefused(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clinul"
+	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
+resources:
+  app:
+    container:
+      image: %s
+      command: "exec sleep 3600"
+      secrets: {TOKEN: "${env.TOKEN}"}
+`, project, harness.ImageRef("busybox")))
+	writeFiles(t, dir, map[string]string{".env": "TOKEN=s3cret-nul\x00tail\n"})
+	cliLoadImages(t, env, dir, "busybox")
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	for _, args := range [][]string{{"validate"}, {"up", "-d", "--pull", "never"}, {"up", "--pull", "never"}} {
+		code, out, errOut := cliRun(t, env, dir, args...)
+		if code != 1 || !strings.Contains(errOut, "resources.app.container.secrets.TOKEN: the value contains a NUL byte") ||
+			strings.Contains(out+errOut, "s3cret") {
+			t.Errorf("lsctl %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	err := filepath.WalkDir(env.DataRoot, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if data, err := os.ReadFile(p); err == nil && strings.Contains(string(data), "s3cret") {
+			t.Errorf("%s holds the secret", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
 	}
 }

@@ -89,8 +89,12 @@ func (v *validator) volumes(r *Resource, path string, vols []Str) {
 			continue
 		}
 		vm, err := ParseVolume(text)
+		warn := ""
 		if err == nil && vm.HostPath {
-			_, err = ResolveHostPath(v.m.Dir, vm.Source)
+			warn, err = v.hostPath(vm)
+		}
+		if warn != "" {
+			v.warnf("sensitive-host-path", p, r.Name, s.Pos, "%s", warn)
 		}
 		if err != nil {
 			v.errorf("invalid-volume", p, r.Name, s.Pos, "invalid volume mapping %s: %s", quote(strings.TrimSpace(text)), reason(err))
@@ -103,4 +107,19 @@ func (v *validator) volumes(r *Resource, path string, vols []Str) {
 		}
 		targets[t] = i
 	}
+}
+
+// hostPath resolves a host-path source and applies the filesystem rules of §15.3
+// (CheckHostPath): symbolic links that leave the manifest directory are an error, a
+// sensitive host directory a warning.
+func (v *validator) hostPath(vm VolumeMapping) (warn string, err error) {
+	abs, err := ResolveHostPath(v.m.Dir, vm.Source)
+	if err != nil {
+		return "", err
+	}
+	within := v.m.Dir
+	if strings.HasPrefix(vm.Source, "/") {
+		within = ""
+	}
+	return CheckHostPath(within, abs)
 }

@@ -43,7 +43,7 @@ api:
 		t.Errorf("env = %+v", n.Spec.Env)
 	}
 	wantVols := []VolumeBinding{
-		{Kind: VolumeBind, Source: "/p/config", Target: "/etc/api", ReadOnly: true},
+		{Kind: VolumeBind, Source: "/p/config", Target: "/etc/api", ReadOnly: true, Within: "/p"},
 		{Kind: VolumeNamed, Source: "cache", Target: "/var/cache/api"},
 		{Kind: VolumeBind, Source: "/srv/x", Target: "/x"},
 	}

@@ -144,6 +144,9 @@ func (b *builder) volumes(rs *resource, vols []manifest.Str) []VolumeBinding {
 		v, ok := b.resolve(rs, p)
 		check := rs.recheck(p, ok)
 		vb, err := b.volume(v)
+		if err == nil && check && vb.Kind == VolumeBind {
+			err = b.hostPathRecheck(rs, p, vb)
+		}
 		if err != nil {
 			if check {
 				b.errorAt("invalid-volume", rs, p, rs.posOf(p), "invalid volume mapping "+manifest.QuoteInput(strings.TrimSpace(v))+": "+err.Error())
@@ -177,5 +180,20 @@ func (b *builder) volume(v string) (VolumeBinding, error) {
 	if err != nil {
 		return VolumeBinding{}, err
 	}
-	return VolumeBinding{Kind: VolumeBind, Source: src, Target: m.Target, ReadOnly: m.ReadOnly}, nil
+	vb := VolumeBinding{Kind: VolumeBind, Source: src, Target: m.Target, ReadOnly: m.ReadOnly}
+	if !strings.HasPrefix(m.Source, "/") {
+		vb.Within = absUnder(b.m.Dir, ".")
+	}
+	return vb, nil
+}
+
+// hostPathRecheck applies the filesystem rules of manifest.md §15.3 to a host path
+// that held references (phase 5): the validator could not see where its symbolic links
+// lead. Like phase 7, it reads the filesystem and changes nothing.
+func (b *builder) hostPathRecheck(rs *resource, path string, vb VolumeBinding) error {
+	warn, err := manifest.CheckHostPath(vb.Within, vb.Source)
+	if warn != "" {
+		b.diagAt(manifest.SeverityWarning, "sensitive-host-path", rs, path, rs.posOf(path), warn)
+	}
+	return err
 }

@@ -107,6 +107,10 @@ type VolumeBinding struct {
 	Target string
 	// ReadOnly mounts it read-only (the mode suffix :ro, manifest.md §15.1).
 	ReadOnly bool
+	// Within is the manifest directory for a host path written relative to it: the
+	// mount refuses a source whose symbolic links lead outside (manifest.md §15.3).
+	// "" for named volumes and absolute host paths.
+	Within string
 	// TargetFromImageEnv names an image Env variable whose value, when present,
 	// replaces Target (postgres: PGDATA, runtime.md §3.2).
 	TargetFromImageEnv string
