@@ -164,3 +164,57 @@ resources:
 		t.Error(err)
 	}
 }
+
+// Issue 12 item 8, runtime.md §12.3: the "last 20 log lines" of a failed startup are
+// the failing attempt's only. The log file keeps an earlier run's lines (down keeps
+// logs), and a running container adopted by the next up keeps its older lines: neither
+// appears in the report.
+func TestCLIStartupReportOnlyFailedAttempt(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clilast"
+	manifest := func(command, test string) string {
+		return fmt.Sprintf(`project: {name: %s}
+resources:
+  app:
+    container:
+      image: %s
+      command: %q
+      healthcheck:
+        test: ["CMD", %q]
+        interval: 200ms
+        start_interval: 100ms
+        retries: 2
+`, project, harness.ImageRef("busybox"), command, test)
+	}
+	dir := cliWriteManifest(t, manifest("echo earlier run line; exec sleep 3600", "true"))
+	write := func(m string) {
+		if err := os.WriteFile(filepath.Join(dir, "lightshuttle.yml"), []byte(m), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cliLoadImages(t, env, dir, "busybox")
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	up := func(wantCode int) string {
+		t.Helper()
+		code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never", "--wait-timeout", "5s", "--grace", "1s")
+		if code != wantCode {
+			t.Fatalf("up -d: exit %d, want %d\n%s%s", code, wantCode, out, errOut)
+		}
+		return out + errOut
+	}
+	up(0)
+	// Adopted: the same configuration (a healthcheck is not part of it) with a probe
+	// that fails. The container runs on and its earlier line is not this attempt's.
+	write(manifest("echo earlier run line; exec sleep 3600", "false"))
+	if out := up(1); !strings.Contains(out, "last 20 log lines of app:\n  (no output)\n") || strings.Contains(out, "earlier run line") {
+		t.Errorf("failed up of an adopted container:\n%s", out)
+	}
+	if code, out, errOut := cliRun(t, env, dir, "down"); code != 0 {
+		t.Fatalf("down: exit %d\n%s%s", code, out, errOut)
+	}
+	// A fresh container whose probe fails: its own lines, not the earlier run's.
+	write(manifest("echo failing attempt line; exec sleep 3600", "false"))
+	if out := up(1); !strings.Contains(out, "last 20 log lines of app:\n  failing attempt line\n") || strings.Contains(out, "earlier run line") {
+		t.Errorf("failed up of a fresh container:\n%s", out)
+	}
+}
