@@ -18,15 +18,8 @@ import (
 // first at that level.
 func TestCLIFullDiskErrorNamesPathOnce(t *testing.T) {
 	env := harness.Require(t)
-	const project = "clinospc"
-	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
-resources:
-  app:
-    container:
-      image: %s
-      command: "exec sleep 3600"
-`, project, harness.ImageRef("busybox")))
-	cliLoadImages(t, env, dir, "busybox")
+	dir := appProject(t, env, "clinospc", `      command: "exec sleep 3600"
+`)
 	full := 0
 	for _, free := range []int{0, 12, 20, 24, 28} {
 		t.Run(fmt.Sprintf("%dk free", free), func(t *testing.T) {

@@ -11,27 +11,35 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
+// appManifest is the manifest of project with one busybox container, app, whose
+// container fields are given (each line indented by six spaces).
+func appManifest(project, fields string) string {
+	return fmt.Sprintf("project: {name: %s}\nresources:\n  app:\n    container:\n      image: %s\n%s", project, harness.ImageRef("busybox"), fields)
+}
+
+// appProject writes appManifest into a fresh directory, loads busybox and runs down
+// after the test.
+func appProject(t *testing.T, env *harness.Env, project, fields string) string {
+	t.Helper()
+	dir := cliWriteManifest(t, appManifest(project, fields))
+	cliLoadImages(t, env, dir, "busybox")
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	return dir
+}
+
 // Issue 12 item 7, manifest.md §15.1, §29 item 99: a `:ro` mapping is mounted
 // read-only — the container reads it and a write through it fails — while a mapping
 // without a mode stays writable.
 func TestCLIVolumeReadOnly(t *testing.T) {
 	env := harness.Require(t)
-	const project = "clivro"
-	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
-resources:
-  app:
-    container:
-      image: %s
-      volumes: ["./conf:/etc/app:ro", "./data:/data"]
+	dir := appProject(t, env, "clivro", `      volumes: ["./conf:/etc/app:ro", "./data:/data"]
       command: "cat /etc/app/greeting > /data/read; if touch /etc/app/written 2>/data/err; then echo writable; else echo refused; fi > /data/ro; exec sleep 3600"
       healthcheck:
         test: ["CMD", "test", "-s", "/data/ro"]
         interval: 1s
         start_interval: 100ms
-`, project, harness.ImageRef("busybox")))
+`)
 	writeFiles(t, dir, map[string]string{"conf/greeting": "hello\n"})
-	cliLoadImages(t, env, dir, "busybox")
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
 	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never", "--wait-timeout", "60s")
 	if code != 0 {
 		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
@@ -53,20 +61,12 @@ resources:
 // by up, before anything runs; nothing of the project is created.
 func TestCLIVolumeSymlinkEscapeRefused(t *testing.T) {
 	env := harness.Require(t)
-	const project = "clivln"
-	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
-resources:
-  app:
-    container:
-      image: %s
-      volumes: ["./linkdir:/host-etc"]
+	dir := appProject(t, env, "clivln", `      volumes: ["./linkdir:/host-etc"]
       command: "touch /host-etc/lsctl-escaped; exec sleep 3600"
-`, project, harness.ImageRef("busybox")))
+`)
 	if err := os.Symlink("/etc", filepath.Join(dir, "linkdir")); err != nil {
 		t.Fatal(err)
 	}
-	cliLoadImages(t, env, dir, "busybox")
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
 	const want = `resources.app.container.volumes[0]: invalid volume mapping "./linkdir:/host-etc": host path `
 	for _, args := range [][]string{{"validate"}, {"up", "-d", "--pull", "never"}, {"up", "--pull", "never"}} {
 		code, out, errOut := cliRun(t, env, dir, args...)
@@ -90,17 +90,10 @@ resources:
 func TestCLIVolumeSymlinkAfterValidation(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clivla"
-	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
-resources:
-  app:
-    container:
-      image: %s
-      volumes: ["./data:/data"]
+	dir := appProject(t, env, project, `      volumes: ["./data:/data"]
       command: "touch /data/started; while [ ! -f /data/stop ]; do sleep 0.1; done; rm /data/stop; exit 3"
       restart: always
-`, project, harness.ImageRef("busybox")))
-	cliLoadImages(t, env, dir, "busybox")
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+`)
 	if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
 		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
 	}
@@ -132,18 +125,10 @@ resources:
 // data root (runc used to echo it in its error and the log).
 func TestCLINULSecretRefused(t *testing.T) {
 	env := harness.Require(t)
-	const project = "clinul"
-	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
-resources:
-  app:
-    container:
-      image: %s
-      command: "exec sleep 3600"
+	dir := appProject(t, env, "clinul", `      command: "exec sleep 3600"
       secrets: {TOKEN: "${env.TOKEN}"}
-`, project, harness.ImageRef("busybox")))
+`)
 	writeFiles(t, dir, map[string]string{".env": "TOKEN=s3cret-nul\x00tail\n"})
-	cliLoadImages(t, env, dir, "busybox")
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
 	for _, args := range [][]string{{"validate"}, {"up", "-d", "--pull", "never"}, {"up", "--pull", "never"}} {
 		code, out, errOut := cliRun(t, env, dir, args...)
 		if code != 1 || !strings.Contains(errOut, "resources.app.container.secrets.TOKEN: the value contains a NUL byte") ||
@@ -173,27 +158,21 @@ func TestCLIStartupReportOnlyFailedAttempt(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clilast"
 	manifest := func(command, test string) string {
-		return fmt.Sprintf(`project: {name: %s}
-resources:
-  app:
-    container:
-      image: %s
-      command: %q
+		return appManifest(project, fmt.Sprintf(`      command: %q
       healthcheck:
         test: ["CMD", %q]
         interval: 200ms
         start_interval: 100ms
         retries: 2
-`, project, harness.ImageRef("busybox"), command, test)
+`, command, test))
 	}
-	dir := cliWriteManifest(t, manifest("echo earlier run line; exec sleep 3600", "true"))
+	dir := appProject(t, env, project, "")
 	write := func(m string) {
 		if err := os.WriteFile(filepath.Join(dir, "lightshuttle.yml"), []byte(m), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cliLoadImages(t, env, dir, "busybox")
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	write(manifest("echo earlier run line; exec sleep 3600", "true"))
 	up := func(wantCode int) string {
 		t.Helper()
 		code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never", "--wait-timeout", "5s", "--grace", "1s")
