@@ -161,11 +161,12 @@ func (s *FileSecrets) Ensure(resources []string) (changed bool, err error) {
 // the old or the new file, never a partial one.
 func (s *FileSecrets) write(passwords map[string]string) error {
 	dir := filepath.Dir(s.path)
+	// The os errors name the directory ("mkdir <dir>: <cause>"): not repeated here.
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+		return fmt.Errorf("create the projects directory: %w", err)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create project directory %s: %w", dir, err)
+		return fmt.Errorf("create the project directory: %w", err)
 	}
 	f := secretsFile{Version: 1, Project: s.project, Resources: map[string]secretsRecord{}}
 	names := make([]string, 0, len(passwords))
