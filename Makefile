@@ -92,7 +92,7 @@ bench: provision build
 SOAK_CYCLES ?= 100
 soak: provision build
 	@mkdir -p $(LOG_DIR)
-	@rc=0; $(with_test_env) export LSCTL_TEST_BINARY=$(CURDIR)/bin/lsctl LSCTL_LOG_DRIVER=$(CURDIR)/bin/lsctl \
+	@rc=0; $(with_test_env) export LSCTL_TEST_BINARY=$(CURDIR)/bin/lsctl LSCTL_LOG_DRIVER=$(CURDIR)/bin/lsctl-log-driver \
 		SOAK_CYCLES=$(SOAK_CYCLES) && \
 		$(GO) test -v -count=1 -run '^TestSoak$$' -timeout 6h -p 1 ./integration/ 2>&1 \
 		| tee $(LOG_DIR)/soak.log || rc=$$?; \

@@ -175,6 +175,11 @@ func (h *Handle) List() []View { return h.env.views.list() }
 func (h *Handle) Get(name string) (View, bool) { return h.env.views.get(name) }
 
 // Running reports whether the stack has started and no shutdown was asked for.
+// Stopping reports whether a shutdown was asked for or is under way.
+func (h *Handle) Stopping() bool {
+	return h.stopAsked.Load() || h.phase.Load() >= phaseStopping
+}
+
 func (h *Handle) Running() bool {
 	return h.phase.Load() == phaseRunning && !h.stopAsked.Load()
 }

@@ -40,6 +40,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for event timestamps; nil means time.Now.
 	Now func() time.Time
+	// Phase, when set, receives the timing of every image, prepare, start and
+	// readiness phase of every resource (lsctl's own trace, runtime.md §20.4). It is
+	// called from the actors' goroutines, must be safe for concurrent use and must
+	// not block.
+	Phase func(PhaseSpan)
 
 	// teardownMargin replaces containerdrt.TeardownMargin; tests shorten it.
 	teardownMargin time.Duration

@@ -27,14 +27,16 @@ const (
 
 // healthState is the probe bookkeeping of one incarnation (runtime.md §11).
 type healthState struct {
-	taskStart  time.Time
-	probing    bool
-	passedOnce bool
-	ready      bool
-	failures   int // consecutive counted failures
-	unhealthy  bool
-	last       string // summary of the last probe, for the deadline message
-	deadline   time.Duration
+	taskStart time.Time
+	// readinessFrom is taskStart on Options.Now's clock, for the readiness phase.
+	readinessFrom time.Time
+	probing       bool
+	passedOnce    bool
+	ready         bool
+	failures      int // consecutive counted failures
+	unhealthy     bool
+	last          string // summary of the last probe, for the deadline message
+	deadline      time.Duration
 	// unreachable: the last probe failed because containerd did not answer.
 	unreachable bool
 	lostWatches int // Exited channels that closed without a status
@@ -79,6 +81,7 @@ func (a *resource) onStarted(m startDone) {
 		return
 	}
 	a.health.taskStart = time.Now()
+	a.health.readinessFrom = a.o.Now()
 	at := m.at
 	a.views.update(a.node.Name, func(v *View) { v.StartedAt, v.ExitCode = &at, nil })
 	a.emit(Event{Type: ResourceStarted, ContainerID: a.container.ID()})

@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -12,7 +14,8 @@ import (
 // dependents on the first readiness, or releases a manual restart's permit.
 func (a *resource) becomeReady() {
 	a.health.ready = true
-	a.releasePermit() // before the event: a client reacting to it may restart again
+	a.reportPhase(PhaseReadiness, a.health.readinessFrom, nil) // before the event: see Options.Phase
+	a.releasePermit()                                          // before the event: a client reacting to it may restart again
 	if a.node.Health == nil {
 		a.setStatus(StatusRunning)
 	} else {
@@ -135,6 +138,10 @@ func (a *resource) stateFailed(ctx actor.Context) { a.common(ctx) }
 
 // fail handles a failure of the current incarnation according to why it was starting.
 func (a *resource) fail(reason string) {
+	if from := a.health.readinessFrom; !from.IsZero() && !a.health.ready {
+		a.reportPhase(PhaseReadiness, from, errors.New(reason))
+		a.health.readinessFrom = time.Time{}
+	}
 	a.cancel()
 	a.gen++
 	a.reset.stop()

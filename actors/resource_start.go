@@ -14,7 +14,7 @@ func (a *resource) acquireImage() {
 	gen, ctx, self, root := a.gen, a.ctx, a.self, a.root
 	notify := func(phase string) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
 	a.run(func() opResult {
-		return imageDone{opBase{gen}, a.images.acquire(ctx, &a.node.Spec, notify)}
+		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, &a.node.Spec, notify) })}
 	})
 }
 
@@ -85,7 +85,11 @@ func (a *resource) prepare() {
 	gen, ctx := a.gen, a.ctx
 	a.logSince = a.o.Now()
 	a.run(func() opResult {
-		c, err := a.rt.Prepare(ctx, &a.node.Spec)
+		var c containerdrt.Container
+		err := a.timed(PhasePrepare, func() (err error) {
+			c, err = a.rt.Prepare(ctx, &a.node.Spec)
+			return err
+		})
 		return prepared{opBase{gen}, c, err, a.o.Now()}
 	})
 }
@@ -152,7 +156,7 @@ func (a *resource) startTask() {
 	a.behavior.Become(a.stateStarting)
 	gen, ctx, c := a.gen, a.ctx, a.container
 	a.run(func() opResult {
-		err := c.Start(ctx)
+		err := a.timed(PhaseStart, func() error { return c.Start(ctx) })
 		return startDone{opBase{gen}, err, a.o.Now()}
 	})
 }

@@ -67,7 +67,7 @@ func (s *session) upCommand() *ucli.Command {
 			&ucli.StringFlag{Name: "wait-timeout", Usage: "readiness deadline per resource, such as 90s or 1m30s (default: derived from its healthcheck)"},
 			&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "image pull policy: missing, always or never"},
 			&ucli.IntFlag{Name: "dashboard-port", Aliases: []string{"control-port"}, Usage: "serve the control API and dashboard on 127.0.0.1:N (0 picks a free port)"},
-			&ucli.BoolFlag{Name: "no-otel", Usage: "disable the OpenTelemetry wiring; lsctl has none yet, so this only silences the observability.otel warning"},
+			&ucli.BoolFlag{Name: "no-otel", Usage: "turn OpenTelemetry off for this up: no OTLP receiver, no OTEL_* variables, nothing forwarded"},
 			&ucli.BoolFlag{Name: "no-color", Usage: "disable colour"},
 			&ucli.BoolFlag{Name: "quiet", Usage: "do not stream container logs after ready"},
 			&ucli.BoolFlag{Name: "strict", Usage: "treat warnings (and busy requested host ports) as errors"},

@@ -39,7 +39,8 @@ type controlAPI struct {
 	tcp      bool // apply the TCP listener protection of §15.5
 	metrics  *metrics
 	owner    *ownerHooks
-	token    string // required on the TCP listener (runtime.md §15.5)
+	token    string     // required on the TCP listener (runtime.md §15.5)
+	tel      *telemetry // nil: no receiver, startup trace, history or stats
 }
 
 // ownerHooks are what the process that owns the stack does for the endpoints that
@@ -88,7 +89,7 @@ type controlServer struct {
 // startControl opens the project socket (and the dashboard listener when asked:
 // dashboardPort >= 0, else the manifest's dashboard.port) before the stack starts
 // (runtime.md §15.1).
-func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks) (*controlServer, error) {
+func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks, tel *telemetry) (*controlServer, error) {
 	if own == nil {
 		own = &ownerHooks{}
 	}
@@ -97,9 +98,9 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int,
 	if err != nil {
 		return nil, err
 	}
-	m, stopM := newMetrics(cp, time.Now())
+	m, stopM := newMetrics(cp, time.Now(), tel)
 	cs := &controlServer{socket: socket, stopM: stopM}
-	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m, owner: own})
+	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m, owner: own, tel: tel})
 	if dashboardPort < 0 && p.Manifest != nil && p.Manifest.Dashboard != nil && p.Manifest.Dashboard.Port.Set {
 		dashboardPort = int(p.Manifest.Dashboard.Port.Value)
 	}
@@ -110,7 +111,7 @@ func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int,
 			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", dashboardPort, err)
 		}
 		token := newDashboardToken()
-		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own, token: token})
+		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own, token: token, tel: tel})
 		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/?token=%s\n", p.Project, tln.Addr(), token)
 	}
 	return cs, nil
@@ -211,6 +212,8 @@ func (api *controlAPI) match(path string) (rt *route, name string) {
 		return &route{http.MethodPost, api.shutdown}, ""
 	case len(segs) == 2 && segs[0] == "api" && segs[1] == "release" && !api.tcp:
 		return &route{http.MethodPost, api.release}, ""
+	case len(segs) >= 2 && segs[0] == "api" && (segs[1] == "otel" || segs[1] == "startup" || segs[1] == "history" || segs[1] == "stats"):
+		return api.matchTelemetry(segs[1:])
 	case len(segs) == 3 && segs[0] == "api" && segs[1] == "resources":
 		return &route{http.MethodGet, api.getResource}, segs[2]
 	case len(segs) == 4 && segs[0] == "api" && segs[1] == "resources" && segs[3] == "restart":

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,7 @@ func (f *fakePlane) subscribers() int {
 func testAPI(t *testing.T, fp *fakePlane, tcp bool) (*httptest.Server, string) {
 	t.Helper()
 	root := t.TempDir()
-	m, stop := newMetrics(fp, time.Now())
+	m, stop := newMetrics(fp, time.Now(), nil)
 	t.Cleanup(stop)
 	api := &controlAPI{cp: fp, dataRoot: root, tcp: tcp, metrics: m}
 	if tcp {
@@ -359,7 +360,7 @@ func TestControlSocketAndClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Project: "shop"}
-	cs, err := s.startControl(p, fp, -1, nil)
+	cs, err := s.startControl(p, fp, -1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,6 +396,13 @@ func TestDashboardFiles(t *testing.T) {
 		{"/", "text/html; charset=utf-8", 200},
 		{"/assets/app.js", "text/javascript; charset=utf-8", 200},
 		{"/assets/style.css", "text/css; charset=utf-8", 200},
+		{"/assets/util.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/resources.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/graph.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/timeline.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/traces.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/logs.js", "text/javascript; charset=utf-8", 200},
+		{"/assets/otellogs.js", "text/javascript; charset=utf-8", 200},
 		{"/assets/index.html", "application/json", 404},
 		{"/assets/nope.js", "application/json", 404},
 	}
@@ -411,6 +419,33 @@ func TestDashboardFiles(t *testing.T) {
 		}
 		if tt.path == "/" && (strings.Contains(string(data), "<script>") || !strings.Contains(string(data), `src="/assets/app.js"`)) {
 			t.Errorf("index.html must load its script from /assets only")
+		}
+	}
+}
+
+// runtime.md §20.6: the dashboard works offline: no embedded file names another
+// origin (the SVG namespace is a name, not a fetch), and every module it imports is
+// embedded.
+func TestDashboardIsSelfContained(t *testing.T) {
+	entries, err := dashboardFiles.ReadDir("dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	imports := regexp.MustCompile(`from "\./([a-z]+\.js)"`)
+	for name := range names {
+		data, _ := dashboardFiles.ReadFile("dashboard/" + name)
+		text := strings.ReplaceAll(string(data), "http://www.w3.org/2000/svg", "")
+		if strings.Contains(text, "://") {
+			t.Errorf("%s names another origin", name)
+		}
+		for _, m := range imports.FindAllStringSubmatch(text, -1) {
+			if !names[m[1]] {
+				t.Errorf("%s imports %s, which is not embedded", name, m[1])
+			}
 		}
 	}
 }
@@ -461,7 +496,7 @@ func TestDashboardListener(t *testing.T) {
 	}
 	var out strings.Builder
 	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +550,7 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 		shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
 		release:  func() error { released++; return nil }}
 	for _, tcp := range []bool{false, true} {
-		m, stop := newMetrics(newFakePlane("shop"), time.Now())
+		m, stop := newMetrics(newFakePlane("shop"), time.Now(), nil)
 		defer stop()
 		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own, token: testToken})
 		defer srv.Close()

@@ -6,10 +6,11 @@ import (
 	"path"
 )
 
-// dashboardFiles are the dashboard's static files (runtime.md §15.5): no inline
-// script, so the strict Content-Security-Policy holds.
+// dashboardFiles are the dashboard's static files (runtime.md §15.5, §20.6): no
+// inline script, so the strict Content-Security-Policy holds; app.js loads the other
+// scripts as ES modules from /assets.
 //
-//go:embed dashboard/index.html dashboard/app.js dashboard/style.css
+//go:embed dashboard/*.html dashboard/*.js dashboard/*.css
 var dashboardFiles embed.FS
 
 // dashboardTypes are the content types of the embedded files.

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"slices"
-
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
@@ -24,16 +22,7 @@ func (s *session) loadRaw(envFile string) (*manifest.Manifest, *manifest.Env, ma
 // load reads the manifest for a command that needs a valid one: warnings go to stderr
 // (errors under strict), errors are printed and end the command with exit 1.
 func (s *session) load(envFile string, strict bool) (*loaded, error) {
-	return s.loadExcept(envFile, strict, nil)
-}
-
-// loadExcept is load without the diagnostics moot reports (nil: none), for flags that
-// answer a warning (up --no-otel).
-func (s *session) loadExcept(envFile string, strict bool, moot func(manifest.Diagnostic) bool) (*loaded, error) {
 	m, env, diags := s.loadRaw(envFile)
-	if moot != nil {
-		diags = slices.DeleteFunc(diags, moot)
-	}
 	if strict {
 		diags = diags.Strict()
 	}

@@ -23,9 +23,9 @@ type metrics struct {
 	ready    prometheus.Histogram
 }
 
-// newMetrics registers the metrics; the ready-time histogram is fed by an internal
-// event subscription, which stop ends.
-func newMetrics(cp controlPlane, started time.Time) (*metrics, func()) {
+// newMetrics registers the metrics, with the OTLP receiver's when tel has one; the
+// ready-time histogram is fed by an internal event subscription, which stop ends.
+func newMetrics(cp controlPlane, started time.Time, tel *telemetry) (*metrics, func()) {
 	m := &metrics{registry: prometheus.NewRegistry()}
 	m.ready = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "lsctl_ready_seconds",
@@ -37,6 +37,9 @@ func newMetrics(cp controlPlane, started time.Time) (*metrics, func()) {
 		Help: "Seconds since lsctl up started.",
 	}, func() float64 { return time.Since(started).Seconds() })
 	m.registry.MustRegister(m.ready, uptime, viewCollector{cp: cp})
+	if tel != nil {
+		m.registry.MustRegister(otlpCollector{tel: tel})
+	}
 	events, stop := cp.Subscribe(false)
 	go m.observe(events)
 	return m, stop

@@ -6,7 +6,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
-	"github.com/lightshuttle/lsctl/manifest"
 )
 
 // upOptions are the parsed flags of `lsctl up` (runtime.md §16.3).
@@ -20,13 +19,7 @@ type upOptions struct {
 	Quiet         bool
 	Strict        bool
 	Build         bool
-	NoOtel        bool // lsctl has no OpenTelemetry wiring yet: only silences its warning
-}
-
-// mootWarning reports a manifest warning that the flags make moot: with --no-otel, the
-// one saying observability.otel.enabled is ignored (the user already turned it off).
-func (o upOptions) mootWarning(d manifest.Diagnostic) bool {
-	return o.NoOtel && d.Code == "unsupported-feature" && d.Path == "observability.otel.enabled"
+	NoOtel        bool // no OTLP receiver, no OTEL_* variables, no forwarding (runtime.md §20)
 }
 
 // parseUpOptions validates up's flags; every problem is a usage error (exit 2).

@@ -44,6 +44,15 @@ func (s *session) restartDirect(ctx context.Context, ld *loaded, resource string
 	if err != nil {
 		return err
 	}
+	// The same OTEL_* variables as up gives (runtime.md §20.2), so that the next up
+	// adopts the new container; there is no --no-otel here: the manifest decides.
+	if otelSettings(m, false).enabled {
+		subnet, err := rt.ReserveNetwork(project)
+		if err != nil {
+			return err
+		}
+		p.InjectOTel(receiverURL(gatewayOf(subnet)))
+	}
 	sigs, stop := s.notifySignals()
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)

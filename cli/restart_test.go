@@ -17,7 +17,7 @@ func serveFake(t *testing.T, root string, fp *fakePlane) {
 		t.Fatal(err)
 	}
 	s := &session{stdout: io.Discard, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, fp, -1, nil)
+	cs, err := s.startControl(&plan.Plan{Project: "shop"}, fp, -1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,9 @@ const superviseCommand = "__supervise"
 // Status words the supervisor writes on its status pipe (file descriptor 3).
 const statusReady = "ready"
 
+// errStackStopping is the release refusal of a supervisor that is stopping the stack.
+var errStackStopping = errors.New("the stack is stopping")
+
 // handoverWait bounds how long `up` waits for a released supervisor to exit.
 const handoverWait = 15 * time.Second
 
@@ -59,7 +62,14 @@ func (s *session) takeOver(ctx context.Context, o upOptions) error {
 	if !cc.info.Supervisor {
 		return nil // a foreground up: the new supervisor reports the busy project
 	}
-	if err := cc.post(ctx, "/api/release"); err != nil {
+	err = cc.post(ctx, "/api/release")
+	if err != nil && strings.Contains(err.Error(), errStackStopping.Error()) {
+		// A down is tearing the stack down (or was, before it was interrupted): the
+		// new up starts once the supervisor has finished and exited.
+		fmt.Fprintf(s.stdout, "[%s] waiting for %s to finish stopping the stack\n", project, cc.owner())
+		return s.waitLockFree(ctx, project, o.Grace+downExtraWait)
+	}
+	if err != nil {
 		return fmt.Errorf("take over from %s of project %q: %w", cc.owner(), project, err)
 	}
 	if err := s.waitLockFree(ctx, project, handoverWait); err != nil {

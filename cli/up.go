@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,8 @@ type upState struct {
 	unlockDR func()      // data-root lock held from the port preflight until containers exist
 	subnet   string      // the project network's, reserved before the network is ensured
 	builds   *buildTails // output tails of failed builds, set by runUp
+	otel     otelConfig  // OpenTelemetry wiring (runtime.md §20)
+	gateway  netip.Addr  // the project bridge's address: the OTLP receiver's
 }
 
 func (s *session) upAction(c *ucli.Context) error {
@@ -53,7 +56,7 @@ func (s *session) upAction(c *ucli.Context) error {
 			return err
 		}
 	}
-	ld, err := s.loadExcept(o.EnvFile, o.Strict, o.mootWarning)
+	ld, err := s.load(o.EnvFile, o.Strict)
 	if err != nil {
 		return err
 	}
@@ -121,6 +124,11 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upSt
 		return nil, err
 	}
 	st.subnet = subnet.String()
+	st.otel = otelSettings(ld.manifest, o.NoOtel)
+	if st.otel.enabled {
+		st.gateway = gatewayOf(subnet)
+		st.plan.InjectOTel(receiverURL(st.gateway))
+	}
 	return st, nil
 }
 

@@ -19,6 +19,7 @@ type upLoop struct {
 	s       *session
 	st      *upState
 	h       *actors.Handle
+	tel     *telemetry
 	out     *linePrinter
 	lines   *eventLines
 	sizes   map[string]int64
@@ -52,9 +53,19 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 	updates := make(chan imageProgress, 64)
 	st.builds = &buildTails{}
 	rt := progressRuntime{Runtime: st.rt, updates: updates, builds: st.builds, redact: p.Redactor().Redact}
-	h := actors.New(p, rt, s.actorOptions(p, st.opts, st.builds))
+	// The receiver serves while this process owns the stack; -d without a
+	// supervisor (tests) leaves the stack to nobody.
+	tel := s.startTelemetry(st, !st.opts.Detach)
+	defer tel.close()
+	o := s.actorOptions(p, st.opts, st.builds)
+	o.Phase = tel.startup.phase
+	h := actors.New(p, rt, o)
 	events, unsubscribe := h.Subscribe(false)
 	defer unsubscribe()
+	if !st.opts.Detach {
+		history, _ := h.Subscribe(false)
+		go tel.follow(history)
+	}
 	if st.opts.Detach {
 		if st.opts.DashboardPort >= 0 || (p.Manifest != nil && p.Manifest.Dashboard != nil) {
 			fmt.Fprintln(s.stderr, "warning: the dashboard needs a foreground up; ignored with -d")
@@ -64,11 +75,11 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			return err
 		}
 	}
-	l := &upLoop{s: s, st: st, h: h, out: &linePrinter{w: s.stdout, log: s.upLog}, lines: newEventLines(p, h, st.subnet),
+	l := &upLoop{s: s, st: st, h: h, tel: tel, out: &linePrinter{w: s.stdout, log: s.upLog}, lines: newEventLines(p, h, st.subnet),
 		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout),
 		apiStop: make(chan stopRequest, 4), release: make(chan struct{}, 1)}
 	if !st.opts.Detach {
-		srv, err := s.startControl(p, h, st.opts.DashboardPort, l.ownerHooks())
+		srv, err := s.startControl(p, h, st.opts.DashboardPort, l.ownerHooks(), tel)
 		if err != nil {
 			return err
 		}
@@ -104,6 +115,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			case actors.StackStarted:
 				// Driven by the event rather than WaitReady, so every line of the
 				// startup is printed before the ready line.
+				tel.startup.finish(e.TS, true)
 				st.releaseDataRoot()
 				l.drain(updates)
 				if l.ready() {
@@ -164,8 +176,11 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 	}}
 	if l.s.supervisor != nil {
 		own.release = func() error {
+			if l.h.Stopping() {
+				return errStackStopping
+			}
 			if !l.h.Running() {
-				return errors.New("the stack is starting or stopping; try again once it is ready")
+				return errors.New("the stack is starting; try again once it is ready")
 			}
 			select {
 			case l.release <- struct{}{}:
@@ -265,6 +280,10 @@ func nodeNames(p *plan.Plan) []string {
 func (l *upLoop) ready() bool {
 	p := l.st.plan
 	l.out.printf("[%s] ready: %d resource(s) in %s", p.Project, len(p.Nodes), roundDuration(time.Since(l.started)))
+	if line := l.tel.startup.criticalLine(); line != "" {
+		l.out.printf("[%s] %s", p.Project, line)
+	}
+	l.tel.exportStartup()
 	if sv := l.s.supervisor; sv != nil {
 		l.out.printf("[%s] supervised in the background (pid %d, log %s)", p.Project, os.Getpid(), ownerLogPath(l.s.opts.DataRoot, p.Project))
 		sv.ready()
@@ -325,6 +344,10 @@ func (l *upLoop) finish() error {
 	}
 	if l.startupErr == nil {
 		l.startupErr = l.h.WaitReady(context.Background())
+	}
+	if l.startupErr != nil {
+		l.tel.startup.finish(time.Now(), false)
+		l.tel.exportStartup()
 	}
 	if l.startupErr != nil && !errors.Is(l.startupErr, actors.ErrStartupCancelled) {
 		report := l.s.startupReport(l.startupErr, l.st.builds)

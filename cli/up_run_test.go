@@ -116,7 +116,11 @@ func TestUpDetach(t *testing.T) {
 		t.Fatalf("exit %d", c)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "[shop] ready: 2 resource(s) in ") {
+	if ready := lines[len(lines)-2]; !strings.HasPrefix(ready, "[shop] ready: 2 resource(s) in ") {
+		t.Errorf("ready line %q; output:\n%s", ready, out.String())
+	}
+	// runtime.md §20.4: the critical path follows the ready line.
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "[shop] critical path: ") {
 		t.Errorf("last line %q; output:\n%s", last, out.String())
 	}
 	if !strings.Contains(out.String(), "api: running") || !rt.Running("api") {

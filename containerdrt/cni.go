@@ -177,6 +177,10 @@ func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendi
 	}
 	att := &pendingAttach{netnsPath: path, ports: append([]plan.PortBinding(nil), s.Ports...), done: make(chan error, 1)}
 	rt := c.runtimeConf(s, path)
+	if err := c.recordIntent(network, list, rt); err != nil {
+		_ = removeNetns(path)
+		return nil, err
+	}
 	go func() { att.done <- c.cniAdd(ctx, network, list, rt) }()
 	return att, nil
 }
@@ -185,10 +189,13 @@ func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendi
 func (c *Client) cniAdd(ctx context.Context, network string, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
 	if _, err := c.cniConfig().AddNetworkList(ctx, list, rt); err != nil {
 		// DEL undoes whatever plugins ran before the failure.
-		_ = c.cniConfig().DelNetworkList(context.WithoutCancel(ctx), list, rt)
+		if c.cniConfig().DelNetworkList(context.WithoutCancel(ctx), list, rt) == nil {
+			c.dropIntent(rt.ContainerID)
+		}
 		_ = removeNetns(rt.NetNS)
 		return fmt.Errorf("connect container %s to network %q: %w", rt.ContainerID, network, err)
 	}
+	c.dropIntent(rt.ContainerID) // libcni's cache has the attachment now
 	if err := c.isolation().ensureFirst(ctx); err != nil {
 		_ = c.detachNetwork(context.WithoutCancel(ctx), rt.ContainerID)
 		return err
@@ -248,6 +255,13 @@ func (c *Client) detachNetwork(ctx context.Context, id string) error {
 		if err := cfg.DelNetworkList(ctx, list, rt); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect container %s from network %q: %w", id, att.Network, err))
 		}
+	}
+	if len(atts) == 0 {
+		if err := c.undoIntent(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		c.dropIntent(id)
 	}
 	if err := removeNetns(c.netnsPath(id)); err != nil {
 		errs = append(errs, err)

@@ -36,19 +36,23 @@ func (c *Client) releaseStaleExecs() {
 	}
 	c.staleSwept = time.Now()
 	c.staleMu.Unlock()
-	sweepExecDirs(filepath.Join(execOutputDir, c.namespace()))
+	// In the background: the stop that asked goes on meanwhile, and the container's
+	// exit, which a wedged shim held back, comes as soon as the shim may go on.
+	go sweepExecDirs(filepath.Join(execOutputDir, c.namespace()))
 }
 
 // sweepExecDirs is releaseStaleExecs on one namespace's exec directory.
 func sweepExecDirs(root string) {
 	dirs, _ := filepath.Glob(filepath.Join(root, "*"))
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for _, dir := range dirs {
 		fifos, _ := filepath.Glob(filepath.Join(dir, execIDPrefix+"*"))
 		switch {
 		case len(fifos) == 0 && olderThan(dir, emptyExecDirAge):
 			_ = os.Remove(dir) // its FIFOs went with the exec; the directory stayed
 		case len(fifos) > 0 && abandoned(filepath.Base(fifos[0])):
-			drainAbandoned(dir, fifos)
+			wg.Go(func() { drainAbandoned(dir, fifos) })
 		}
 	}
 }
@@ -64,22 +68,43 @@ func abandoned(name string) bool {
 	if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
 		return false
 	}
-	return syscall.Kill(pid, 0) == syscall.ESRCH
+	return !processAlive(pid)
 }
 
-// drainAbandoned opens and reads the FIFOs of an abandoned probe until they end or
-// for staleReadFor, then removes their directory.
+// processAlive reports whether pid runs: a zombie (killed, not reaped yet by whoever
+// inherited it) does not.
+func processAlive(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// drainAbandoned keeps the FIFOs of an abandoned probe open for reading for
+// staleReadFor, discarding what comes, then removes their directory. The reader must
+// stay that long: a FIFO reads as ended both before its writer (the shim) has opened
+// it and after it closed it, so only time tells the shim's blocked open to go on.
 func drainAbandoned(dir string, fifos []string) {
+	deadline := time.Now().Add(staleReadFor)
 	var wg sync.WaitGroup
-	for _, path := range fifos {
+	for _, path := range fifos { // each read to the deadline, together
 		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			continue
 		}
 		wg.Go(func() {
 			defer f.Close()
-			_ = f.SetReadDeadline(time.Now().Add(staleReadFor))
-			_, _ = io.Copy(io.Discard, f)
+			buf := make([]byte, 4096)
+			for time.Now().Before(deadline) {
+				_ = f.SetReadDeadline(deadline)
+				n, err := f.Read(buf)
+				if n == 0 && err == io.EOF {
+					time.Sleep(20 * time.Millisecond) // no writer (yet, or any more)
+				}
+			}
 		})
 	}
 	wg.Wait()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,9 @@ func (c *Client) RemoveLeftovers(ctx context.Context, project string) ([]string,
 			continue
 		}
 		removed = append(removed, id)
+	}
+	if err := c.undoIntents(ctx, project); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.RemoveLeases(ctx, project); err != nil {
 		errs = append(errs, err)
@@ -101,4 +105,21 @@ func (c *Client) removeOrphanTask(ctx context.Context, id string) error {
 		return c.wrapUnavailable(fmt.Errorf("delete task %s left without its container: %w", id, errgrpc.ToNative(err)))
 	}
 	return nil
+}
+
+// undoIntents undoes the interrupted network connects of the project's containers
+// that no longer exist (an up killed during a CNI ADD).
+func (c *Client) undoIntents(ctx context.Context, project string) error {
+	intents, _ := filepath.Glob(filepath.Join(filepath.Dir(c.intentPath("x")), project+"_*.json"))
+	var errs []error
+	for _, path := range intents {
+		id := strings.TrimSuffix(filepath.Base(path), ".json")
+		if _, err := c.cd.LoadContainer(ctx, id); !errdefs.IsNotFound(err) {
+			continue // its container exists: its own removal detaches it
+		}
+		if err := c.undoIntent(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -20,13 +20,7 @@ import (
 func TestCLIFailedUpKeepsRunningStack(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clifailup"
-	dir := cliWriteManifest(t, supervisedManifest(project, jobCommand))
-	cliLoadImages(t, env, dir, "app", "busybox")
-	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
-	if code != 0 {
-		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
-	}
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	dir, _ := upDetached(t, env, supervisedManifest(project, jobCommand), "app", "busybox")
 	c, ctx := ctrClient(t, env)
 	pids := map[string]uint32{}
 	for _, r := range []string{"web", "job"} {
@@ -36,7 +30,7 @@ func TestCLIFailedUpKeepsRunningStack(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "lightshuttle.yml"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = cliRun(t, env, dir, "up", "-d", "--pull", "never")
+	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
 	if code != 1 || !strings.Contains(errOut, `startup failed: resource "extra"`) || !strings.Contains(errOut, "kept running as before this up") {
 		t.Fatalf("up -d with a missing image: exit %d\n%s%s", code, out, errOut)
 	}
@@ -71,12 +65,7 @@ func TestCLIFailedUpKeepsRunningStack(t *testing.T) {
 func TestCLIPSReportsBrokenNetwork(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clibroken"
-	dir := cliWriteManifest(t, supervisedManifest(project, jobCommand))
-	cliLoadImages(t, env, dir, "app", "busybox")
-	if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
-		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
-	}
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	dir, _ := upDetached(t, env, supervisedManifest(project, jobCommand), "app", "busybox")
 	bridge := plan.BridgeName(plan.NetworkName(project))
 	if out, err := exec.Command("ip", "link", "del", bridge).CombinedOutput(); err != nil {
 		t.Fatalf("delete bridge %s: %v: %s", bridge, err, out)

@@ -27,9 +27,9 @@ func appProject(t *testing.T, env *harness.Env, project, fields string) string {
 	return dir
 }
 
-// Issue 12 item 7, manifest.md §15.1, §29 item 99: a `:ro` mapping is mounted
-// read-only — the container reads it and a write through it fails — while a mapping
-// without a mode stays writable.
+// Issue 12 item 7, manifest.md §15.1, §29 item 102, runtime.md §17 item 99: a `:ro`
+// mapping is mounted read-only — the container reads it and a write through it fails —
+// while a mapping without a mode stays writable.
 func TestCLIVolumeReadOnly(t *testing.T) {
 	env := harness.Require(t)
 	dir := appProject(t, env, "clivro", `      volumes: ["./conf:/etc/app:ro", "./data:/data"]
@@ -82,11 +82,11 @@ func TestCLIVolumeSymlinkEscapeRefused(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, runtime.md §7.3: the host path is resolved again when a container
-// is created, so a link made after validation cannot escape either. The stack runs
-// with ./data a real directory; ./data is then moved aside and replaced by a link out
-// of the manifest directory, and the container exits: the supervisor's restart, which
-// validates nothing, creates a fresh container and refuses to mount the link.
+// Issue 12 item 7, runtime.md §7.3, §17 item 100: the host path is resolved again when
+// a container is created, so a link made after validation cannot escape either. The
+// stack runs with ./data a real directory; ./data is then moved aside and replaced by a
+// link out of the manifest directory, and the container exits: the supervisor's
+// restart, which validates nothing, creates a fresh container and refuses to mount it.
 func TestCLIVolumeSymlinkAfterValidation(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clivla"
@@ -120,7 +120,7 @@ func TestCLIVolumeSymlinkAfterValidation(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, manifest.md §29 item 97: a NUL byte in a secret fails up before
+// Issue 12 item 7, manifest.md §29 item 100: a NUL byte in a secret fails up before
 // anything is created, naming the key; the value is in no output and no file of the
 // data root (runc used to echo it in its error and the log).
 func TestCLINULSecretRefused(t *testing.T) {
@@ -150,10 +150,10 @@ func TestCLINULSecretRefused(t *testing.T) {
 	}
 }
 
-// Issue 12 item 8, runtime.md §12.3: the "last 20 log lines" of a failed startup are
-// the failing attempt's only. The log file keeps an earlier run's lines (down keeps
-// logs), and a running container adopted by the next up keeps its older lines: neither
-// appears in the report.
+// Issue 12 item 8, runtime.md §12.3, §17 item 101: the "last 20 log lines" of a failed
+// startup are the failing attempt's only. The log file keeps an earlier run's lines
+// (down keeps logs), and a running container adopted by the next up keeps its older
+// lines: neither appears in the report.
 func TestCLIStartupReportOnlyFailedAttempt(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clilast"

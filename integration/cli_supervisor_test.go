@@ -41,6 +41,21 @@ const jobCommand = "echo job up; trap 'exit 0' TERM; while :; do sleep 1; done"
 
 var supervisedLine = regexp.MustCompile(`\[(\S+)\] supervised in the background \(pid (\d+), log (\S+)\)`)
 
+// upDetached writes manifest for a fresh project directory, loads the test images it
+// names, brings the stack up with up -d, and downs it after the test; it returns the
+// directory and up's output.
+func upDetached(t *testing.T, env *harness.Env, manifest string, images ...string) (string, string) {
+	t.Helper()
+	dir := cliWriteManifest(t, manifest)
+	cliLoadImages(t, env, dir, images...)
+	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
+	if code != 0 {
+		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	return dir, out
+}
+
 // supervisorOf returns the pid and log of the supervisor named by up -d's output.
 func supervisorOf(t *testing.T, out string) (int, string) {
 	t.Helper()
@@ -182,25 +197,19 @@ func TestCLIBackgroundSupervisor(t *testing.T) {
 func TestCLIKilledSupervisor(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clisvk"
-	dir := cliWriteManifest(t, supervisedManifest(project, jobCommand))
-	cliLoadImages(t, env, dir, "app", "busybox")
-	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
-	if code != 0 {
-		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
-	}
-	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	dir, out := upDetached(t, env, supervisedManifest(project, jobCommand), "app", "busybox")
 	pid, _ := supervisorOf(t, out)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	awaitGone(t, pid, 10*time.Second)
-	code, out, _ = cliRun(t, env, dir, "ps")
+	code, out, _ := cliRun(t, env, dir, "ps")
 	if code != 0 || !containsAll(out, "web   container  healthy", "job   container  running", "["+project+"] unsupervised") {
 		t.Errorf("ps after the supervisor was killed: exit %d\n%s", code, out)
 	}
 	c, ctx := ctrClient(t, env)
 	webPID := taskPID(t, c, ctx, plan.ContainerID(project, "web"))
-	code, out, errOut = cliRun(t, env, dir, "up", "-d", "--pull", "never")
+	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
 	if code != 0 || !strings.Contains(out, "web: reusing running container") {
 		t.Fatalf("up -d after the supervisor was killed: exit %d\n%s%s", code, out, errOut)
 	}

@@ -26,8 +26,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly HERE
 # systemd only for systemd-analyze, which checks the units of `lsctl service` (nothing here
 # boots with it).
+# chromium and a font drive the dashboard tests in a real browser (runtime.md §17 item 98).
 readonly PACKAGES=(containerd runc containernetworking-plugins iptables busybox-static
-	debootstrap docker-registry iproute2 jq kmod procps ca-certificates systemd)
+	debootstrap docker-registry iproute2 jq kmod procps ca-certificates systemd
+	chromium fonts-dejavu-core)
 
 log() { printf 'provision: %s\n' "$*" >&2; }
 die() {

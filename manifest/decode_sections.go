@@ -1,6 +1,8 @@
 package manifest
 
-// observability type-checks the observability section (§5.2) and keeps it as written.
+import "net/url"
+
+// observability decodes the observability section (§5.2) and keeps it as written.
 func (d *decoder) observability(m *Manifest, e entry) {
 	entries, ok := d.mapping(e.val, "observability", "")
 	if !ok || isNull(e.val) {
@@ -12,21 +14,49 @@ func (d *decoder) observability(m *Manifest, e entry) {
 			d.unknownField(f, "observability", "", []string{"otel"})
 			continue
 		}
-		otel, ok := d.mapping(f.val, "observability.otel", "")
-		if !ok {
-			continue
-		}
-		for _, g := range otel {
-			if g.key != "enabled" {
-				d.unknownField(g, "observability.otel", "", []string{"enabled"})
-				continue
-			}
-			if b := d.boolean(g.val, "observability.otel.enabled", ""); b.Set && b.Value {
-				d.warnf("unsupported-feature", "observability.otel.enabled", "", b.Pos,
-					"lsctl has no OpenTelemetry wiring yet: the setting is ignored and the stack runs without it (up --no-otel silences this warning)")
-			}
+		if otel, ok := d.mapping(f.val, "observability.otel", ""); ok {
+			m.Otel = d.otel(otel)
 		}
 	}
+}
+
+// otelFields are the keys of observability.otel.
+var otelFields = []string{"enabled", "endpoint", "buffer"}
+
+// otel decodes observability.otel: enabled, the external collector's endpoint and
+// the receiver's buffer (§5.2).
+func (d *decoder) otel(entries []entry) *Otel {
+	o := &Otel{}
+	for _, g := range entries {
+		path := joinPath("observability.otel", g.key)
+		switch g.key {
+		case "enabled":
+			o.Enabled = d.boolean(g.val, path, "")
+		case "endpoint":
+			o.Endpoint = d.str(g.val, path, "")
+			if o.Endpoint.Set && !validOTelEndpoint(o.Endpoint.Value) {
+				d.errorf("invalid-otel-endpoint", path, "", o.Endpoint.Pos,
+					"expected an http:// or https:// URL without query or fragment (the base URL of an OTLP/HTTP collector), found %s", quote(o.Endpoint.Value))
+				o.Endpoint = Str{}
+			}
+		case "buffer":
+			o.Buffer = d.integer(g.val, path, "")
+			if b := o.Buffer; b.Set && (b.Value < MinOTelBuffer || b.Value > MaxOTelBuffer) {
+				d.errorf("invalid-otel-buffer", path, "", b.Pos, "expected %d-%d items per signal, found %d", MinOTelBuffer, MaxOTelBuffer, b.Value)
+				o.Buffer = Int{}
+			}
+		default:
+			d.unknownField(g, "observability.otel", "", otelFields)
+		}
+	}
+	return o
+}
+
+// validOTelEndpoint accepts an absolute http or https URL with a host and without
+// query or fragment: lsctl appends /v1/<signal> to it.
+func validOTelEndpoint(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery
 }
 
 // exportShape lists, per export target, its settings and the settings of its

@@ -56,7 +56,9 @@ type Manifest struct {
 	Reserved     []Reserved // reserved-kind resources, kept only to reject references to them
 	Dashboard    *Dashboard
 
-	// Observability and Export are kept as written, for `lsctl manifest` and `lsctl export`.
+	// Otel is observability.otel (nil when absent); Observability and Export are
+	// also kept as written, for `lsctl manifest` and `lsctl export`.
+	Otel          *Otel
 	Observability *yaml.Node
 	Export        *Export
 	ExportNode    *yaml.Node
@@ -68,6 +70,25 @@ type Project struct {
 	Version     Str
 	Description Str
 	Pos         Pos
+}
+
+// Otel is observability.otel (§5.2).
+type Otel struct {
+	Enabled  Bool // OpenTelemetry wiring; on unless explicitly false
+	Endpoint Str  // external OTLP/HTTP collector that receives a copy of everything
+	Buffer   Int  // spans, log records and metric points kept per signal
+}
+
+// Bounds of observability.otel.buffer (§5.2).
+const (
+	MinOTelBuffer = 16
+	MaxOTelBuffer = 100000
+)
+
+// OTelEnabled reports whether the manifest leaves OpenTelemetry on: it is unless
+// observability.otel.enabled is false.
+func (m *Manifest) OTelEnabled() bool {
+	return m.Otel == nil || !m.Otel.Enabled.Set || m.Otel.Enabled.Value
 }
 
 // Dashboard is the optional dashboard section.

@@ -27,11 +27,27 @@ func TestExportAndObservability_29_89(t *testing.T) {
 		{"declared", shopWith(dbAndAPI) + "export:\n  kubernetes:\n    namespace: x\n    image_pull_policy: Never\n    resources:\n      db: {enabled: false}\n  helm: {chart_name: c, replicas: 2}\n  compose: {resources: {api: {enabled: true}}}\n", nil},
 		{"unknown export key", "export:\n  swarm: {}\n" + minimalManifest, []string{"unknown-field"}},
 		{"bad policy", "export:\n  kubernetes: {image_pull_policy: Sometimes}\n" + minimalManifest, []string{"type-mismatch"}},
-		{"otel enabled", "observability:\n  otel: {enabled: true}\n" + minimalManifest, []string{"unsupported-feature"}},
+		{"otel enabled", "observability:\n  otel: {enabled: true}\n" + minimalManifest, nil},
+		{"otel endpoint and buffer", "observability:\n  otel: {endpoint: 'https://otel.example.com/otlp/', buffer: 16}\n" + minimalManifest, nil},
+		{"otel endpoint without scheme", "observability:\n  otel: {endpoint: 'otel.example.com:4318'}\n" + minimalManifest, []string{"invalid-otel-endpoint"}},
+		{"otel endpoint with query", "observability:\n  otel: {endpoint: 'http://x/?a=1'}\n" + minimalManifest, []string{"invalid-otel-endpoint"}},
+		{"otel endpoint not http", "observability:\n  otel: {endpoint: 'grpc://x:4317'}\n" + minimalManifest, []string{"invalid-otel-endpoint"}},
+		{"otel buffer too small", "observability:\n  otel: {buffer: 15}\n" + minimalManifest, []string{"invalid-otel-buffer"}},
+		{"otel buffer too large", "observability:\n  otel: {buffer: 100001}\n" + minimalManifest, []string{"invalid-otel-buffer"}},
+		{"otel buffer string", "observability:\n  otel: {buffer: many}\n" + minimalManifest, []string{"type-mismatch"}},
+		{"otel unknown key", "observability:\n  otel: {endpoints: 'http://x'}\n" + minimalManifest, []string{"unknown-field"}},
 		{"otel disabled", "observability:\n  otel: {enabled: false}\n" + minimalManifest, nil},
 		{"observability unknown key", "observability:\n  prometheus: {}\n" + minimalManifest, []string{"unknown-field"}},
 	})
-	m, _ := decodeYAML(t, shopWith(dbAndAPI)+"export:\n  helm: {chart_name: c}\n")
+	m, _ := decodeYAML(t, minimalManifest)
+	if !m.OTelEnabled() {
+		t.Error("OpenTelemetry is off without an observability section")
+	}
+	m, _ = decodeYAML(t, "observability:\n  otel: {enabled: false, endpoint: 'http://127.0.0.1:4318', buffer: 64}\n"+minimalManifest)
+	if m.OTelEnabled() || m.Otel.Endpoint.Value != "http://127.0.0.1:4318" || m.Otel.Buffer.Value != 64 {
+		t.Errorf("otel = %+v", m.Otel)
+	}
+	m, _ = decodeYAML(t, shopWith(dbAndAPI)+"export:\n  helm: {chart_name: c}\n")
 	if m.Export == nil || m.Export.Helm.ChartName.Value != "c" || m.ExportNode == nil {
 		t.Errorf("export not kept: %+v", m.Export)
 	}

@@ -1,82 +1,98 @@
-// lsctl dashboard: lists the resource views, refreshes them on every event of
-// /api/events, shows a resource's log and offers restart buttons (runtime.md §15.5).
+// lsctl dashboard (runtime.md §15.5, §20.6): tabs, the live state from /api/events,
+// and the periodic reads of stats, the startup trace and the OTLP receiver's data.
 "use strict";
 
-const body = document.querySelector("#resources tbody");
-let logAbort = null;
+import { getJSON } from "./util.js";
+import { renderResources, updateStats } from "./resources.js";
+import { renderGraph } from "./graph.js";
+import { loadStartup } from "./timeline.js";
+import * as logs from "./logs.js";
+import { loadTraces } from "./traces.js";
+import { loadOtelLogs } from "./otellogs.js";
 
-function cell(row, text, cls) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (cls) td.className = cls;
-  row.appendChild(td);
-  return td;
+let views = [];
+let history = {};
+let tab = "overview";
+let pending = null;
+
+function showTab(name) {
+  tab = name;
+  for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.tab === name);
+  for (const s of document.querySelectorAll("main > .tab")) s.hidden = s.id !== "tab-" + name;
+  if (name === "logs") logs.start(); else logs.stop();
+  if (name === "overview") pollStats();
+  if (name === "traces") loadTraces();
+  if (name === "otellogs") loadOtelLogs();
 }
 
-function ports(v) {
-  if (!v.ports || v.ports.length === 0) return "-";
-  return v.ports.map(p => `${p.host_ip}:${p.host_port}->${p.container_port}`).join(", ");
+function openLog(name) {
+  showTab("logs");
+  logs.openLog(name);
 }
 
 async function refresh() {
-  const resp = await fetch("/api/resources");
-  const views = await resp.json();
-  body.replaceChildren();
-  for (const v of views) {
-    const row = document.createElement("tr");
-    cell(row, v.name);
-    cell(row, v.kind);
-    cell(row, v.status, "status-" + v.status);
-    cell(row, ports(v));
-    cell(row, v.image);
-    cell(row, String(v.restarts));
-    const actions = cell(row, "");
-    const logs = document.createElement("button");
-    logs.type = "button";
-    logs.textContent = "logs";
-    logs.addEventListener("click", () => showLog(v.name));
-    const restart = document.createElement("button");
-    restart.type = "button";
-    restart.textContent = "restart";
-    restart.addEventListener("click", () => fetch(`/api/resources/${encodeURIComponent(v.name)}/restart`, { method: "POST" }));
-    actions.append(logs, " ", restart);
-    body.appendChild(row);
+  pending = null;
+  try {
+    [views, history] = await Promise.all([getJSON("/api/resources"), getJSON("/api/history")]);
+  } catch (e) {
+    return;
+  }
+  renderResources(views, history, openLog);
+  renderGraph(views);
+  logs.setResources(views);
+}
+
+// schedule coalesces the refreshes of a burst of events.
+function schedule() {
+  if (!pending) pending = setTimeout(refresh, 100);
+}
+
+async function pollStats() {
+  if (tab === "overview") {
+    try { updateStats(await getJSON("/api/stats")); } catch (e) { /* the next poll retries */ }
   }
 }
 
-async function showLog(name) {
-  if (logAbort) logAbort.abort();
-  logAbort = new AbortController();
-  document.querySelector("#logpane").hidden = false;
-  document.querySelector("#logname").textContent = name;
-  const pre = document.querySelector("#log");
-  pre.textContent = "";
-  const resp = await fetch(`/api/resources/${encodeURIComponent(name)}/logs?follow=1&tail=200`, { signal: logAbort.signal });
-  const reader = resp.body.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    let nl;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const rec = JSON.parse(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-      pre.textContent += rec.line + "\n";
+async function pollStartup() {
+  try {
+    if ((await loadStartup()) === "starting") setTimeout(pollStartup, 1000);
+  } catch (e) { setTimeout(pollStartup, 2000); }
+}
+
+async function pollOtel() {
+  const p = document.querySelector("#otel-status");
+  try {
+    const st = await getJSON("/api/otel");
+    if (!st.enabled) p.textContent = "off (observability.otel.enabled: false or up --no-otel)";
+    else if (!st.receiving) p.textContent = "on, but the receiver could not open its ports (see lsctl's output)";
+    else {
+      const sig = st.signals;
+      p.textContent = `receiving on ${st.http} (gRPC ${st.grpc}); ` +
+        `${sig.traces.held} span(s), ${sig.logs.held} log record(s), ${sig.metrics.held} metric point(s) held of ${st.buffer} each` +
+        (st.forward ? `; forwarding to ${st.forward}` : "");
     }
-    pre.scrollTop = pre.scrollHeight;
-  }
+  } catch (e) { p.textContent = e.message; }
+  if (tab === "traces") loadTraces();
+  if (tab === "otellogs") loadOtelLogs();
 }
 
-document.querySelector("#logclose").addEventListener("click", () => {
-  if (logAbort) logAbort.abort();
-  document.querySelector("#logpane").hidden = true;
-});
+for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+document.querySelector("#traces-refresh").addEventListener("click", loadTraces);
+document.querySelector("#otellogs-refresh").addEventListener("click", loadOtelLogs);
+getJSON("/healthz").then(h => { document.querySelector("#project").textContent = h.project; }).catch(() => {});
 
-fetch("/healthz").then(r => r.json()).then(h => { document.querySelector("#project").textContent = h.project; });
+const conn = document.querySelector("#conn");
 const events = new EventSource("/api/events");
-events.onopen = () => { document.querySelector("#conn").textContent = "live"; refresh(); };
-events.onerror = () => { document.querySelector("#conn").textContent = "disconnected"; };
-events.onmessage = () => refresh();
+events.onopen = () => { conn.textContent = "live"; conn.classList.add("live"); schedule(); };
+events.onerror = () => { conn.textContent = "disconnected"; conn.classList.remove("live"); };
+events.onmessage = m => {
+  schedule();
+  if (JSON.parse(m.data).type === "stack_started") pollStartup();
+};
+
 refresh();
+pollStartup();
+pollStats();
+pollOtel();
+setInterval(pollStats, 2000);
+setInterval(pollOtel, 3000);

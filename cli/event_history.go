@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"sync"
+
+	"github.com/lightshuttle/lsctl/actors"
+)
+
+// historyPerResource is how many recent events the owner keeps per resource for the
+// dashboard's health history (runtime.md §20.5).
+const historyPerResource = 64
+
+// eventHistory keeps the newest resource events of each resource, so that a
+// dashboard opened late still shows how each resource got where it is.
+type eventHistory struct {
+	mu  sync.Mutex
+	byR map[string][]actors.Event
+}
+
+func newEventHistory() *eventHistory { return &eventHistory{byR: map[string][]actors.Event{}} }
+
+func (h *eventHistory) add(e actors.Event) {
+	if e.IsStackEvent() {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	evs := append(h.byR[e.Resource], e)
+	if len(evs) > historyPerResource {
+		evs = append([]actors.Event(nil), evs[len(evs)-historyPerResource:]...)
+	}
+	h.byR[e.Resource] = evs
+}
+
+// snapshot returns a copy: resource -> events, oldest first.
+func (h *eventHistory) snapshot() map[string][]actors.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string][]actors.Event, len(h.byR))
+	for r, evs := range h.byR {
+		out[r] = append([]actors.Event(nil), evs...)
+	}
+	return out
+}

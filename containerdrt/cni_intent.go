@@ -1,0 +1,109 @@
+package containerdrt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/containernetworking/cni/libcni"
+)
+
+// cniIntent is what lsctl records before a CNI ADD. libcni caches an attachment only
+// once every plugin has run, and the plugins are processes of their own: an lsctl
+// killed during the ADD leaves their iptables rules and address reservations with
+// nothing in the cache to undo them. The intent gives the DEL what it needs.
+type cniIntent struct {
+	Network     string          `json:"network"`
+	Config      json.RawMessage `json:"config"` // the conflist as passed to ADD
+	ContainerID string          `json:"container_id"`
+	NetNS       string          `json:"netns"`
+	IfName      string          `json:"if_name"`
+	Args        [][2]string     `json:"args"`
+	Capability  map[string]any  `json:"capability_args"`
+}
+
+func (c *Client) intentPath(id string) string {
+	return filepath.Join(c.cniCacheDir(), "lsctl-intents", id+".json")
+}
+
+// recordIntent writes the intent of an ADD about to run.
+func (c *Client) recordIntent(network string, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
+	data, err := json.Marshal(cniIntent{Network: network, Config: list.Bytes, ContainerID: rt.ContainerID,
+		NetNS: rt.NetNS, IfName: rt.IfName, Args: rt.Args, Capability: rt.CapabilityArgs})
+	if err != nil {
+		return fmt.Errorf("record CNI intent of %s: %w", rt.ContainerID, err)
+	}
+	path := c.intentPath(rt.ContainerID)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("record CNI intent of %s: %w", rt.ContainerID, err)
+	}
+	return writeFileAtomic(path, data, 0o600)
+}
+
+// dropIntent forgets the intent once libcni's cache (or a DEL) has taken over.
+func (c *Client) dropIntent(id string) {
+	_ = os.Remove(c.intentPath(id))
+}
+
+// undoIntent runs the DEL of an ADD that an lsctl recorded but never saw finish.
+func (c *Client) undoIntent(ctx context.Context, id string) error {
+	data, err := os.ReadFile(c.intentPath(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read CNI intent of %s: %w", id, err)
+	}
+	var in cniIntent
+	if err := json.Unmarshal(data, &in); err != nil {
+		c.dropIntent(id) // unreadable: nothing can be done with it
+		return fmt.Errorf("CNI intent of %s is unreadable: %w", id, err)
+	}
+	list, err := libcni.ConfListFromBytes(in.Config)
+	if err != nil {
+		c.dropIntent(id)
+		return fmt.Errorf("CNI intent of %s: %w", id, err)
+	}
+	rt := &libcni.RuntimeConf{ContainerID: in.ContainerID, NetNS: in.NetNS, IfName: in.IfName,
+		Args: in.Args, CapabilityArgs: in.Capability}
+	if !fileExists(rt.NetNS) {
+		rt.NetNS = ""
+	}
+	if err := c.cniConfig().DelNetworkList(ctx, list, rt); err != nil {
+		return fmt.Errorf("disconnect container %s from network %q (an interrupted connect): %w", id, in.Network, err)
+	}
+	// The firewall plugin's DEL works from the ADD's result, which was never cached:
+	// its two rules per address are removed by their known form.
+	if ips, ok := in.Capability["ips"].([]any); ok {
+		for _, ip := range ips {
+			if s, ok := ip.(string); ok {
+				if err := removeFirewallRules(ctx, strings.TrimSuffix(s, "/24")); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	c.dropIntent(id)
+	return nil
+}
+
+// removeFirewallRules deletes the CNI firewall plugin's ACCEPT rules for ip in its
+// CNI-FORWARD chain.
+func removeFirewallRules(ctx context.Context, ip string) error {
+	host := ip + "/32"
+	for _, rule := range [][]string{
+		{"-d", host, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"},
+		{"-s", host, "-j", "ACCEPT"},
+	} {
+		for iptables(ctx, append([]string{"-C", "CNI-FORWARD"}, rule...)...) == nil {
+			if err := iptables(ctx, append([]string{"-D", "CNI-FORWARD"}, rule...)...); err != nil {
+				return fmt.Errorf("remove the CNI-FORWARD rule for %s: %w", ip, err)
+			}
+		}
+	}
+	return nil
+}

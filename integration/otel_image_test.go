@@ -1,0 +1,106 @@
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// otelClientRef is the image of integration/otelclient.
+const otelClientRef = "localhost/lsctl-test/otelclient:1"
+
+// otelClientArchive builds integration/otelclient static (from the Go build cache after
+// the first time) and writes it as a one-layer OCI image archive that `lsctl images
+// load` takes: no base image, no builder, about 14 MB.
+func otelClientArchive(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "otelclient")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./otelclient")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the OTel test client: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(dir, "otelclient.tar")
+	if err := writeOCIArchive(archive, otelClientRef, "otelclient", data, []string{"/otelclient"}); err != nil {
+		t.Fatalf("write the OTel test client image: %v", err)
+	}
+	return archive
+}
+
+// writeOCIArchive writes an OCI image layout tar of one image whose only layer holds
+// one executable at the root (runtime.md §9.4 loads it).
+func writeOCIArchive(out, ref, name string, exe []byte, entrypoint []string) error {
+	var layer bytes.Buffer
+	lw := tar.NewWriter(&layer)
+	if err := lw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(exe)), Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	lw.Write(exe)
+	lw.Close()
+	blobs := map[string][]byte{}
+	add := func(b []byte) (string, int) {
+		sum := sha256.Sum256(b)
+		d := "sha256:" + hex.EncodeToString(sum[:])
+		blobs[d] = b
+		return d, len(b)
+	}
+	layerDigest, layerSize := add(layer.Bytes())
+	config, _ := json.Marshal(map[string]any{
+		"architecture": runtime.GOARCH, "os": "linux",
+		"config": map[string]any{"Entrypoint": entrypoint, "Env": []string{"PATH=/"}},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{layerDigest}},
+	})
+	configDigest, configSize := add(config)
+	manifest, _ := json.Marshal(map[string]any{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest, "size": configSize},
+		"layers": []any{map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layerDigest, "size": layerSize}},
+	})
+	manifestDigest, manifestSize := add(manifest)
+	index, _ := json.Marshal(map[string]any{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+		"manifests": []any{map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+			"digest": manifestDigest, "size": manifestSize, "annotations": map[string]string{"io.containerd.image.name": ref}}},
+	})
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	files := []struct {
+		name string
+		data []byte
+	}{{"oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`)}, {"index.json", index}}
+	for d, b := range blobs {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{"blobs/sha256/" + d[len("sha256:"):], b})
+	}
+	for _, file := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: file.name, Mode: 0o644, Size: int64(len(file.data)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(file.data); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
