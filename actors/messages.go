@@ -44,6 +44,9 @@ type (
 	resFailed struct {
 		name, reason string
 		beforeReady  bool // never ready: its dependents cannot have started
+		// logSince bounds the failure report's log lines to the failing attempt's
+		// (zero: the attempt had no container, so no lines).
+		logSince time.Time
 	}
 	resStopped struct {
 		name string
@@ -70,6 +73,7 @@ type (
 		opBase
 		c   containerdrt.Container
 		err error
+		at  time.Time // when Prepare returned: the container's log lines start after it
 	}
 	startDone struct {
 		opBase

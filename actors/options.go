@@ -25,9 +25,11 @@ type Options struct {
 	WaitTimeout time.Duration
 	// Redact removes secret values from error texts; nil leaves them as they are.
 	Redact func(string) string
-	// LastLogLines returns up to n last log lines of a resource, for the startup
+	// LastLogLines returns up to n last log lines of a resource written at or after
+	// since (when the failing attempt's container began to log; zero when the attempt
+	// never had a container, whose log lines are then not its own), for the startup
 	// failure report; nil gives none.
-	LastLogLines func(resource string, n int) []string
+	LastLogLines func(resource string, since time.Time, n int) []string
 	// Backoff is the delay before policy restart attempt n (from 1); nil gives
 	// min(2^(n-1) s, 30 s).
 	Backoff func(attempt int) time.Duration

@@ -77,6 +77,12 @@ type resource struct {
 	// keepAdopted: the stop under way is a rollback, which leaves such a container.
 	adopted, keepAdopted bool
 
+	// logSince is when the current attempt's container began to write to the
+	// resource's log (zero before it has one): a startup failure report shows only the
+	// lines written since, never an earlier attempt's or an adopted container's older
+	// lines (runtime.md §12.3).
+	logSince time.Time
+
 	health   healthState
 	attempts int // consecutive policy attempts
 	restarts int
@@ -179,6 +185,7 @@ func (a *resource) newIncarnation(m mode) {
 	a.mode = m
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.health = healthState{}
+	a.logSince = time.Time{}
 }
 
 // current reports whether an async result belongs to the current incarnation.

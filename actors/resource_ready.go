@@ -164,7 +164,7 @@ func (a *resource) fail(reason string) {
 	a.emit(Event{Type: ResourceFailed, Error: reason})
 	a.behavior.Become(a.stateFailed)
 	if a.mode == modeStartup {
-		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), beforeReady: !a.everReady})
+		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), beforeReady: !a.everReady, logSince: a.logSince})
 	}
 }
 

@@ -79,16 +79,18 @@ func (a *resource) maybePrepare() {
 	a.prepare()
 }
 
-// prepare runs rt.Prepare for the current incarnation.
+// prepare runs rt.Prepare for the current incarnation. What a failing create writes
+// to the log (a runtime error) belongs to this attempt: its lines count from now.
 func (a *resource) prepare() {
 	gen, ctx := a.gen, a.ctx
+	a.logSince = a.o.Now()
 	a.run(func() opResult {
 		var c containerdrt.Container
 		err := a.timed(PhasePrepare, func() (err error) {
 			c, err = a.rt.Prepare(ctx, &a.node.Spec)
 			return err
 		})
-		return prepared{opBase{gen}, c, err}
+		return prepared{opBase{gen}, c, err, a.o.Now()}
 	})
 }
 
@@ -104,6 +106,9 @@ func (a *resource) onPrepared(m prepared) {
 		return
 	}
 	a.setContainer(m)
+	// The container's own lines start now: an adopted one's older lines, and those a
+	// replaced container wrote while Prepare stopped it, are not this attempt's.
+	a.logSince = m.at
 	a.maybeStart()
 }
 

@@ -106,7 +106,7 @@ func TestStartupFailureRollsBack_39_40(t *testing.T) {
 	o := fast()
 	o.Redact = func(s string) string { return strings.ReplaceAll(s, "secret-value", "<redacted>") }
 	var asked string
-	o.LastLogLines = func(r string, n int) []string { asked = r; return []string{"line 1", "line 2"} }
+	o.LastLogLines = func(r string, _ time.Time, n int) []string { asked = r; return []string{"line 1", "line 2"} }
 	s := startStack(t, b.p, rt, o)
 	err := s.waitReady(5 * time.Second)
 	var se *StartupError

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -100,13 +101,13 @@ func (s *supervisor) Receive(ctx actor.Context) {
 	case networkDone:
 		s.onNetwork(m)
 	case orphanFailed:
-		s.startupFailed(m.resource, fmt.Sprintf("removing container not in the manifest: %v", m.err), false)
+		s.startupFailed(m.resource, fmt.Sprintf("removing container not in the manifest: %v", m.err), false, time.Time{})
 	case resReady:
 		s.ready[m.name] = true
 		s.checkStarted()
 	case resFailed:
 		if s.phase == phaseStarting {
-			s.startupFailed(m.name, m.reason, m.beforeReady)
+			s.startupFailed(m.name, m.reason, m.beforeReady, m.logSince)
 		}
 	case shutdownMsg:
 		s.onShutdown(m.kill)
@@ -192,7 +193,7 @@ func (s *supervisor) onNetwork(m networkDone) {
 		return
 	}
 	if m.err != nil {
-		s.startupFailed("", m.err.Error(), false)
+		s.startupFailed("", m.err.Error(), false, time.Time{})
 		return
 	}
 	s.netDone = true
@@ -216,14 +217,15 @@ func (s *supervisor) checkStarted() {
 }
 
 // startupFailed records the first failure, fails the dependents of a resource that
-// was never ready, and rolls back (§12.3).
-func (s *supervisor) startupFailed(name, reason string, beforeReady bool) {
+// was never ready, and rolls back (§12.3). The report's log lines are those the failing
+// attempt's container wrote since logSince (zero: the attempt had no container).
+func (s *supervisor) startupFailed(name, reason string, beforeReady bool, logSince time.Time) {
 	if s.phase != phaseStarting || s.failure != nil {
 		return
 	}
 	s.failure = &StartupError{Resource: name, Reason: s.o.Redact(reason)}
 	if name != "" && s.o.LastLogLines != nil {
-		for _, l := range s.o.LastLogLines(name, lastLogLines) {
+		for _, l := range s.o.LastLogLines(name, logSince, lastLogLines) {
 			s.failure.LastLines = append(s.failure.LastLines, s.o.Redact(l))
 		}
 	}

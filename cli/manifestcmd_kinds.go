@@ -151,6 +151,9 @@ func (mp *manifestPrinter) volumeMapping(text string) string {
 	if err != nil {
 		return v
 	}
+	if vm.ReadOnly {
+		return abs + ":" + vm.Target + ":ro"
+	}
 	return abs + ":" + vm.Target
 }
 

@@ -93,7 +93,7 @@ resources:
         ESC: ${{not.interpolated}}
       secrets:
         TOKEN: ${env.TOKEN}
-      volumes: ["./data:/data", "cache:/cache"]
+      volumes: ["./data:/data", "cache:/cache", "./conf:/etc/app:ro"]
       command: echo hi
       restart: on-failure
 `, nil)
@@ -106,7 +106,7 @@ resources:
 	for _, want := range []string{
 		"image: docker.io/library/alpine:latest", `- "127.0.0.1:8080:8080"`, `- "0.0.0.0:9090:90"`,
 		"LEVEL: info", "HOST: ${env.HOST}", "URL: ${resources.db.url}", "ESC: ${{not.interpolated}}",
-		`TOKEN: "<redacted>"`, "- " + dir + "/data:/data", "- cache:/cache", "command: echo hi",
+		`TOKEN: "<redacted>"`, "- " + dir + "/data:/data", "- cache:/cache", "- " + dir + "/conf:/etc/app:ro", "command: echo hi",
 		`restart: "on-failure"`, "depends_on: [db]",
 	} {
 		if !strings.Contains(r.stdout, want) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -194,24 +195,32 @@ func (s *session) actorOptions(p *plan.Plan, o upOptions, builds *buildTails) ac
 		WaitTimeout: o.WaitTimeout,
 		Redact:      redactor.Redact,
 		Logger:      s.log,
-		LastLogLines: func(resource string, n int) []string {
+		LastLogLines: func(resource string, since time.Time, n int) []string {
 			if lines, failed := builds.lines(resource); failed {
 				return lines
 			}
-			return lastLogLines(s.opts.DataRoot, p.Project, resource, n)
+			if since.IsZero() { // no container: the log holds no line of this attempt
+				return nil
+			}
+			return lastLogLines(s.opts.DataRoot, p.Project, resource, since, n)
 		},
 	}
 }
 
-// lastLogLines reads the last n lines of a resource's log file (runtime.md §12.3).
-func lastLogLines(dataRoot, project, resource string, n int) []string {
+// lastLogLines reads the last n lines of a resource's log file written at or after
+// since (runtime.md §12.3): the log file outlives containers, and the lines of an
+// earlier attempt or of an adopted container before this up are not the failure's.
+// Records are in time order, so the lines since are a suffix of the file.
+func lastLogLines(dataRoot, project, resource string, since time.Time, n int) []string {
 	recs, err := logfile.Read(logPath(dataRoot, project, resource), n)
 	if err != nil {
 		return nil
 	}
-	lines := make([]string, len(recs))
-	for i, r := range recs {
-		lines[i] = r.Line
+	var lines []string
+	for _, r := range recs {
+		if !r.TS.Before(since) {
+			lines = append(lines, r.Line)
+		}
 	}
 	return lines
 }

@@ -17,7 +17,7 @@ import (
 func (c *Client) writeProjectFiles(p *plan.Plan) error {
 	dir := plan.ProjectDir(c.dataRoot(), p.Project)
 	if err := os.MkdirAll(filepath.Join(dir, "hostname"), 0o700); err != nil {
-		return fmt.Errorf("create project directory %s: %w", dir, err)
+		return fmt.Errorf("create project directory: %w", err) // the error names it
 	}
 	// Containers read these files through bind mounts as any user; the project
 	// directory is 0700 but the mount source is resolved by root before that matters.
@@ -55,7 +55,7 @@ func (c *Client) writeProjectFiles(p *plan.Plan) error {
 func writeSecretFiles(files []plan.SecretFile) error {
 	for _, f := range files {
 		if err := os.MkdirAll(filepath.Dir(f.Source), 0o700); err != nil {
-			return fmt.Errorf("create %s: %w", filepath.Dir(f.Source), err)
+			return err // "mkdir <dir>: <cause>"
 		}
 		if err := rewriteInPlace(f.Source, []byte(f.Content)); err != nil {
 			return err
@@ -72,54 +72,37 @@ func rewriteInPlace(path string, content []byte) error {
 	if err == nil && bytes.Equal(old, content) {
 		return nil
 	}
+	// The os errors name the operation and the path once ("write <path>: no space
+	// left on device"): they are returned as they are.
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return err
 	}
 	if _, err := f.WriteAt(content, 0); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
 	if err := f.Truncate(int64(len(content))); err != nil {
 		f.Close()
-		return fmt.Errorf("truncate %s: %w", path, err)
+		return err
 	}
 	// A file created under a restrictive umask still needs to be world-readable:
 	// container processes running as non-root users read it.
 	if err := f.Chmod(0o644); err != nil {
 		f.Close()
-		return fmt.Errorf("chmod %s: %w", path, err)
+		return err
 	}
 	return f.Close()
 }
 
-// writeFileAtomic writes a state file through a temporary file and a rename, so a
-// crash leaves either the old or the new content (runtime.md §1.2).
+// writeFileAtomic writes a state file through a temporary file, fsync and a rename, so
+// a crash or a full disk leaves either the old or the new content (runtime.md §1.2).
 func writeFileAtomic(path string, content []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+		return fmt.Errorf("create directory: %w", err) // the error names it
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp.Name(), path, err)
-	}
-	return nil
+	return plan.WriteFileAtomic(path, content, perm)
 }

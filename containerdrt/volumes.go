@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/containerd/v2/core/mount"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -31,9 +32,9 @@ func (c *Client) volumeDir(name string) string {
 
 // volumeMounts returns the OCI mounts of a container (runtime.md §3.1, §7): its named
 // volumes (created, ownership-checked and copied up on first use) and host paths
-// (created 0755 when missing), all rbind rw rprivate, then the project's hosts,
-// resolv.conf and hostname files read-only. rootfs is the container's snapshot,
-// read for copy-up.
+// (created 0755 when missing), all rbind rprivate, rw unless the mapping says :ro;
+// then the project's hosts, resolv.conf and hostname files read-only. rootfs is the
+// container's snapshot, read for copy-up.
 func (c *Client) volumeMounts(ctx context.Context, s *plan.ContainerSpec, img plan.ImageConfig, rootfs []mount.Mount) ([]specs.Mount, error) {
 	var out []specs.Mount
 	for _, v := range s.Volumes {
@@ -47,16 +48,21 @@ func (c *Client) volumeMounts(ctx context.Context, s *plan.ContainerSpec, img pl
 			}
 			source = dir
 		case plan.VolumeBind:
-			if err := ensureHostPath(v.Source); err != nil {
+			real, err := ensureHostPath(v)
+			if err != nil {
 				return nil, fmt.Errorf("resources.%s: %w", s.Resource, err)
 			}
-			source = v.Source
+			source = real
 		default:
 			return nil, fmt.Errorf("resources.%s: unknown volume kind %q", s.Resource, v.Kind)
 		}
+		mode := "rw"
+		if v.ReadOnly {
+			mode = "ro"
+		}
 		out = append(out, specs.Mount{
 			Destination: target, Type: "bind", Source: source,
-			Options: []string{"rbind", "rw", "rprivate"},
+			Options: []string{"rbind", mode, "rprivate"},
 		})
 	}
 	files := []struct{ src, dst string }{
@@ -92,17 +98,32 @@ func volumeTarget(v plan.VolumeBinding, env []string) string {
 	return v.Target
 }
 
-// ensureHostPath creates a missing host directory (runtime.md §7.3).
-func ensureHostPath(path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
+// ensureHostPath resolves a bind mount's host path now, at the point of use, and
+// returns the path to mount, free of symbolic links (runtime.md §7.3): a path written
+// relative to the manifest directory that leads outside it — through a link made after
+// validation, say — is refused. A missing directory is created (0755) where the links
+// lead, and checked again once created, so a link swapped in meanwhile is refused too.
+func ensureHostPath(v plan.VolumeBinding) (string, error) {
+	real, err := manifest.ConfineHostPath(v.Within, v.Source)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(real); err == nil {
+		return real, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("host path %s: %w", path, err)
+		return "", fmt.Errorf("host path: %w", err) // the error names the path
 	}
-	if err := os.MkdirAll(path, 0o755); err != nil {
-		return fmt.Errorf("create host path %s: %w", path, err)
+	if err := os.MkdirAll(real, 0o755); err != nil {
+		return "", fmt.Errorf("create host path: %w", err)
 	}
-	return nil
+	again, err := manifest.ConfineHostPath(v.Within, v.Source)
+	if err != nil {
+		return "", err
+	}
+	if again != real {
+		return "", fmt.Errorf("host path %s changed while it was created (now %s): refusing to mount it", v.Source, again)
+	}
+	return real, nil
 }
 
 // ensureVolume returns the _data directory of a named volume, creating it with its

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -64,6 +66,8 @@ func TestVolumeMounts(t *testing.T) {
 	s := volumeSpec("shop", "db",
 		plan.VolumeBinding{Kind: plan.VolumeNamed, Source: "shop_db_data", Target: "/var/lib/postgresql/data", TargetFromImageEnv: "PGDATA", DefaultFor: "db"},
 		plan.VolumeBinding{Kind: plan.VolumeBind, Source: host, Target: "/data"},
+		plan.VolumeBinding{Kind: plan.VolumeBind, Source: host, Target: "/conf", ReadOnly: true},
+		plan.VolumeBinding{Kind: plan.VolumeNamed, Source: "shared", Target: "/shared", ReadOnly: true},
 	)
 	s.HostsPath, s.ResolvConfPath, s.HostnamePath = "/h/hosts", "/h/resolv.conf", "/h/hostname/db"
 	img := plan.ImageConfig{Env: []string{"PATH=/bin", "PGDATA=/pg/data/"}}
@@ -74,6 +78,8 @@ func TestVolumeMounts(t *testing.T) {
 	want := []struct{ dst, src, mode string }{
 		{"/pg/data", filepath.Join(c.opts.DataRoot, "volumes", "shop_db_data", "_data"), "rw"},
 		{"/data", host, "rw"},
+		{"/conf", host, "ro"}, // issue 12 item 7: the :ro mode suffix
+		{"/shared", filepath.Join(c.opts.DataRoot, "volumes", "shared", "_data"), "ro"},
 		{"/etc/hosts", "/h/hosts", "ro"},
 		{"/etc/resolv.conf", "/h/resolv.conf", "ro"},
 		{"/etc/hostname", "/h/hostname/db", "ro"},
@@ -146,5 +152,40 @@ func TestVolumeNameCannotEscape(t *testing.T) {
 	}
 	if fileExists(filepath.Join(c.opts.DataRoot, "escape")) {
 		t.Fatal("a directory was created outside volumes/")
+	}
+}
+
+// Issue 12 item 7, runtime.md §7.3: the host path is resolved again when it is
+// mounted. A link made after validation that leads out of the manifest directory is
+// refused, and nothing is created where it leads; the mount source is free of links.
+func TestEnsureHostPathConfined(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	v := plan.VolumeBinding{Kind: plan.VolumeBind, Source: filepath.Join(dir, "data", "sub"), Target: "/data", Within: dir}
+	// Validated while ./data did not exist; the link appears before up mounts it.
+	if err := os.Symlink(outside, filepath.Join(dir, "data")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ensureHostPath(v)
+	var ee *manifest.EscapeError
+	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "outside the manifest directory") {
+		t.Fatalf("ensureHostPath = %v; want an escape", err)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "sub")); err == nil {
+		t.Error("a directory was created outside the manifest directory")
+	}
+	v.Within = "" // an absolute host path is the author's choice: followed, not confined
+	if real, err := ensureHostPath(v); err != nil || real != filepath.Join(outside, "sub") {
+		t.Errorf("absolute: %q, %v", real, err)
+	}
+	inside := plan.VolumeBinding{Kind: plan.VolumeBind, Source: filepath.Join(dir, "link"), Target: "/x", Within: dir}
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	realDir, _ := filepath.EvalSymlinks(filepath.Join(dir, "real"))
+	if real, err := ensureHostPath(inside); err != nil || real != realDir {
+		t.Errorf("a link inside: %q, %v; want %q", real, err, realDir)
 	}
 }

@@ -120,12 +120,9 @@ type decoder struct {
 
 // report appends a diagnostic; path prefixes the message when it is not empty.
 func (d *decoder) report(sev Severity, code, path, res string, at Pos, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if path != "" {
-		msg = path + ": " + msg
-	}
-	d.diags = append(d.diags, Diagnostic{Code: code, Severity: sev, Message: msg, Path: path,
-		Resource: res, File: d.file, Pos: at})
+	dg := NewDiagnostic(sev, code, path, res, fmt.Sprintf(format, args...))
+	dg.File, dg.Pos = d.file, at
+	d.diags = append(d.diags, dg)
 }
 
 func (d *decoder) errorf(code, path, res string, at Pos, format string, args ...any) {
@@ -238,7 +235,7 @@ func (d *decoder) duplicateKeys(y *yaml.Node, path, res string) {
 			}
 			if line, dup := first[k.Value]; dup {
 				d.errorf("duplicate-key", p, r, Pos{k.Line, k.Column},
-					"key %s is defined twice (first at line %d)", strconv.Quote(k.Value), line)
+					"key %s is defined twice (first at line %d)", quote(k.Value), line)
 				continue
 			}
 			first[k.Value] = k.Line
@@ -364,8 +361,8 @@ func (d *decoder) strMap(n node, path, res string) []KV {
 func (d *decoder) unknownField(e entry, path, res string, known []string) {
 	p := joinPath(path, e.key)
 	if s := Suggest(e.key, known); s != "" {
-		d.warnf("unknown-field", p, res, e.keyPos, "unknown field %s is ignored (did you mean %s?)", strconv.Quote(e.key), strconv.Quote(s))
+		d.warnf("unknown-field", p, res, e.keyPos, "unknown field %s is ignored (did you mean %s?)", quote(e.key), quote(s))
 		return
 	}
-	d.warnf("unknown-field", p, res, e.keyPos, "unknown field %s is ignored", strconv.Quote(e.key))
+	d.warnf("unknown-field", p, res, e.keyPos, "unknown field %s is ignored", quote(e.key))
 }

@@ -55,16 +55,16 @@ func (d *decoder) resource(m *Manifest, e entry) {
 	case contains(reservedKinds, k.key):
 		d.warnf("reserved-kind", path, name, k.keyPos,
 			"kind %s is reserved for a future format version: resource %s is ignored and the stack runs without it",
-			strconv.Quote(k.key), strconv.Quote(name))
+			quote(k.key), quote(name))
 		m.Reserved = append(m.Reserved, Reserved{Name: name, Kind: k.key, Pos: e.keyPos})
 	case !contains(knownKinds, k.key):
 		d.markBroken(name)
 		hint := ""
 		if s := Suggest(k.key, knownKinds); s != "" {
-			hint = " (did you mean " + strconv.Quote(s) + "?)"
+			hint = " (did you mean " + quote(s) + "?)"
 		}
 		d.errorf("unknown-kind", path, name, k.keyPos, "unknown resource kind %s%s; known kinds: %s",
-			strconv.Quote(k.key), hint, strings.Join(knownKinds, ", "))
+			quote(k.key), hint, strings.Join(knownKinds, ", "))
 	default:
 		r := &Resource{Name: name, Pos: e.keyPos, Kind: Kind(k.key), KindPos: k.keyPos, ConfigPos: k.val.pos()}
 		if isNull(k.val) {
@@ -80,10 +80,10 @@ func (d *decoder) resourceName(name, path string, at Pos) {
 	switch {
 	case !namePattern.MatchString(name):
 		d.errorf("invalid-resource-name", path, name, at,
-			"invalid resource name %s: must match ^[a-z][a-z0-9_-]{0,31}$", strconv.Quote(name))
+			"invalid resource name %s: must match ^[a-z][a-z0-9_-]{0,31}$", quote(name))
 	case contains(reservedNames, name):
 		d.errorf("reserved-resource-name", path, name, at,
-			"the name %s is reserved (it must keep resolving to loopback)", strconv.Quote(name))
+			"the name %s is reserved (it must keep resolving to loopback)", quote(name))
 	}
 }
 
@@ -93,9 +93,9 @@ func (d *decoder) kindCount(entries []entry, path, name string, e entry) {
 	keys := make([]string, len(entries))
 	var misplaced []string
 	for i, k := range entries {
-		keys[i] = strconv.Quote(k.key)
+		keys[i] = quote(k.key)
 		if !contains(knownKinds, k.key) && !contains(reservedKinds, k.key) && isConfigField(k.key) {
-			misplaced = append(misplaced, strconv.Quote(k.key))
+			misplaced = append(misplaced, quote(k.key))
 		}
 	}
 	msg := "a resource entry needs exactly one kind key, found " + strconv.Itoa(len(entries))

@@ -1,9 +1,6 @@
 package manifest
 
-import (
-	"net/url"
-	"strconv"
-)
+import "net/url"
 
 // observability decodes the observability section (§5.2) and keeps it as written.
 func (d *decoder) observability(m *Manifest, e entry) {
@@ -39,7 +36,7 @@ func (d *decoder) otel(entries []entry) *Otel {
 			o.Endpoint = d.str(g.val, path, "")
 			if o.Endpoint.Set && !validOTelEndpoint(o.Endpoint.Value) {
 				d.errorf("invalid-otel-endpoint", path, "", o.Endpoint.Pos,
-					"expected an http:// or https:// URL without query or fragment (the base URL of an OTLP/HTTP collector), found %s", strconv.Quote(o.Endpoint.Value))
+					"expected an http:// or https:// URL without query or fragment (the base URL of an OTLP/HTTP collector), found %s", quote(o.Endpoint.Value))
 				o.Endpoint = Str{}
 			}
 		case "buffer":
@@ -144,7 +141,7 @@ func (d *decoder) exportResources(t *ExportTarget, e entry, path string, fields 
 	for _, r := range entries {
 		p := joinPath(path, r.key)
 		if !declared[r.key] {
-			d.errorf("unknown-export-resource", p, "", r.keyPos, "unknown resource %s", strconv.Quote(r.key))
+			d.errorf("unknown-export-resource", p, "", r.keyPos, "unknown resource %s", quote(r.key))
 			continue
 		}
 		er := ExportResource{Name: r.key, Pos: r.keyPos}
@@ -173,7 +170,7 @@ func (d *decoder) exportResources(t *ExportTarget, e entry, path string, fields 
 func (d *decoder) pullPolicy(n node, path string) Str {
 	s := d.str(n, path, "")
 	if s.Set && !contains([]string{"Always", "IfNotPresent", "Never"}, s.Value) {
-		d.errorf("type-mismatch", path, "", s.Pos, "expected one of Always, IfNotPresent, Never, found %s", strconv.Quote(s.Value))
+		d.errorf("type-mismatch", path, "", s.Pos, "expected one of Always, IfNotPresent, Never, found %s", quote(s.Value))
 		return Str{}
 	}
 	return s

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -67,7 +66,7 @@ func (d *decoder) version(m *Manifest, e entry) {
 	m.Version = d.str(e.val, "lightshuttle", "")
 	if m.Version.Set && m.Version.Value != "v0" {
 		d.errorf("unsupported-version", "lightshuttle", "", m.Version.Pos,
-			"unsupported manifest version %s; lsctl reads format \"v0\"", strconv.Quote(m.Version.Value))
+			"unsupported manifest version %s; lsctl reads format \"v0\"", quote(m.Version.Value))
 	}
 }
 
@@ -97,7 +96,7 @@ func (d *decoder) project(m *Manifest, e entry) {
 		d.errorf("missing-field", "project", "", m.Project.Pos, "missing required field %q", "name")
 	case n.Set && !namePattern.MatchString(n.Value):
 		d.errorf("invalid-project-name", "project.name", "", n.Pos,
-			"invalid name %s: must match ^[a-z][a-z0-9_-]{0,31}$", strconv.Quote(n.Value))
+			"invalid name %s: must match ^[a-z][a-z0-9_-]{0,31}$", quote(n.Value))
 	}
 }
 

@@ -26,6 +26,17 @@ type Diagnostic struct {
 	Pos      Pos      // zero when not applicable
 }
 
+// NewDiagnostic makes a diagnostic about path (which prefixes msg when not empty) in
+// resource res. Path and resource name are clipped for display (ClipPath, Clip): a
+// diagnostic stays one short line however long the names in the manifest are.
+func NewDiagnostic(sev Severity, code, path, res, msg string) Diagnostic {
+	path = ClipPath(path)
+	if path != "" {
+		msg = path + ": " + msg
+	}
+	return Diagnostic{Code: code, Severity: sev, Message: msg, Path: path, Resource: Clip(res)}
+}
+
 // String renders the diagnostic in text mode (manifest.md §27.1).
 func (d Diagnostic) String() string {
 	var b strings.Builder

@@ -15,10 +15,6 @@ import (
 	"time"
 )
 
-// quote renders s in double quotes with Go escapes, the form every diagnostic uses
-// for offending text.
-func quote(s string) string { return strconv.Quote(s) }
-
 // unitSize is a unit's size in nanoseconds written as c × 10^exp, so that scaling a
 // decimal number is a shift of its point and a multiplication by a small c: exact, with
 // no floating point and no arbitrary-precision arithmetic (§17 step 5).

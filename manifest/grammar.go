@@ -50,6 +50,7 @@ type VolumeMapping struct {
 	Source   string // named volume name, or host path as written (not yet resolved)
 	Target   string
 	HostPath bool // source is a host path (relative or absolute)
+	ReadOnly bool // the mode suffix :ro (§15.1 step 3); :rw and no suffix mount read-write
 }
 
 // compile-time use of time so the shared file documents durations as time.Duration.

@@ -29,6 +29,7 @@ func (v *validator) run() {
 		v.reserved[r.Name] = r.Kind
 	}
 	for _, r := range v.m.Resources {
+		v.nulBytes(r)
 		v.grammars(r)
 		v.references(r)
 	}
@@ -46,7 +47,7 @@ func noEnv(string) (string, bool) { return "", false }
 // grammar can be checked now; fields with references are re-checked by the plan once
 // resolved (phase 5). ok is false for unset, unparsable or referencing fields.
 func literal(s Str) (string, bool) {
-	if !s.Set {
+	if !s.Set || HasNUL(s.Value) { // nulBytes reported it
 		return "", false
 	}
 	if !strings.Contains(s.Value, "${") {
@@ -89,7 +90,7 @@ func (v *validator) grammars(r *Resource) {
 		case "no", "on-failure", "always":
 		default:
 			v.errorf("invalid-restart", joinPath(p, "restart"), r.Name, r.Restart.Pos,
-				"invalid restart policy %s: expected no, on-failure or always", strconv.Quote(r.Restart.Value))
+				"invalid restart policy %s: expected no, on-failure or always", quote(r.Restart.Value))
 		}
 	}
 	if r.Healthcheck != nil {
@@ -104,7 +105,7 @@ func (v *validator) postgres(r *Resource, p string) {
 	v.imageOrVersion(r, p, pg.Image, pg.Version, "postgres")
 	if db, ok := literal(pg.Database); ok && !databasePattern.MatchString(db) {
 		v.errorf("invalid-database-name", joinPath(p, "database"), r.Name, pg.Database.Pos,
-			"invalid database name %s: must match ^[a-z][a-z0-9_]{0,62}$", strconv.Quote(db))
+			"invalid database name %s: must match ^[a-z][a-z0-9_]{0,62}$", quote(db))
 	}
 	if u, ok := literal(pg.User); ok && strings.TrimSpace(u) == "" {
 		v.errorf("empty-value", joinPath(p, "user"), r.Name, pg.User.Pos, "must not be empty")
@@ -134,7 +135,7 @@ func (v *validator) imageOrVersion(r *Resource, p string, image, version Str, re
 	ref := repo + ":" + ver + "-alpine"
 	if _, err := ParseImageRef(ref); err != nil {
 		v.errorf("invalid-image", joinPath(p, "version"), r.Name, version.Pos,
-			"invalid image reference %s: %s", strconv.Quote(ref), reason(err))
+			"invalid image reference %s: %s", quote(ref), reason(err))
 	}
 }
 
@@ -150,11 +151,11 @@ func (v *validator) image(r *Resource, path string, s Str) {
 	}
 	parsed, err := ParseImageRef(ref)
 	if err != nil {
-		v.errorf("invalid-image", path, r.Name, s.Pos, "invalid image reference %s: %s", strconv.Quote(ref), reason(err))
+		v.errorf("invalid-image", path, r.Name, s.Pos, "invalid image reference %s: %s", quote(ref), reason(err))
 		return
 	}
 	if parsed.Untagged() && parsed.Path != "" {
-		v.warnf("untagged-image", path, r.Name, s.Pos, "image %s has no tag; \"latest\" is implied", strconv.Quote(strings.TrimSpace(ref)))
+		v.warnf("untagged-image", path, r.Name, s.Pos, "image %s has no tag; \"latest\" is implied", quote(strings.TrimSpace(ref)))
 	}
 }
 
@@ -162,7 +163,7 @@ func (v *validator) image(r *Resource, path string, s Str) {
 func (v *validator) servicePort(r *Resource, p string, port Int) {
 	if port.Set && (port.Value < 1 || port.Value > 65535) {
 		v.errorf("invalid-port", joinPath(p, "port"), r.Name, port.Pos,
-			"invalid port mapping %s: port out of range 1-65535", strconv.Quote(strconv.FormatInt(port.Value, 10)))
+			"invalid port mapping %s: port out of range 1-65535", quote(strconv.FormatInt(port.Value, 10)))
 	}
 }
 
@@ -176,10 +177,10 @@ func (v *validator) serviceVolume(r *Resource, p string, vol Volume) {
 	}
 	path := joinPath(p, "volume")
 	if err := CheckVolumeName(vol.Name); err != nil {
-		v.errorf("invalid-volume", path, r.Name, vol.Pos, "invalid volume mapping %s: %s", strconv.Quote(vol.Name), reason(err))
+		v.errorf("invalid-volume", path, r.Name, vol.Pos, "invalid volume mapping %s: %s", quote(vol.Name), reason(err))
 		return
 	}
 	if contains(ambiguousNames, strings.ToLower(vol.Name)) {
-		v.warnf("ambiguous-volume-name", path, r.Name, vol.Pos, "%s names a volume; write true or false for a boolean", strconv.Quote(vol.Name))
+		v.warnf("ambiguous-volume-name", path, r.Name, vol.Pos, "%s names a volume; write true or false for a boolean", quote(vol.Name))
 	}
 }

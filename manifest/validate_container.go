@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -17,7 +16,7 @@ func (v *validator) container(r *Resource, p string) {
 	for _, s := range c.Secrets {
 		if envKeys[s.Key] != nil && secretKeys[s.Key] != nil {
 			v.errorf("env-key-conflict", joinPath(joinPath(p, "secrets"), s.Key), r.Name, s.KeyPos,
-				"%s is declared in both env and secrets", strconv.Quote(s.Key))
+				"%s is declared in both env and secrets", quote(s.Key))
 		}
 	}
 	v.volumes(r, joinPath(p, "volumes"), c.Volumes)
@@ -30,7 +29,7 @@ func (v *validator) container(r *Resource, p string) {
 	}
 	if wd, ok := literal(c.WorkingDir); ok && !strings.HasPrefix(wd, "/") {
 		v.errorf("invalid-working-dir", joinPath(p, "working_dir"), r.Name, c.WorkingDir.Pos,
-			"working_dir %s must be an absolute path", strconv.Quote(wd))
+			"working_dir %s must be an absolute path", quote(wd))
 	}
 	if b := r.Build; b != nil {
 		for _, f := range []struct {
@@ -58,7 +57,7 @@ func (v *validator) envKeys(r *Resource, path string, kvs []KV) map[string]*KV {
 	for i := range kvs {
 		kv := &kvs[i]
 		if kv.Key == "" || strings.ContainsAny(kv.Key, "=\x00") {
-			v.errorf("invalid-env-key", joinPath(path, kv.Key), r.Name, kv.KeyPos, "invalid variable name %s", strconv.Quote(kv.Key))
+			v.errorf("invalid-env-key", joinPath(path, kv.Key), r.Name, kv.KeyPos, "invalid variable name %s", quote(kv.Key))
 			continue
 		}
 		keys[kv.Key] = kv
@@ -73,7 +72,7 @@ func (v *validator) ports(r *Resource, p string, c *Container) {
 		pm, err := ParsePort(port.Text, port.IsInt)
 		if err != nil {
 			v.errorf("invalid-port", indexPath(joinPath(p, "ports"), i), r.Name, port.Pos,
-				"invalid port mapping %s: %s", strconv.Quote(port.Text), reason(err))
+				"invalid port mapping %s: %s", quote(port.Text), reason(err))
 			continue
 		}
 		port.Parsed = pm
@@ -90,18 +89,37 @@ func (v *validator) volumes(r *Resource, path string, vols []Str) {
 			continue
 		}
 		vm, err := ParseVolume(text)
+		warn := ""
 		if err == nil && vm.HostPath {
-			_, err = ResolveHostPath(v.m.Dir, vm.Source)
+			warn, err = v.hostPath(vm)
+		}
+		if warn != "" {
+			v.warnf("sensitive-host-path", p, r.Name, s.Pos, "%s", warn)
 		}
 		if err != nil {
-			v.errorf("invalid-volume", p, r.Name, s.Pos, "invalid volume mapping %s: %s", strconv.Quote(strings.TrimSpace(text)), reason(err))
+			v.errorf("invalid-volume", p, r.Name, s.Pos, "invalid volume mapping %s: %s", quote(strings.TrimSpace(text)), reason(err))
 			continue
 		}
 		t := strings.TrimSuffix(vm.Target, "/")
 		if j, dup := targets[t]; dup {
-			v.errorf("duplicate-mount-target", p, r.Name, s.Pos, "target %s is already mounted by volumes[%d]", strconv.Quote(vm.Target), j)
+			v.errorf("duplicate-mount-target", p, r.Name, s.Pos, "target %s is already mounted by volumes[%d]", quote(vm.Target), j)
 			continue
 		}
 		targets[t] = i
 	}
+}
+
+// hostPath resolves a host-path source and applies the filesystem rules of §15.3
+// (CheckHostPath): symbolic links that leave the manifest directory are an error, a
+// sensitive host directory a warning.
+func (v *validator) hostPath(vm VolumeMapping) (warn string, err error) {
+	abs, err := ResolveHostPath(v.m.Dir, vm.Source)
+	if err != nil {
+		return "", err
+	}
+	within := v.m.Dir
+	if strings.HasPrefix(vm.Source, "/") {
+		within = ""
+	}
+	return CheckHostPath(within, abs)
 }

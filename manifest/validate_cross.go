@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -17,7 +16,7 @@ func (v *validator) crossResource() {
 			rest, qualified := strings.CutPrefix(r.Name, n.Value+"_")
 			if b, ok := v.byName[rest]; qualified && ok {
 				v.errorf("hostname-collision", joinPath("resources", r.Name), r.Name, r.Pos,
-					"the name %s equals the qualified host name of resource %s", strconv.Quote(r.Name), strconv.Quote(b.Name))
+					"the name %s equals the qualified host name of resource %s", quote(r.Name), quote(b.Name))
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package manifest
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
 // filesystem runs phase 7: the build context of every dockerfile resource is a directory
@@ -32,7 +31,7 @@ func (v *validator) buildPaths(r *Resource) {
 	ctxPath := absUnder(v.m.Dir, ctx)
 	if st, err := os.Stat(ctxPath); err != nil || !st.IsDir() {
 		v.errorf("context-not-found", joinPath(p, "context"), r.Name, b.Context.Pos,
-			"build context %s is not a directory", strconv.Quote(ctxPath))
+			"build context %s is not a directory", quote(ctxPath))
 		return
 	}
 	df, at := "Dockerfile", r.ConfigPos
@@ -46,7 +45,7 @@ func (v *validator) buildPaths(r *Resource) {
 	dfPath := absUnder(ctxPath, df)
 	if st, err := os.Stat(dfPath); err != nil || !st.Mode().IsRegular() {
 		v.errorf("dockerfile-not-found", joinPath(p, "dockerfile"), r.Name, at,
-			"Dockerfile %s does not exist", strconv.Quote(dfPath))
+			"Dockerfile %s does not exist", quote(dfPath))
 	}
 }
 

@@ -66,7 +66,9 @@ func TestVolumes_29_44_48(t *testing.T) {
 		return apiWith("      image: x:1\n      volumes: [" + strings.Join(v, ", ") + "]\n")
 	}
 	runCodeCases(t, []codeCase{
-		{"§29.44 third field", vol(`"./data:/app:ro"`), []string{"invalid-volume"}},
+		{"§29.44 read-only", vol(`"./data:/app:ro"`), nil},
+		{"§29.44 read-write", vol(`"data:/app:rw"`), nil},
+		{"§29.44 unsupported mode", vol(`"./data:/app:z"`), []string{"invalid-volume"}},
 		{"§29.45 parent", vol(`"../outside:/outside"`), []string{"invalid-volume"}},
 		{"§29.45 inner ..", vol(`"./a/../b:/x"`), []string{"invalid-volume"}},
 		{"§29.46 c:/data", vol(`"c:/data"`), nil},
@@ -77,9 +79,9 @@ func TestVolumes_29_44_48(t *testing.T) {
 		{"§29.48 duplicate target", vol(`"a:/data"`, `"./b:/data/"`), []string{"duplicate-mount-target"}},
 		{"host path", vol(`"./config:/etc/app"`), nil},
 	})
-	_, ds := decodeYAML(t, vol(`"./data:/app:ro"`))
-	if !strings.Contains(ds[0].Message, `"ro"`) {
-		t.Errorf("§29.44 message must name ro: %s", ds[0])
+	_, ds := decodeYAML(t, vol(`"./data:/app:z"`))
+	if !strings.Contains(ds[0].Message, `unsupported mode "z"`) {
+		t.Errorf("§29.44 message must name the mode: %s", ds[0])
 	}
 	_, ds = decodeYAML(t, vol(`"a:/data"`, `"./b:/data/"`))
 	if d := ds[0]; d.Path != "resources.api.container.volumes[1]" || !strings.Contains(d.Message, "volumes[0]") {

@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -41,11 +40,11 @@ func (v *validator) healthcheck(r *Resource, h *Healthcheck, p string) {
 		switch {
 		case err != nil:
 			v.errorf("invalid-duration", fp, r.Name, f.s.Pos,
-				"invalid duration %s: %s; expected a number and a unit such as 500ms, 5s, 1.5m or 1m30s", strconv.Quote(f.s.Value), reason(err))
+				"invalid duration %s: %s; expected a number and a unit such as 500ms, 5s, 1.5m or 1m30s", quote(f.s.Value), reason(err))
 		case dur == 0 && f.zeroDef > 0:
-			v.warnf("healthcheck-zero", fp, r.Name, f.s.Pos, "%s %s means the default: %s is used", f.name, strconv.Quote(f.s.Value), f.zeroDef)
+			v.warnf("healthcheck-zero", fp, r.Name, f.s.Pos, "%s %s means the default: %s is used", f.name, quote(f.s.Value), f.zeroDef)
 		case dur < f.min:
-			v.errorf("invalid-healthcheck", fp, r.Name, f.s.Pos, "%s must be at least 1ms, found %s", f.name, strconv.Quote(f.s.Value))
+			v.errorf("invalid-healthcheck", fp, r.Name, f.s.Pos, "%s must be at least 1ms, found %s", f.name, quote(f.s.Value))
 		}
 	}
 	switch {
@@ -71,14 +70,14 @@ func testFormError(test []Str) string {
 	switch first {
 	case "CMD", "CMD-SHELL":
 		if len(test) < 2 {
-			return "test " + strconv.Quote(first) + " needs at least one more element (the command to run)"
+			return "test " + quote(first) + " needs at least one more element (the command to run)"
 		}
 	case "NONE":
 		if len(test) > 1 {
 			return `test ["NONE"] takes no further elements`
 		}
 	default:
-		return "the first element of test must be \"CMD\", \"CMD-SHELL\" or \"NONE\", found " + strconv.Quote(first)
+		return "the first element of test must be \"CMD\", \"CMD-SHELL\" or \"NONE\", found " + quote(first)
 	}
 	return ""
 }

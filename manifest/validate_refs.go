@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 )
 
@@ -32,7 +31,7 @@ func (v *validator) references(r *Resource) {
 		for _, raw := range t.SecretRefs() {
 			v.warnf("reserved-scheme", f.Path, r.Name, f.Pos,
 				"%s is reserved for a future format version: the reference is ignored, the value keeps it as literal text and the stack runs without that secret",
-				strconv.Quote(raw))
+				quote(raw))
 		}
 	}
 }
@@ -50,14 +49,14 @@ func (v *validator) templateError(r *Resource, f Field, err error) {
 			v.errorf(code, f.Path, r.Name, f.Pos, "interpolation nested deeper than 10 levels")
 			return
 		}
-		v.errorf(code, f.Path, r.Name, f.Pos, "interpolation nested deeper than 10 levels in %s", strconv.Quote(f.Text))
+		v.errorf(code, f.Path, r.Name, f.Pos, "interpolation nested deeper than 10 levels in %s", quote(f.Text))
 		return
 	}
 	if f.Secret { // reasons never quote the text (interpolate.go), so they may be shown
 		v.errorf(code, f.Path, r.Name, f.Pos, "invalid interpolation: %s", why)
 		return
 	}
-	v.errorf(code, f.Path, r.Name, f.Pos, "invalid interpolation in %s: %s", strconv.Quote(f.Text), why)
+	v.errorf(code, f.Path, r.Name, f.Pos, "invalid interpolation in %s: %s", quote(f.Text), why)
 }
 
 // target checks one dependency (depends_on entry when explicit, or a resource reference
@@ -65,14 +64,14 @@ func (v *validator) templateError(r *Resource, f Field, err error) {
 func (v *validator) target(r *Resource, path string, at Pos, name, prop string, explicit bool) {
 	if kind, ok := v.reserved[name]; ok {
 		v.errorf("reserved-kind-dependency", path, r.Name, at,
-			"resource %s has reserved kind %s, which lsctl does not run", strconv.Quote(name), strconv.Quote(kind))
+			"resource %s has reserved kind %s, which lsctl does not run", quote(name), quote(kind))
 		return
 	}
 	if name == r.Name {
 		if explicit {
-			v.errorf("self-dependency", path, r.Name, at, "resource %s cannot depend on itself", strconv.Quote(name))
+			v.errorf("self-dependency", path, r.Name, at, "resource %s cannot depend on itself", quote(name))
 		} else {
-			v.errorf("self-reference", path, r.Name, at, "resource %s cannot reference its own properties", strconv.Quote(name))
+			v.errorf("self-reference", path, r.Name, at, "resource %s cannot reference its own properties", quote(name))
 		}
 		return
 	}
@@ -85,21 +84,21 @@ func (v *validator) target(r *Resource, path string, at Pos, name, prop string, 
 	}
 	if !explicit && !contains(Properties(dep.Kind), prop) {
 		v.errorf("unknown-property", path, r.Name, at, "resource %s (%s) has no property %s; available: %s",
-			strconv.Quote(name), dep.Kind, strconv.Quote(prop), strings.Join(Properties(dep.Kind), ", "))
+			quote(name), dep.Kind, quote(prop), strings.Join(Properties(dep.Kind), ", "))
 	}
 }
 
 func (v *validator) unknownTarget(r *Resource, path string, at Pos, name, prop string, explicit bool) {
 	hint := ""
 	if s := v.suggestResource(r, name); s != "" {
-		hint = " (did you mean " + strconv.Quote(s) + "?)"
+		hint = " (did you mean " + quote(s) + "?)"
 	}
 	if explicit {
-		v.errorf("unknown-dependency", path, r.Name, at, "unknown resource %s%s", strconv.Quote(name), hint)
+		v.errorf("unknown-dependency", path, r.Name, at, "unknown resource %s%s", quote(name), hint)
 		return
 	}
 	v.errorf("unknown-resource-reference", path, r.Name, at, "${resources.%s.%s} refers to unknown resource %s%s",
-		name, prop, strconv.Quote(name), hint)
+		Clip(name), Clip(prop), quote(name), hint)
 }
 
 // maxSuggestions bounds the "did you mean" searches over resource names, so a huge

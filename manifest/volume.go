@@ -5,7 +5,7 @@ package manifest
 // (§15.5).
 //
 // Error convention: ParseVolume, CheckVolumeName and ResolveHostPath return a plain error
-// whose message is the reason only (for example `unexpected third field "ro" ...`); the
+// whose message is the reason only (for example `unsupported mode "z" ...`); the
 // validator wraps it into `invalid volume mapping "<m>": <reason>` (§27.2 invalid-volume).
 
 import (
@@ -33,9 +33,10 @@ var (
 	errVolumeNotHostPath    = errors.New("not a host path (it must start with \".\" or \"/\")")
 )
 
-// ParseVolume parses one (already interpolated) volume mapping per §15.1-15.2 and checks
-// the source (§15.3 "..", drive paths; §15.4 names) and the target (§15.5). The source
-// is returned as written; ResolveHostPath turns a host path into an absolute one.
+// ParseVolume parses one (already interpolated) volume mapping per §15.1-15.2, with its
+// optional mode suffix :ro or :rw, and checks the source (§15.3 "..", drive paths;
+// §15.4 names) and the target (§15.5). The source is returned as written;
+// ResolveHostPath turns a host path into an absolute one.
 func ParseVolume(s string) (VolumeMapping, error) {
 	m := strings.TrimSpace(s)
 	if m == "" {
@@ -46,13 +47,14 @@ func ParseVolume(s string) (VolumeMapping, error) {
 		return VolumeMapping{}, errVolumeNoTarget
 	}
 	source, target := m[:sep], m[sep+1:]
-	if _, third, ok := strings.Cut(target, ":"); ok {
-		return VolumeMapping{}, fmt.Errorf("unexpected third field %s: mount options such as :ro are not supported", quote(third))
-	}
+	target, mode, hasMode := strings.Cut(target, ":")
 	if source == "" || target == "" {
 		return VolumeMapping{}, errVolumeEmptyPart
 	}
-	v := VolumeMapping{Source: source, Target: target, HostPath: isHostPath(source)}
+	if hasMode && mode != "ro" && mode != "rw" {
+		return VolumeMapping{}, fmt.Errorf("unsupported mode %s: the third field is ro (read-only) or rw (read-write, the default)", quote(mode))
+	}
+	v := VolumeMapping{Source: source, Target: target, HostPath: isHostPath(source), ReadOnly: mode == "ro"}
 	var err error
 	switch {
 	case isDrivePath(source):

@@ -11,15 +11,19 @@ func TestParseVolumeValid(t *testing.T) {
 		in   string
 		want VolumeMapping
 	}{
-		{"./data:/var/lib/data", VolumeMapping{"./data", "/var/lib/data", true}},
-		{"/srv/cfg:/etc/app", VolumeMapping{"/srv/cfg", "/etc/app", true}},
-		{"cache:/var/cache", VolumeMapping{"cache", "/var/cache", false}},
-		{"c:/data", VolumeMapping{"c", "/data", false}}, // §29 item 46: two-field reading
-		{"  ./config:/etc/app  ", VolumeMapping{"./config", "/etc/app", true}},
-		{".:/src", VolumeMapping{".", "/src", true}},
-		{".hidden:/h", VolumeMapping{".hidden", "/h", true}},
-		{"my.vol_1-x:/data/", VolumeMapping{"my.vol_1-x", "/data/", false}},
-		{strings.Repeat("v", 128) + ":/v", VolumeMapping{strings.Repeat("v", 128), "/v", false}},
+		{"./data:/var/lib/data", VolumeMapping{Source: "./data", Target: "/var/lib/data", HostPath: true}},
+		{"/srv/cfg:/etc/app", VolumeMapping{Source: "/srv/cfg", Target: "/etc/app", HostPath: true}},
+		{"cache:/var/cache", VolumeMapping{Source: "cache", Target: "/var/cache", HostPath: false}},
+		{"c:/data", VolumeMapping{Source: "c", Target: "/data", HostPath: false}}, // §29 item 46: two-field reading
+		{"  ./config:/etc/app  ", VolumeMapping{Source: "./config", Target: "/etc/app", HostPath: true}},
+		{".:/src", VolumeMapping{Source: ".", Target: "/src", HostPath: true}},
+		{".hidden:/h", VolumeMapping{Source: ".hidden", Target: "/h", HostPath: true}},
+		{"my.vol_1-x:/data/", VolumeMapping{Source: "my.vol_1-x", Target: "/data/", HostPath: false}},
+		{strings.Repeat("v", 128) + ":/v", VolumeMapping{Source: strings.Repeat("v", 128), Target: "/v", HostPath: false}},
+		// Issue 12 item 7: the mode suffix, as compose has it (§29 item 44).
+		{"./conf:/etc/app:ro", VolumeMapping{Source: "./conf", Target: "/etc/app", HostPath: true, ReadOnly: true}},
+		{"./conf:/etc/app:rw", VolumeMapping{Source: "./conf", Target: "/etc/app", HostPath: true}},
+		{"cache:/var/cache:ro", VolumeMapping{Source: "cache", Target: "/var/cache", ReadOnly: true}},
 	}
 	for _, tt := range tests {
 		got, err := ParseVolume(tt.in)
@@ -55,8 +59,13 @@ func TestVolumeSeparator(t *testing.T) {
 // 44-47.
 func TestParseVolumeErrors(t *testing.T) {
 	tests := []struct{ in, reason string }{
-		{"./data:/app:ro", `unexpected third field "ro"`}, // §29 item 44
-		{"ab:/b:c:d", `unexpected third field "c:d"`},
+		{"./data:/app:z", `unsupported mode "z": the third field is ro (read-only) or rw (read-write, the default)`}, // §29 item 44
+		{"./data:/app:RO", `unsupported mode "RO"`},
+		{"./data:/app:ro,z", `unsupported mode "ro,z"`},
+		{"ab:/b:c:d", `unsupported mode "c:d"`},
+		{"ab:/b:", `unsupported mode ""`},
+		{"ab::ro", "empty component"},
+		{`c:/project:/data:ro`, "drive-qualified host paths are not supported by lsctl"},
 		{"pgdata", "missing target"},  // §29 item 47
 		{":/data", "empty component"}, // §29 item 47
 		{"pgdata:", "empty component"},

@@ -138,8 +138,9 @@ func (b *builder) lookupOutput(resource, property string) (string, bool) {
 }
 
 // resolve returns the resolved value of a set field. ok is false when the field could
-// not be resolved fully (a required variable is unset, or the text did not parse); the
-// value is then not re-checked.
+// not be resolved fully (a required variable is unset, or the text did not parse), or
+// when interpolation brought in a NUL byte (reported here, once: manifest.md §26.1
+// phase 5); the value is then not re-checked.
 func (b *builder) resolve(rs *resource, path string) (value string, ok bool) {
 	f := rs.byPath[path]
 	if f == nil {
@@ -151,6 +152,13 @@ func (b *builder) resolve(rs *resource, path string) (value string, ok bool) {
 	value, missing := f.tmpl.Resolve(manifest.Resolver{Env: b.lookupEnv, Resource: b.lookupOutput})
 	for _, n := range missing {
 		b.missing[n] = true
+	}
+	if manifest.HasNUL(value) && !manifest.HasNUL(f.raw) { // a NUL in the text itself is the validator's
+		if !f.nulReported {
+			f.nulReported = true
+			b.errorAt("nul-in-value", rs, path, f.pos, manifest.NULMessage)
+		}
+		return value, false
 	}
 	return value, len(missing) == 0
 }
@@ -168,15 +176,9 @@ func (b *builder) errorAt(code string, rs *resource, path string, pos manifest.P
 }
 
 func (b *builder) diagAt(sev manifest.Severity, code string, rs *resource, path string, pos manifest.Pos, msg string) {
-	b.diags = append(b.diags, manifest.Diagnostic{
-		Code:     code,
-		Severity: sev,
-		Message:  path + ": " + msg,
-		Path:     path,
-		Resource: rs.r.Name,
-		File:     b.m.File,
-		Pos:      pos,
-	})
+	d := manifest.NewDiagnostic(sev, code, path, rs.r.Name, msg)
+	d.File, d.Pos = b.m.File, pos
+	b.diags = append(b.diags, d)
 }
 
 // posOf is the location of a field, or of the resource key when the field is unset.

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/lightshuttle/lsctl/manifest"
@@ -28,13 +27,13 @@ func (b *builder) checkImage(rs *resource, path, ref string, report, warnUntagge
 	if err != nil {
 		if report {
 			b.errorAt("invalid-image", rs, path, rs.posOf(path),
-				"invalid image reference "+strconv.Quote(ref)+": "+err.Error())
+				"invalid image reference "+manifest.QuoteInput(ref)+": "+err.Error())
 		}
 		return ref
 	}
 	if report && warnUntagged && parsed.Untagged() {
 		b.diagAt(manifest.SeverityWarning, "untagged-image", rs, path, rs.posOf(path),
-			"image "+strconv.Quote(strings.TrimSpace(ref))+` has no tag; "latest" is implied`)
+			"image "+manifest.QuoteInput(strings.TrimSpace(ref))+` has no tag; "latest" is implied`)
 	}
 	return parsed.Normalized()
 }

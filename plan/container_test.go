@@ -17,7 +17,7 @@ api:
     ports: [8080, "9090:80", "0.0.0.0:9091:81"]
     env: {LOG: debug, "my.key": x}
     secrets: {TOKEN: t0ken}
-    volumes: ["./config:/etc/api", "cache:/var/cache/api", "/srv/x:/x"]
+    volumes: ["./config:/etc/api:ro", "cache:/var/cache/api:rw", "/srv/x:/x"]
     entrypoint: [""]
     command: "echo hi && sleep 5"
     working_dir: /app
@@ -43,7 +43,7 @@ api:
 		t.Errorf("env = %+v", n.Spec.Env)
 	}
 	wantVols := []VolumeBinding{
-		{Kind: VolumeBind, Source: "/p/config", Target: "/etc/api"},
+		{Kind: VolumeBind, Source: "/p/config", Target: "/etc/api", ReadOnly: true, Within: "/p"},
 		{Kind: VolumeNamed, Source: "cache", Target: "/var/cache/api"},
 		{Kind: VolumeBind, Source: "/srv/x", Target: "/x"},
 	}

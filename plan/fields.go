@@ -13,6 +13,8 @@ type field struct {
 	raw  string
 	tmpl *manifest.Template // nil when the text does not parse (validation reported it)
 	refs bool               // contains ${env.*} or ${resources.*}: re-checked after resolution
+	// nulReported: interpolation brought in a NUL byte and nul-in-value was reported.
+	nulReported bool
 }
 
 // resource is the plan's working copy of one manifest resource.

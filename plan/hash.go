@@ -91,7 +91,7 @@ func nonNil(s []string) []string {
 func hashMounts(s *ContainerSpec, imageEnv []string) []hashMount {
 	mounts := make([]hashMount, 0, len(s.Volumes)+3)
 	for _, v := range s.Volumes {
-		mounts = append(mounts, hashMount{Source: v.Source, Target: v.ResolvedTarget(imageEnv)})
+		mounts = append(mounts, hashMount{ReadOnly: v.ReadOnly, Source: v.Source, Target: v.ResolvedTarget(imageEnv)})
 	}
 	for _, f := range []struct{ src, dst string }{
 		{s.HostsPath, "/etc/hosts"}, {s.ResolvConfPath, "/etc/resolv.conf"}, {s.HostnamePath, "/etc/hostname"},

@@ -37,7 +37,7 @@ func (b *builder) buildContainer(rs *resource, n *Node) {
 		p := rs.base + ".working_dir"
 		v, ok := b.resolve(rs, p)
 		if rs.recheck(p, ok) && !strings.HasPrefix(v, "/") {
-			b.errorAt("invalid-working-dir", rs, p, rs.posOf(p), "working_dir "+strconv.Quote(v)+" must be an absolute path")
+			b.errorAt("invalid-working-dir", rs, p, rs.posOf(p), "working_dir "+manifest.QuoteInput(v)+" must be an absolute path")
 		}
 		n.Spec.WorkingDir = v
 	}
@@ -144,9 +144,12 @@ func (b *builder) volumes(rs *resource, vols []manifest.Str) []VolumeBinding {
 		v, ok := b.resolve(rs, p)
 		check := rs.recheck(p, ok)
 		vb, err := b.volume(v)
+		if err == nil && check && vb.Kind == VolumeBind {
+			err = b.hostPathRecheck(rs, p, vb)
+		}
 		if err != nil {
 			if check {
-				b.errorAt("invalid-volume", rs, p, rs.posOf(p), "invalid volume mapping "+strconv.Quote(strings.TrimSpace(v))+": "+err.Error())
+				b.errorAt("invalid-volume", rs, p, rs.posOf(p), "invalid volume mapping "+manifest.QuoteInput(strings.TrimSpace(v))+": "+err.Error())
 			}
 			continue
 		}
@@ -154,7 +157,7 @@ func (b *builder) volumes(rs *resource, vols []manifest.Str) []VolumeBinding {
 		if j, dup := targets[key]; dup {
 			if check || rs.recheck(indexPath(rs.base+".volumes", j), true) {
 				b.errorAt("duplicate-mount-target", rs, p, rs.posOf(p),
-					"target "+strconv.Quote(vb.Target)+" is already mounted by volumes["+strconv.Itoa(j)+"]")
+					"target "+manifest.QuoteInput(vb.Target)+" is already mounted by volumes["+strconv.Itoa(j)+"]")
 			}
 			continue
 		}
@@ -171,11 +174,26 @@ func (b *builder) volume(v string) (VolumeBinding, error) {
 		return VolumeBinding{}, err
 	}
 	if !m.HostPath {
-		return VolumeBinding{Kind: VolumeNamed, Source: m.Source, Target: m.Target}, nil
+		return VolumeBinding{Kind: VolumeNamed, Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}, nil
 	}
 	src, err := manifest.ResolveHostPath(b.m.Dir, m.Source)
 	if err != nil {
 		return VolumeBinding{}, err
 	}
-	return VolumeBinding{Kind: VolumeBind, Source: src, Target: m.Target}, nil
+	vb := VolumeBinding{Kind: VolumeBind, Source: src, Target: m.Target, ReadOnly: m.ReadOnly}
+	if !strings.HasPrefix(m.Source, "/") {
+		vb.Within = absUnder(b.m.Dir, ".")
+	}
+	return vb, nil
+}
+
+// hostPathRecheck applies the filesystem rules of manifest.md §15.3 to a host path
+// that held references (phase 5): the validator could not see where its symbolic links
+// lead. Like phase 7, it reads the filesystem and changes nothing.
+func (b *builder) hostPathRecheck(rs *resource, path string, vb VolumeBinding) error {
+	warn, err := manifest.CheckHostPath(vb.Within, vb.Source)
+	if warn != "" {
+		b.diagAt(manifest.SeverityWarning, "sensitive-host-path", rs, path, rs.posOf(path), warn)
+	}
+	return err
 }

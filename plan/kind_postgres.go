@@ -32,7 +32,7 @@ func (b *builder) buildPostgres(rs *resource, n *Node) {
 		database = v
 		if rs.recheck(path, ok) && !databaseNameRule.MatchString(v) {
 			b.errorAt("invalid-database-name", rs, path, rs.posOf(path),
-				"invalid database name "+strconv.Quote(v)+": must match ^[a-z][a-z0-9_]{0,62}$")
+				"invalid database name "+manifest.QuoteInput(v)+": must match ^[a-z][a-z0-9_]{0,62}$")
 		}
 	}
 	user := defaultPostgresUser

@@ -39,9 +39,9 @@ func TestResolvedValueChecks(t *testing.T) {
 		{name: "working dir", resource: `api: {container: {image: "x:1", working_dir: "${env.WD:-app}"}}`,
 			code: "invalid-working-dir", path: "resources.api.container.working_dir",
 			message: `resources.api.container.working_dir: working_dir "app" must be an absolute path`},
-		{name: "volume third field", resource: `api: {container: {image: "x:1", volumes: ["${env.V:-./data:/app:ro}"]}}`,
+		{name: "volume mode", resource: `api: {container: {image: "x:1", volumes: ["${env.V:-./data:/app:z}"]}}`,
 			code: "invalid-volume", path: "resources.api.container.volumes[0]",
-			message: `resources.api.container.volumes[0]: invalid volume mapping "./data:/app:ro": unexpected third field "ro"`},
+			message: `resources.api.container.volumes[0]: invalid volume mapping "./data:/app:z": unsupported mode "z"`},
 		{name: "volume leaves the manifest directory", resource: `api: {container: {image: "x:1", volumes: ["${env.V}:/x"]}}`,
 			env: map[string]string{"V": "./a/../b"}, code: "invalid-volume", path: "resources.api.container.volumes[0]",
 			message: `resources.api.container.volumes[0]: invalid volume mapping "./a/../b:/x": `},
@@ -53,6 +53,15 @@ func TestResolvedValueChecks(t *testing.T) {
 			message: "resources.api.container.entrypoint: entrypoint is empty; remove it to keep the image entrypoint, or give a command vector"},
 		{name: "blank target", resource: `web: {dockerfile: {context: "${env.C:-./web}", dockerfile: "/etc/hostname", target: "${env.T:-}"}}`,
 			code: "empty-value", path: "resources.web.dockerfile.target", message: "resources.web.dockerfile.target: must not be empty"},
+		{name: "NUL in a secret from env", resource: `api: {container: {image: "x:1", secrets: {TOKEN: "${env.T}"}}}`,
+			env: map[string]string{"T": "s3cret\x00tail"}, code: "nul-in-value", path: "resources.api.container.secrets.TOKEN",
+			message: "resources.api.container.secrets.TOKEN: the value contains a NUL byte, which no environment variable, argument or path can hold; remove it (the value is not shown)"},
+		{name: "NUL in a postgres password", resource: `db: {postgres: {password: "pre${env.T}"}}`,
+			env: map[string]string{"T": "s3cret\x00"}, code: "nul-in-value", path: "resources.db.postgres.password",
+			message: "resources.db.postgres.password: the value contains a NUL byte"},
+		{name: "NUL in a volume is not also an invalid mapping", resource: `api: {container: {image: "x:1", volumes: ["${env.V}:/x"]}}`,
+			env: map[string]string{"V": "./a\x00b"}, code: "nul-in-value", path: "resources.api.container.volumes[0]",
+			message: "resources.api.container.volumes[0]: the value contains a NUL byte"},
 		{name: "unresolvable field is not re-checked", resource: `db: {postgres: {database: "${env.DB}"}}`},
 	}
 	for _, tt := range tests {
@@ -71,6 +80,9 @@ func TestResolvedValueChecks(t *testing.T) {
 			if d.Code != tt.code || d.Path != tt.path || !strings.HasPrefix(d.Message, tt.message) ||
 				d.Pos.Line != 4 || d.File != "lightshuttle.yml" || d.Resource == "" {
 				t.Errorf("diag = %+v\nwant code %s path %s message %q at line 4", d, tt.code, tt.path, tt.message)
+			}
+			if strings.Contains(d.Message, "s3cret") {
+				t.Errorf("the diagnostic shows the value: %q", d.Message)
 			}
 			if tt.warning != (d.Severity == "warning") || (p == nil) != !tt.warning {
 				t.Errorf("severity %s, plan %v", d.Severity, p != nil)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/lightshuttle/lsctl/manifest"
 )
 
 // defaultPath is the PATH given to a process whose image sets none (runtime.md §3.1).
@@ -41,13 +43,38 @@ func MergeProcess(s *ContainerSpec, img ImageConfig) (Process, error) {
 	if cwd == "" {
 		cwd = "/"
 	}
-	return Process{
+	p := Process{
 		Args:       args,
 		Env:        mergeEnv(s, img.Env),
 		User:       img.User,
 		Cwd:        cwd,
 		StopSignal: sig,
-	}, nil
+	}
+	if err := p.checkNUL(); err != nil {
+		return Process{}, fmt.Errorf("resource %q: %w", s.Resource, err)
+	}
+	return p, nil
+}
+
+// checkNUL refuses a process that runc would refuse with the offending variable, a
+// secret's value included, in its error. Validation rejects such manifest values
+// (nul-in-value); this also covers the image's configuration. It names the variable
+// or argument, never the value.
+func (p Process) checkNUL() error {
+	for _, kv := range p.Env {
+		if k, v, _ := strings.Cut(kv, "="); manifest.HasNUL(v) || manifest.HasNUL(k) {
+			return fmt.Errorf("environment variable %s contains a NUL byte, which no process environment can hold (the value is not shown)", manifest.QuoteInput(k))
+		}
+	}
+	for i, a := range p.Args {
+		if manifest.HasNUL(a) {
+			return fmt.Errorf("argument %d of the command contains a NUL byte, which no process argument can hold", i)
+		}
+	}
+	if manifest.HasNUL(p.Cwd) {
+		return errors.New("the working directory contains a NUL byte")
+	}
+	return nil
 }
 
 // mergeArgs applies the entrypoint/command table of runtime.md §3.1: an explicit

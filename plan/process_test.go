@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -129,6 +130,7 @@ func TestConfigHash(t *testing.T) {
 		{"command", func(s *ContainerSpec, _ *ImageConfig) { s.Command = []string{"x"} }},
 		{"user", func(_ *ContainerSpec, i *ImageConfig) { i.User = "nobody" }},
 		{"hostname", func(s *ContainerSpec, _ *ImageConfig) { s.Hostname = "other" }},
+		{"read-only volume", func(s *ContainerSpec, _ *ImageConfig) { s.Volumes[0].ReadOnly = true }}, // issue 12 item 7
 	}
 	for _, tt := range differ {
 		s, i := base(), img
@@ -139,5 +141,30 @@ func TestConfigHash(t *testing.T) {
 	}
 	if _, err := ConfigHash(&ContainerSpec{Resource: "x"}, ImageConfig{}); !errors.Is(err, ErrNoCommand) {
 		t.Errorf("empty argv: err = %v", err)
+	}
+}
+
+// Issue 12 item 7: a NUL byte that reaches the process (past validation, or from the
+// image) is refused naming the variable, never the value, before runc could echo it.
+func TestMergeProcessRefusesNUL(t *testing.T) {
+	tests := []struct {
+		s    ContainerSpec
+		img  ImageConfig
+		want string
+	}{
+		{ContainerSpec{Resource: "api", Env: []EnvVar{{Name: "TOKEN", Value: "s3cret\x00tail", Secret: true}}}, ImageConfig{Cmd: []string{"a"}},
+			`resource "api": environment variable "TOKEN" contains a NUL byte`},
+		{ContainerSpec{Resource: "api"}, ImageConfig{Cmd: []string{"a"}, Env: []string{"FROM_IMAGE=s3cret\x00"}},
+			`resource "api": environment variable "FROM_IMAGE" contains a NUL byte`},
+		{ContainerSpec{Resource: "api", Command: []string{"echo", "s3cret\x00"}}, ImageConfig{},
+			`resource "api": argument 1 of the command contains a NUL byte`},
+		{ContainerSpec{Resource: "api", WorkingDir: "/s3cret\x00"}, ImageConfig{Cmd: []string{"a"}},
+			`resource "api": the working directory contains a NUL byte`},
+	}
+	for _, tt := range tests {
+		_, err := MergeProcess(&tt.s, tt.img)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("MergeProcess: %v; want %q and no value", err, tt.want)
+		}
 	}
 }

@@ -161,11 +161,12 @@ func (s *FileSecrets) Ensure(resources []string) (changed bool, err error) {
 // the old or the new file, never a partial one.
 func (s *FileSecrets) write(passwords map[string]string) error {
 	dir := filepath.Dir(s.path)
+	// The os errors name the directory ("mkdir <dir>: <cause>"): not repeated here.
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+		return fmt.Errorf("create the projects directory: %w", err)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create project directory %s: %w", dir, err)
+		return fmt.Errorf("create the project directory: %w", err)
 	}
 	f := secretsFile{Version: 1, Project: s.project, Resources: map[string]secretsRecord{}}
 	names := make([]string, 0, len(passwords))
@@ -196,17 +197,19 @@ func (s *FileSecrets) Remove() error {
 
 // WriteFileAtomic writes data to a temporary file in path's directory with mode perm,
 // syncs it and renames it over path, so a crash leaves the old file or the new one
-// (the secrets store here; lsctl's systemd units in cli).
+// (the secrets store here; lsctl's state records in containerdrt; its systemd units in
+// cli). An error names path once, and the cause: `write <path>: no space left on
+// device`.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	name := tmp.Name()
 	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	if err := tmp.Chmod(perm); err != nil {
 		return fail(err)
@@ -219,11 +222,26 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	if err := os.Rename(name, path); err != nil {
 		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
+		return writeError(path, err)
 	}
 	return nil
+}
+
+// writeError is `write <path>: <cause>`. The os errors name the temporary file, an
+// implementation detail that repeated the path in every message; errors.Is still sees
+// the cause (fs.ErrNotExist, syscall.ENOSPC).
+func writeError(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("write %s: %w", path, err)
 }

@@ -105,12 +105,27 @@ type VolumeBinding struct {
 	Kind   VolumeKind
 	Source string // volume name, or absolute host path
 	Target string
+	// ReadOnly mounts it read-only (the mode suffix :ro, manifest.md §15.1).
+	ReadOnly bool
+	// Within is the manifest directory for a host path written relative to it: the
+	// mount refuses a source whose symbolic links lead outside (manifest.md §15.3).
+	// "" for named volumes and absolute host paths.
+	Within string
 	// TargetFromImageEnv names an image Env variable whose value, when present,
 	// replaces Target (postgres: PGDATA, runtime.md §3.2).
 	TargetFromImageEnv string
 	// DefaultFor is the resource owning a default volume <project>_<resource>_data
 	// ("" for explicitly named volumes): such a volume refuses another owner (§7.1).
 	DefaultFor string
+}
+
+// ModeSuffix is the mapping's mode as a manifest writes it: ":ro", or "" for the
+// read-write default.
+func (v VolumeBinding) ModeSuffix() string {
+	if v.ReadOnly {
+		return ":ro"
+	}
+	return ""
 }
 
 // BuildSpec describes a dockerfile resource's image build (runtime.md §9.7).

@@ -241,13 +241,13 @@ func (c *composer) mounts(sv *service) []string {
 	var out []string
 	for _, v := range sv.Volumes {
 		if v.Kind == plan.VolumeBind {
-			out = append(out, c.relPath(v.Source)+":"+v.Target)
+			out = append(out, c.relPath(v.Source)+":"+v.Target+v.ModeSuffix())
 			continue
 		}
 		if !contains(c.volumes, v.Source) {
 			c.volumes = append(c.volumes, v.Source)
 		}
-		out = append(out, v.Source+":"+v.Target)
+		out = append(out, v.Source+":"+v.Target+v.ModeSuffix())
 	}
 	return out
 }

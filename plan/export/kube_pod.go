@@ -166,7 +166,11 @@ func (k *kube) volumes(sv *service) (mounts, volumes []omap, pvc bool) {
 			pvc = true
 			src = omap{{"persistentVolumeClaim", omap{{"claimName", dnsName(v.Source)}}}}
 		}
-		mounts = append(mounts, omap{{"name", name}, {"mountPath", v.Target}})
+		mount := omap{{"name", name}, {"mountPath", v.Target}}
+		if v.ReadOnly {
+			mount = append(mount, kv{"readOnly", true})
+		}
+		mounts = append(mounts, mount)
 		volumes = append(volumes, append(omap{{"name", name}}, src...))
 	}
 	return mounts, volumes, pvc
