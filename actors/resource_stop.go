@@ -273,8 +273,8 @@ func (a *resource) stateRecreating(ctx actor.Context) {
 // not exited, not failed, not replaced.
 func (a *resource) runsAsAdopted() bool {
 	switch a.status {
-	case StatusStarting, StatusRunning, StatusHealthy, StatusUnhealthy:
-		return true
+	case StatusExited, StatusFailed, StatusStopping, StatusStopped:
+		return false
 	}
-	return false
+	return true // still as found, even when this up never got to start it
 }
