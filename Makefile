@@ -56,7 +56,7 @@ integration: provision
 	@echo "integration ($(CONTAINERD)): every test ran and passed"
 
 # ci is the README's test command: provision, unit tests, then the integration tests
-# against every containerd flavor of CI_FLAVORS (runtime.md §0: 1.6 and 2.x).
+# against every containerd flavor of CI_FLAVORS (docs/spec/runtime.md §0: 1.6 and 2.x).
 ci: provision
 	$(GO) test -race $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
 	@for flavor in $(CI_FLAVORS); do \
@@ -78,7 +78,7 @@ lint:
 	$(GO) vet ./...
 
 # bench runs the unit benchmarks, then against the test containerd the integration ones:
-# the real-stack benchmark of runtime.md §19 prints its table (stack | floor up | lsctl up |
+# the real-stack benchmark of docs/spec/runtime.md §19 prints its table (stack | floor up | lsctl up |
 # ratio | target | lsctl down | peak RSS), medians of BENCH_RUNS runs (default 5) after
 # one warm-up run, lsctl and the floor alternating. The full log stays in $(LOG_DIR).
 bench: provision build

@@ -2,7 +2,7 @@ package actors
 
 import "sync"
 
-// externalBuffer is the queue length of an external subscriber (runtime.md §13.2).
+// externalBuffer is the queue length of an external subscriber (docs/spec/runtime.md §13.2).
 const externalBuffer = 256
 
 // bus fans events out to subscribers. Publishing never blocks: internal subscribers
@@ -42,7 +42,7 @@ func (b *bus) publish(e Event) {
 		}
 		select {
 		case s.out <- e:
-		default: // fell behind: disconnect (runtime.md §13.2)
+		default: // fell behind: disconnect (docs/spec/runtime.md §13.2)
 			delete(b.subs, s)
 			close(s.out)
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Restart rejections (runtime.md §12.6, §15.2).
+// Restart rejections (docs/spec/runtime.md §12.6, §15.2).
 var (
 	ErrRestartInProgress = errors.New("restart already in progress")
 	ErrUnknownResource   = errors.New("unknown resource")
@@ -24,7 +24,7 @@ var (
 	ErrStartupCancelled = errors.New("startup cancelled by shutdown")
 )
 
-// StartupError is a failed startup after its rollback (runtime.md §12.3). Resource is
+// StartupError is a failed startup after its rollback (docs/spec/runtime.md §12.3). Resource is
 // empty when the network failed.
 type StartupError struct {
 	Resource  string

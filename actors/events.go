@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Event types (runtime.md §13.1).
+// Event types (docs/spec/runtime.md §13.1).
 const (
 	StackStarting      = "stack_starting"
 	StackStarted       = "stack_started"
@@ -30,7 +30,7 @@ const (
 const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 
 // Event is one lifecycle event. Which fields are meaningful depends on Type; MarshalJSON
-// writes exactly the fields of runtime.md §13.1 for the type.
+// writes exactly the fields of docs/spec/runtime.md §13.1 for the type.
 type Event struct {
 	Type        string
 	Resource    string

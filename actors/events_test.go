@@ -10,7 +10,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §17 item 58 and §13.1: key order, nine fractional digits in UTC, and the
+// docs/spec/runtime.md §17 item 58 and §13.1: key order, nine fractional digits in UTC, and the
 // type-specific fields.
 func TestEventJSON_58(t *testing.T) {
 	ts := time.Date(2025, 3, 4, 5, 6, 7, 120000000, time.FixedZone("X", 3600))
@@ -43,7 +43,7 @@ func TestEventJSON_58(t *testing.T) {
 }
 
 // Every event of a real run (with an exit, a restart and a failure) carries the
-// envelope of §13.1 (runtime.md §17 item 58).
+// envelope of §13.1 (docs/spec/runtime.md §17 item 58).
 func TestEventsOfARunHaveTheirFields_58(t *testing.T) {
 	b := newPlan("p")
 	b.add("db").Restart = plan.RestartAlways

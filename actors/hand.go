@@ -21,7 +21,7 @@ type (
 	handKill struct{}
 )
 
-// StopResource stops a resource by hand (runtime.md §12.7 for one resource, container
+// StopResource stops a resource by hand (docs/spec/runtime.md §12.7 for one resource, container
 // kept) with grace (0: the stack's). It returns false when the resource is already
 // stopped, and ErrUnknownResource, ErrStackStarting, ErrStackStopping or ErrBusy when
 // the request is refused. The outcome is resource_stopped (or resource_failed).

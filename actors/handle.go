@@ -1,5 +1,5 @@
 // Package actors is lsctl's lifecycle engine on protoactor-go: one actor per resource
-// owning its state machine (runtime.md §12), a stack supervisor that starts resources as
+// owning its state machine (docs/spec/runtime.md §12), a stack supervisor that starts resources as
 // soon as their dependencies are ready and stops them in reverse dependency order, an
 // event bus (§13) and the Handle the CLI and the control API use.
 package actors
@@ -154,7 +154,7 @@ func (h *Handle) Detach(timeout time.Duration) {
 // Done is closed after stack_stopped and the actor system's shutdown.
 func (h *Handle) Done() <-chan struct{} { return h.done }
 
-// Err aggregates the errors of the shutdown steps (runtime.md §12.7: exit code 1).
+// Err aggregates the errors of the shutdown steps (docs/spec/runtime.md §12.7: exit code 1).
 func (h *Handle) Err() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -168,7 +168,7 @@ func (h *Handle) Subscribe(external bool) (<-chan Event, func()) {
 	return h.env.bus.subscribe(external)
 }
 
-// List returns the resource views in declaration order (runtime.md §14).
+// List returns the resource views in declaration order (docs/spec/runtime.md §14).
 func (h *Handle) List() []View { return h.env.views.list() }
 
 // Get returns one resource's view.
@@ -191,7 +191,7 @@ func (h *Handle) Containerd(ctx context.Context) error { return h.env.rt.Health(
 // Project is the project name.
 func (h *Handle) Project() string { return h.plan.Project }
 
-// Restart begins a restart of one resource (runtime.md §12.6) and returns once it is
+// Restart begins a restart of one resource (docs/spec/runtime.md §12.6) and returns once it is
 // accepted, or rejected with ErrUnknownResource, ErrStackStarting, ErrStackStopping or
 // ErrRestartInProgress (test with errors.Is).
 func (h *Handle) Restart(name string) error {

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
 )
 
-// runtime.md §17 item 32: a probe passing 300 ms after start with interval 5s is
+// docs/spec/runtime.md §17 item 32: a probe passing 300 ms after start with interval 5s is
 // detected well under 1 s (§11.2 bound: 1.3 × T + 100 ms).
 func TestAcceleratedProbing_32(t *testing.T) {
 	b := newPlan("p")
@@ -30,7 +30,7 @@ func TestAcceleratedProbing_32(t *testing.T) {
 	}
 }
 
-// runtime.md §11.2 bound "ready at T ⇒ reported by 1.3 × T + 100 ms" holds with
+// docs/spec/runtime.md §11.2 bound "ready at T ⇒ reported by 1.3 × T + 100 ms" holds with
 // start_period 0s too (the §19 benchmark stacks use it): before the first pass probes keep
 // the accelerated schedule, since failures before readiness never count (§11.3).
 func TestAcceleratedUntilFirstPassWithoutStartPeriod(t *testing.T) {
@@ -48,7 +48,7 @@ func TestAcceleratedUntilFirstPassWithoutStartPeriod(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 33: with start_interval 200ms, no gap between probes during the
+// docs/spec/runtime.md §17 item 33: with start_interval 200ms, no gap between probes during the
 // start period exceeds 200 ms plus the probe's duration.
 func TestStartIntervalBoundsGaps_33(t *testing.T) {
 	b := newPlan("p")
@@ -77,7 +77,7 @@ func TestStartIntervalBoundsGaps_33(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 34: failures in start_period do not count; after readiness,
+// docs/spec/runtime.md §17 item 34: failures in start_period do not count; after readiness,
 // retries consecutive counted failures make it unhealthy; a pass makes it healthy.
 func TestUnhealthyOnlyAfterReady_34(t *testing.T) {
 	b := newPlan("p")
@@ -132,7 +132,7 @@ func TestNoUnhealthyBeforeReady(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 35: a probe exceeding its timeout counts as a failure.
+// docs/spec/runtime.md §17 item 35: a probe exceeding its timeout counts as a failure.
 func TestProbeTimeoutIsFailure_35(t *testing.T) {
 	b := newPlan("p")
 	b.add("db").Health = health(10*time.Millisecond, 20*time.Millisecond, 2, 0)
@@ -149,7 +149,7 @@ func TestProbeTimeoutIsFailure_35(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 36 (durations scaled down): the deadline is start_period +
+// docs/spec/runtime.md §17 item 36 (durations scaled down): the deadline is start_period +
 // retries × (interval + timeout) from task start, or --wait-timeout.
 func TestReadinessDeadline_36(t *testing.T) {
 	cases := []struct {

@@ -191,7 +191,7 @@ func describe(evs []Event) string {
 	return s
 }
 
-// checkFailuresHaveEvents asserts runtime.md §13.2: every status change to failed is
+// checkFailuresHaveEvents asserts docs/spec/runtime.md §13.2: every status change to failed is
 // accompanied by resource_failed.
 func checkFailuresHaveEvents(t testing.TB, s *stack) {
 	t.Helper()

@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// imageFlights fetches each image once per stack (runtime.md §12.2 step 3): resources
+// imageFlights fetches each image once per stack (docs/spec/runtime.md §12.2 step 3): resources
 // sharing a pulled image wait for one acquisition. Builds are never shared.
 type imageFlights struct {
 	rt     containerdrt.Runtime

@@ -29,7 +29,7 @@ func (p *lastLinesProbe) options() Options {
 	return o
 }
 
-// Issue 12 item 8, runtime.md §12.3: the failure report's lines are bounded to the
+// Issue 12 item 8, docs/spec/runtime.md §12.3: the failure report's lines are bounded to the
 // failing attempt: from when its container was prepared (not an earlier attempt's or
 // an adopted container's older lines), and a zero bound (no lines of its own) when the
 // attempt never had a container.

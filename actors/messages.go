@@ -11,7 +11,7 @@ type (
 	// netReady: the project network exists; Prepare may run.
 	netReady struct{}
 	// depReady: a dependency became ready, with its outputs (for the record: the plan
-	// already resolved every reference, manifest.md §12).
+	// already resolved every reference, docs/spec/manifest.md §12).
 	depReady struct {
 		name    string
 		outputs map[string]string
@@ -28,7 +28,7 @@ type (
 	stopMsg struct{ keepAdopted bool }
 	// killMsg: second interrupt; kill the task at once, skip grace periods.
 	killMsg struct{}
-	// restartMsg: restart-one (runtime.md §12.6); release frees the permit.
+	// restartMsg: restart-one (docs/spec/runtime.md §12.6); release frees the permit.
 	restartMsg struct{ release func() }
 	// detachMsg: the engine lets go of the stack; cancel in-flight work (a probe's
 	// exec is deleted on the way out), stop nothing, close done once idle.

@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
-// Default durations (runtime.md §12.5, §12.7).
+// Default durations (docs/spec/runtime.md §12.5, §12.7).
 const (
 	DefaultGrace      = 10 * time.Second
 	DefaultResetAfter = 60 * time.Second
@@ -41,7 +41,7 @@ type Options struct {
 	// Now is the clock for event timestamps; nil means time.Now.
 	Now func() time.Time
 	// Phase, when set, receives the timing of every image, prepare, start and
-	// readiness phase of every resource (lsctl's own trace, runtime.md §20.4). It is
+	// readiness phase of every resource (lsctl's own trace, docs/spec/runtime.md §20.4). It is
 	// called from the actors' goroutines, must be safe for concurrent use and must
 	// not block.
 	Phase func(PhaseSpan)
@@ -82,7 +82,7 @@ func (o Options) withDefaults() Options {
 // teardownTimeout is the deadline of one teardown step under grace: grace + the margin.
 func (o Options) teardownTimeout(grace time.Duration) time.Duration { return grace + o.teardownMargin }
 
-// DefaultBackoff is min(2^(n-1) s, 30 s) for attempt n ≥ 1 (runtime.md §12.5).
+// DefaultBackoff is min(2^(n-1) s, 30 s) for attempt n ≥ 1 (docs/spec/runtime.md §12.5).
 func DefaultBackoff(attempt int) time.Duration {
 	if attempt < 1 {
 		attempt = 1

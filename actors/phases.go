@@ -2,7 +2,7 @@ package actors
 
 import "time"
 
-// The phases of a resource's start that Options.Phase reports (runtime.md §20.4).
+// The phases of a resource's start that Options.Phase reports (docs/spec/runtime.md §20.4).
 const (
 	PhaseImage     = "image"     // pull, build or find the image
 	PhasePrepare   = "prepare"   // create or adopt the container, network and task

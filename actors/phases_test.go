@@ -32,7 +32,7 @@ func (l *phaseLog) of(resource string) map[string]PhaseSpan {
 	return out
 }
 
-// runtime.md §20.4: every resource reports its image, prepare, start and readiness
+// docs/spec/runtime.md §20.4: every resource reports its image, prepare, start and readiness
 // phases, in that order and before its resource_healthy; a failed readiness is
 // reported with the reason.
 func TestPhaseSpans(t *testing.T) {

@@ -54,7 +54,7 @@ func randomStack(r *rand.Rand) (*planBuilder, *fakert.Runtime, string) {
 	return b, rt, victim.Name
 }
 
-// Property (DESIGN.md testing pyramid 2): on 200 random DAGs, nobody starts before its
+// Property (docs/architecture.md testing pyramid 2): on 200 random DAGs, nobody starts before its
 // dependencies are healthy, nobody stops before its dependents stopped, nothing is left
 // behind, failures roll back with a report, and no run hangs.
 func TestRandomDAGs(t *testing.T) {

@@ -45,7 +45,7 @@ func (e *env) shutdownGrace() time.Duration {
 // derived from its grace period.
 func (e *env) teardownTimeout() time.Duration { return e.o.teardownTimeout(e.shutdownGrace()) }
 
-// resource is the actor owning one plan node's lifecycle (runtime.md §12). Its state
+// resource is the actor owning one plan node's lifecycle (docs/spec/runtime.md §12). Its state
 // changes only in Receive; runtime calls run in goroutines whose results come back as
 // messages tagged with the incarnation (gen) they belong to.
 type resource struct {
@@ -80,7 +80,7 @@ type resource struct {
 	// logSince is when the current attempt's container began to write to the
 	// resource's log (zero before it has one): a startup failure report shows only the
 	// lines written since, never an earlier attempt's or an adopted container's older
-	// lines (runtime.md §12.3).
+	// lines (docs/spec/runtime.md §12.3).
 	logSince time.Time
 
 	health   healthState

@@ -14,7 +14,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
-// Probe schedule bounds during the start period (runtime.md §11.2). The spec's formula
+// Probe schedule bounds during the start period (docs/spec/runtime.md §11.2). The spec's formula
 // names a 25 ms floor but also caps exec probes at 10 per second; a 100 ms floor keeps
 // both tested bounds (that cap, and readiness by 1.3 × T + 100 ms), so it wins.
 const (
@@ -25,7 +25,7 @@ const (
 	maxOutput       = 200 // characters of probe output kept in a failure summary
 )
 
-// healthState is the probe bookkeeping of one incarnation (runtime.md §11).
+// healthState is the probe bookkeeping of one incarnation (docs/spec/runtime.md §11).
 type healthState struct {
 	taskStart time.Time
 	// readinessFrom is taskStart on Options.Now's clock, for the readiness phase.

@@ -126,7 +126,7 @@ func (a *resource) attemptRestart() {
 	a.recreate(modePolicy)
 }
 
-// countRestart increments restarts (policy and manual, runtime.md §14).
+// countRestart increments restarts (policy and manual, docs/spec/runtime.md §14).
 func (a *resource) countRestart() {
 	a.restarts++
 	n := a.restarts

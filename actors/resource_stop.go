@@ -77,7 +77,7 @@ func (a *resource) onStop() {
 	a.afterDrain = a.stopContainer
 }
 
-// onKill kills the task at once (second interrupt, runtime.md §12.8).
+// onKill kills the task at once (second interrupt, docs/spec/runtime.md §12.8).
 func (a *resource) onKill() {
 	if a.killMode {
 		return
@@ -199,7 +199,7 @@ func (a *resource) stateStopped(ctx actor.Context) {
 	}
 }
 
-// onRestart begins a restart of this resource (runtime.md §12.6).
+// onRestart begins a restart of this resource (docs/spec/runtime.md §12.6).
 func (a *resource) onRestart(m restartMsg) {
 	if a.aborted {
 		m.release()

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §17 item 46: restart db ⇒ stopping, stopped, starting, started, healthy
+// docs/spec/runtime.md §17 item 46: restart db ⇒ stopping, stopped, starting, started, healthy
 // for db, in order; the dependent's container is unchanged.
 func TestRestartOne_46(t *testing.T) {
 	b := newPlan("shop")
@@ -61,7 +61,7 @@ func TestRestartOne_46(t *testing.T) {
 	}
 }
 
-// runtime.md §17 items 47 and 48: a concurrent duplicate restart is rejected; other
+// docs/spec/runtime.md §17 items 47 and 48: a concurrent duplicate restart is rejected; other
 // resources restart concurrently; unknown names and stack phases are rejected.
 func TestRestartPermits_47(t *testing.T) {
 	b := newPlan("p")

@@ -7,7 +7,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
 )
 
-// runtime.md §17 item 50 (order): dependents stop before their dependencies,
+// docs/spec/runtime.md §17 item 50 (order): dependents stop before their dependencies,
 // independent branches in parallel, then the network goes and stack_stopped ends it.
 func TestShutdownReverseOrder_50(t *testing.T) {
 	b := newPlan("p")
@@ -52,7 +52,7 @@ func TestShutdownReverseOrder_50(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 51: a second interrupt kills every remaining task at once and
+// docs/spec/runtime.md §17 item 51: a second interrupt kills every remaining task at once and
 // cleanup still completes.
 func TestSecondInterruptKills_51(t *testing.T) {
 	b := newPlan("p")

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
 )
 
-// runtime.md §17 item 9, and a running-but-not-yet-healthy dependency: api starts only
+// docs/spec/runtime.md §17 item 9, and a running-but-not-yet-healthy dependency: api starts only
 // after db's probe passed, not merely after db is running.
 func TestDependentStartsAfterDependencyHealthy_9(t *testing.T) {
 	b := newPlan("shop")
@@ -45,7 +45,7 @@ func TestDependentStartsAfterDependencyHealthy_9(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 38: c (depends on fast b) starts before slow a is healthy.
+// docs/spec/runtime.md §17 item 38: c (depends on fast b) starts before slow a is healthy.
 func TestIndependentBranchesDoNotWait_38(t *testing.T) {
 	b := newPlan("p")
 	b.add("a").Health = health(time.Second, time.Second, 3, 5*time.Second)
@@ -92,7 +92,7 @@ func TestJoinWaitsForEveryDependency(t *testing.T) {
 	}
 }
 
-// runtime.md §17 items 39 and 40: api fails to start ⇒ web (depends on api) is never
+// docs/spec/runtime.md §17 items 39 and 40: api fails to start ⇒ web (depends on api) is never
 // started and fails naming api; everything is stopped and removed in reverse
 // dependency order, the network removed; the error names api with its last log lines.
 func TestStartupFailureRollsBack_39_40(t *testing.T) {
@@ -185,7 +185,7 @@ func TestDependencyFailingBeforeHealthyFailsDependentsPromptly(t *testing.T) {
 	checkFailuresHaveEvents(t, s)
 }
 
-// runtime.md §17 item 37: exit with code 3 before ready fails at once.
+// docs/spec/runtime.md §17 item 37: exit with code 3 before ready fails at once.
 func TestExitBeforeReadyFailsImmediately_37(t *testing.T) {
 	b := newPlan("p")
 	b.add("job").Health = health(time.Second, time.Second, 30, time.Minute)
@@ -272,7 +272,7 @@ func TestOrphansRemovedFirst(t *testing.T) {
 }
 
 // Shutdown during startup cancels in-flight work (a pull, a Prepare) and rolls back
-// (§12.8, runtime.md §17 item 41 on the fake runtime).
+// (§12.8, docs/spec/runtime.md §17 item 41 on the fake runtime).
 func TestShutdownDuringPullCancels(t *testing.T) {
 	b := newPlan("p")
 	b.add("db")

@@ -10,7 +10,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §17 item 42: an exit after ready is reported with its code, the status is
+// docs/spec/runtime.md §17 item 42: an exit after ready is reported with its code, the status is
 // exited and dependents keep running.
 func TestExitAfterReadyReported_42(t *testing.T) {
 	b := newPlan("p")
@@ -41,7 +41,7 @@ func TestExitAfterReadyReported_42(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 43 (durations injected): on-failure restarts after each exit
+// docs/spec/runtime.md §17 item 43 (durations injected): on-failure restarts after each exit
 // with attempts 1, 2, 3 ... and the backoff of each attempt.
 func TestOnFailureBackoff_43(t *testing.T) {
 	b := newPlan("p")
@@ -87,7 +87,7 @@ func TestOnFailureBackoff_43(t *testing.T) {
 	}
 }
 
-// runtime.md §12.5: the default backoff is min(2^(n-1) s, 30 s).
+// docs/spec/runtime.md §12.5: the default backoff is min(2^(n-1) s, 30 s).
 func TestDefaultBackoff_43(t *testing.T) {
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
 	for i, w := range want {
@@ -97,7 +97,7 @@ func TestDefaultBackoff_43(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 44: on-failure does not restart an exit 0; always does.
+// docs/spec/runtime.md §17 item 44: on-failure does not restart an exit 0; always does.
 func TestRestartPolicies_44(t *testing.T) {
 	cases := []struct {
 		policy  plan.RestartPolicy
@@ -143,7 +143,7 @@ func TestRestartPolicies_44(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 45 (ResetAfter injected): after staying ready for ResetAfter,
+// docs/spec/runtime.md §17 item 45 (ResetAfter injected): after staying ready for ResetAfter,
 // the next failure is attempt 1 again.
 func TestAttemptCounterResets_45(t *testing.T) {
 	b := newPlan("p")

@@ -13,7 +13,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Stack phases, as seen by Restart (runtime.md §15.2).
+// Stack phases, as seen by Restart (docs/spec/runtime.md §15.2).
 const (
 	phaseStarting int32 = iota
 	phaseRunning
@@ -37,7 +37,7 @@ type (
 
 // supervisor is the stack actor: it spawns and wires the resource actors, removes
 // orphans, creates the network, decides when the stack is started, rolls back a failed
-// startup and runs the ordered shutdown (runtime.md §12.2–§12.7).
+// startup and runs the ordered shutdown (docs/spec/runtime.md §12.2–§12.7).
 type supervisor struct {
 	*env
 	h          *Handle

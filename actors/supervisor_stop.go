@@ -11,7 +11,7 @@ import (
 )
 
 // onShutdown starts the graceful shutdown (or rollback during startup); kill — the
-// second interrupt — kills every remaining task at once (runtime.md §12.8).
+// second interrupt — kills every remaining task at once (docs/spec/runtime.md §12.8).
 func (s *supervisor) onShutdown(kill bool) {
 	if s.phase == phaseStopped {
 		return

@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Statuses (runtime.md §12.1).
+// Statuses (docs/spec/runtime.md §12.1).
 const (
 	StatusPending   = "pending"
 	StatusPulling   = "pulling"
@@ -23,7 +23,7 @@ const (
 	StatusStopped   = "stopped"
 )
 
-// View is a resource's state as shown by ps and the control API (runtime.md §14).
+// View is a resource's state as shown by ps and the control API (docs/spec/runtime.md §14).
 // Pointer fields are null in JSON when not applicable.
 type View struct {
 	Name        string             `json:"name"`
@@ -40,7 +40,7 @@ type View struct {
 	DependsOn   []string           `json:"depends_on"`
 }
 
-// MarshalJSON writes the fields in the order of runtime.md §14, started_at with nine
+// MarshalJSON writes the fields in the order of docs/spec/runtime.md §14, started_at with nine
 // fractional digits, and [] for empty lists.
 func (v View) MarshalJSON() ([]byte, error) {
 	out := struct {

@@ -24,7 +24,7 @@ func Main(args []string) int {
 }
 
 // Run executes one lsctl command line (args without the program name) against the
-// given standard streams and environment, and returns the exit code (runtime.md §16.2):
+// given standard streams and environment, and returns the exit code (docs/spec/runtime.md §16.2):
 // 0 success, 1 failure, 2 usage error, 130/143 ended by SIGINT/SIGTERM. It never calls
 // os.Exit, so tests run the whole CLI in-process.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) int {

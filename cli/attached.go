@@ -188,7 +188,7 @@ func (s *session) waitForwarding(ctx context.Context, proc attachedProcess, sigs
 		select {
 		case sig := <-sigs:
 			if sig == syscall.SIGINT || sig == syscall.SIGTERM {
-				// A PID 1 without a handler never gets them (runtime.md §12.7): the
+				// A PID 1 without a handler never gets them (docs/spec/runtime.md §12.7): the
 				// second one kills, as with up.
 				if interrupts++; interrupts > 1 {
 					sig = syscall.SIGKILL

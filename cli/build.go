@@ -34,7 +34,7 @@ type imageEnsurer interface {
 
 // buildAction builds the named dockerfile resources (all of them without names),
 // always, even when the image is up to date: BuildKit's cache makes unchanged steps
-// instant (runtime.md §9.7). Exit 1 when any build failed.
+// instant (docs/spec/runtime.md §9.7). Exit 1 when any build failed.
 func (s *session) buildAction(c *ucli.Context) error {
 	pull, err := enumFlag(c, "pull", "missing", "always", "never")
 	if err != nil {
@@ -87,7 +87,7 @@ func buildTargets(p *plan.Plan, names []string, out io.Writer) []*plan.Node {
 	return targets
 }
 
-// runBuilds builds targets in parallel, printing the plain lines of runtime.md §9.7;
+// runBuilds builds targets in parallel, printing the plain lines of docs/spec/runtime.md §9.7;
 // a failure prints `error: <resource>: <cause>` and the failing step's last lines.
 func (s *session) runBuilds(ctx context.Context, rt imageEnsurer, p *plan.Plan, targets []*plan.Node) error {
 	redact := p.Redactor().Redact
@@ -122,7 +122,7 @@ func (s *session) runBuilds(ctx context.Context, rt imageEnsurer, p *plan.Plan, 
 }
 
 // buildFailure is the stderr report of a failed build: the error line, then for a
-// failing step the last lines of its output (runtime.md §9.7), all redacted.
+// failing step the last lines of its output (docs/spec/runtime.md §9.7), all redacted.
 func buildFailure(resource string, err error, redact func(string) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "error: %s: %s\n", resource, strings.ReplaceAll(redact(err.Error()), "\n", ": "))

@@ -120,7 +120,7 @@ func step(name string) containerdrt.ProgressUpdate {
 	return containerdrt.ProgressUpdate{Phase: "build-step", Message: name}
 }
 
-// runtime.md §9.7 plain output: building, one line per completed step (redacted), built;
+// docs/spec/runtime.md §9.7 plain output: building, one line per completed step (redacted), built;
 // a skipped build says so and prints no building line.
 func TestUpBuildLines(t *testing.T) {
 	tests := []struct {
@@ -164,7 +164,7 @@ func TestUpBuildLines(t *testing.T) {
 	}
 }
 
-// runtime.md §9.7: a failing step fails the resource with `image build failed:
+// docs/spec/runtime.md §9.7: a failing step fails the resource with `image build failed:
 // <message>` and the report shows that step's last lines, redacted, instead of the
 // (absent) container log; an unreachable buildkitd's message is shown intact.
 func TestUpBuildFailureReport(t *testing.T) {
@@ -205,7 +205,7 @@ func TestUpBuildFailureReport(t *testing.T) {
 	}
 }
 
-// runtime.md §9.7: restarts do not rebuild, even after up --build: the image is
+// docs/spec/runtime.md §9.7: restarts do not rebuild, even after up --build: the image is
 // acquired once per stack, so restart-one (through the control API) and a policy
 // restart reuse it.
 func TestRestartDoesNotRebuild(t *testing.T) {
@@ -239,7 +239,7 @@ func TestRestartDoesNotRebuild(t *testing.T) {
 	}
 }
 
-// runtime.md §12.6 step 3 and §9.7: a direct restart builds a dockerfile image only when
+// docs/spec/runtime.md §12.6 step 3 and §9.7: a direct restart builds a dockerfile image only when
 // it is missing; other kinds go through EnsureImage (missing policy).
 func TestEnsureRestartImage(t *testing.T) {
 	p, _ := buildPlan(t)
@@ -264,7 +264,7 @@ func TestEnsureRestartImage(t *testing.T) {
 	}
 }
 
-// lsctl build: argument handling before containerd is contacted (runtime.md §16.6
+// lsctl build: argument handling before containerd is contacted (docs/spec/runtime.md §16.6
 // wording for unknown names); a named non-dockerfile resource is skipped.
 func TestBuildCommandArguments(t *testing.T) {
 	path := writeManifest(t, buildManifest, map[string]string{"web/Dockerfile": "FROM scratch\n"})

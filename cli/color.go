@@ -7,13 +7,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// prefixColors are the six ANSI colours resource prefixes cycle through (runtime.md §16.6).
+// prefixColors are the six ANSI colours resource prefixes cycle through (docs/spec/runtime.md §16.6).
 var prefixColors = []string{"\x1b[36m", "\x1b[33m", "\x1b[32m", "\x1b[35m", "\x1b[34m", "\x1b[31m"}
 
 const colorReset = "\x1b[0m"
 
 // useColor reports whether output to w may be coloured: a terminal, and neither
-// --no-color nor NO_COLOR (runtime.md §16.2).
+// --no-color nor NO_COLOR (docs/spec/runtime.md §16.2).
 func (s *session) useColor(w io.Writer) bool {
 	if s.opts.NoColor {
 		return false

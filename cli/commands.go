@@ -8,14 +8,14 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// defaultGrace is the stop grace period of --grace (runtime.md §12.7).
+// defaultGrace is the stop grace period of --grace (docs/spec/runtime.md §12.7).
 const defaultGrace = 10 * time.Second
 
 func graceFlag() ucli.Flag {
 	return &ucli.StringFlag{Name: "grace", Value: "10s", Usage: "time to wait after the stop signal before SIGKILL (such as 10s, 1.5m or 1m30s)"}
 }
 
-// durationFlag reads a duration flag with the manifest grammar (runtime.md §16.1).
+// durationFlag reads a duration flag with the manifest grammar (docs/spec/runtime.md §16.1).
 func durationFlag(c *ucli.Context, name string, def time.Duration) (time.Duration, error) {
 	if !c.IsSet(name) {
 		return def, nil
@@ -210,7 +210,7 @@ func (s *session) schemaCommand() *ucli.Command {
 	}
 }
 
-// logDriverCommand is the hidden binary log driver entry (runtime.md §10.1). main.go
+// logDriverCommand is the hidden binary log driver entry (docs/spec/runtime.md §10.1). main.go
 // dispatches it before anything else; this definition keeps `lsctl __log-driver`
 // from being an unknown command when Run is called directly.
 func logDriverCommand() *ucli.Command {

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// runtime.md §16.11: completion scripts for the three shells, listing the commands and
+// docs/spec/runtime.md §16.11: completion scripts for the three shells, listing the commands and
 // their flags; the bash and zsh scripts must at least parse.
 func TestCompletionScripts(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish"} {
@@ -77,7 +77,7 @@ func TestBashCompletionWords(t *testing.T) {
 	}
 }
 
-// The live table redraws over its previous rendering (runtime.md §16.3 TTY mode).
+// The live table redraws over its previous rendering (docs/spec/runtime.md §16.3 TTY mode).
 func TestLiveTable(t *testing.T) {
 	var b strings.Builder
 	lt := newLiveTable(&b, false, []string{"db", "api"})

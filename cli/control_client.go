@@ -18,7 +18,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// controlSocket is the control API socket of a project (runtime.md §15.1).
+// controlSocket is the control API socket of a project (docs/spec/runtime.md §15.1).
 func controlSocket(dataRoot, project string) string {
 	return filepath.Join(plan.ProjectDir(dataRoot, project), "control.sock")
 }
@@ -45,7 +45,7 @@ func newControlClient(socket, project string) *controlClient {
 var errNoUp = errors.New("no lsctl up is running")
 
 // dialControl returns a client when an `up` answers GET /healthz for project
-// (runtime.md §12.9), else errNoUp.
+// (docs/spec/runtime.md §12.9), else errNoUp.
 func (s *session) dialControl(ctx context.Context, project string) (*controlClient, error) {
 	c := newControlClient(controlSocket(s.opts.DataRoot, project), project)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -219,7 +219,7 @@ func (c *controlClient) rawEvents(ctx context.Context, since string) (<-chan []b
 	return out, nil
 }
 
-// apiEvent is an event as the control API sends it (runtime.md §13.1).
+// apiEvent is an event as the control API sends it (docs/spec/runtime.md §13.1).
 type apiEvent struct {
 	Type        string `json:"type"`
 	Resource    string `json:"resource"`

@@ -16,7 +16,7 @@ import (
 // statsFunc reads a task's resource use (containerdrt.Client.TaskStats).
 type statsFunc func(ctx context.Context, id string) (containerdrt.TaskStats, error)
 
-// Default and largest limits of the list endpoints of runtime.md §20.5.
+// Default and largest limits of the list endpoints of docs/spec/runtime.md §20.5.
 const (
 	defaultListLimit = 200
 	maxListLimit     = 5000

@@ -60,7 +60,7 @@ func getJSON(t *testing.T, client *http.Client, url string, into any) int {
 	return resp.StatusCode
 }
 
-// runtime.md §20.5: the received traces, logs and metrics, the receiver's state, the
+// docs/spec/runtime.md §20.5: the received traces, logs and metrics, the receiver's state, the
 // startup trace and the history through the control API; 404 with a reason when
 // OpenTelemetry is off.
 func TestControlAPIOTel(t *testing.T) {
@@ -150,7 +150,7 @@ func httptestServer(t *testing.T, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-// runtime.md §20.1: a foreground up serves OTLP on the gateway address while the
+// docs/spec/runtime.md §20.1: a foreground up serves OTLP on the gateway address while the
 // stack runs, serves what it got through the control socket, and closes the ports
 // when the stack is stopped.
 func TestUpServesOTLP(t *testing.T) {

@@ -56,7 +56,7 @@ func exchangeToken(w http.ResponseWriter, r *http.Request, token string) bool {
 	return true
 }
 
-// contentSecurityPolicy is the CSP of runtime.md §15.5.
+// contentSecurityPolicy is the CSP of docs/spec/runtime.md §15.5.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // securityHeaders sets the headers every control API response carries.
@@ -67,7 +67,7 @@ func securityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 }
 
-// sameOriginRequest applies the TCP listener protection of runtime.md §15.5: a
+// sameOriginRequest applies the TCP listener protection of docs/spec/runtime.md §15.5: a
 // loopback Host, no cross-site fetch, and an Origin (when present) that is http, on
 // loopback, and names exactly the Host authority.
 func sameOriginRequest(r *http.Request) bool {

@@ -18,7 +18,7 @@ import (
 // maxSocketPath is the longest unix socket path Linux accepts (sun_path less the NUL).
 const maxSocketPath = 107
 
-// keepaliveEvery is the SSE comment interval on a silent stream (runtime.md §15.3).
+// keepaliveEvery is the SSE comment interval on a silent stream (docs/spec/runtime.md §15.3).
 const keepaliveEvery = 15 * time.Second
 
 // controlPlane is what the control API needs of a running stack (*actors.Handle).
@@ -32,14 +32,14 @@ type controlPlane interface {
 	Containerd(ctx context.Context) error
 }
 
-// controlAPI serves runtime.md §15 for one project.
+// controlAPI serves docs/spec/runtime.md §15 for one project.
 type controlAPI struct {
 	cp       controlPlane
 	dataRoot string
 	tcp      bool // apply the TCP listener protection of §15.5
 	metrics  *metrics
 	owner    *ownerHooks
-	token    string     // required on the TCP listener (runtime.md §15.5)
+	token    string     // required on the TCP listener (docs/spec/runtime.md §15.5)
 	tel      *telemetry // nil: no receiver, startup trace, history or stats
 }
 
@@ -88,7 +88,7 @@ type controlServer struct {
 
 // startControl opens the project socket (and the dashboard listener when asked:
 // dashboardPort >= 0, else the manifest's dashboard.port) before the stack starts
-// (runtime.md §15.1).
+// (docs/spec/runtime.md §15.1).
 func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks, tel *telemetry) (*controlServer, error) {
 	if own == nil {
 		own = &ownerHooks{}
@@ -152,7 +152,7 @@ func listenSocket(path string) (net.Listener, error) {
 }
 
 // removeStaleSocket removes a control socket file that no up listens on, as left by
-// an up killed with SIGKILL (runtime.md §12.9); a socket that answers is an error.
+// an up killed with SIGKILL (docs/spec/runtime.md §12.9); a socket that answers is an error.
 func removeStaleSocket(path string) error {
 	if _, err := os.Lstat(path); err != nil {
 		return nil
@@ -313,7 +313,7 @@ func (api *controlAPI) getResource(w http.ResponseWriter, _ *http.Request, name 
 	writeJSON(w, http.StatusOK, v)
 }
 
-// restart accepts a restart (202) that runs in the background (runtime.md §15.2).
+// restart accepts a restart (202) that runs in the background (docs/spec/runtime.md §15.2).
 func (api *controlAPI) restart(w http.ResponseWriter, _ *http.Request, name string) {
 	err := api.cp.Restart(name)
 	switch {
@@ -332,7 +332,7 @@ func (api *controlAPI) restart(w http.ResponseWriter, _ *http.Request, name stri
 	}
 }
 
-// writeJSON writes a JSON response with the headers of runtime.md §15.1.
+// writeJSON writes a JSON response with the headers of docs/spec/runtime.md §15.1.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := marshalJSON(v, false)
 	if err != nil {

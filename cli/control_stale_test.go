@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// runtime.md §12.9: a socket file nobody listens on (left by an up killed with
+// docs/spec/runtime.md §12.9: a socket file nobody listens on (left by an up killed with
 // SIGKILL) is removed by the next up, -d included; a live one is never touched.
 func TestRemoveStaleSocket(t *testing.T) {
 	tests := []struct {

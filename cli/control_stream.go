@@ -12,7 +12,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 )
 
-// events streams Server-Sent Events (runtime.md §15.3). The subscription is taken
+// events streams Server-Sent Events (docs/spec/runtime.md §15.3). The subscription is taken
 // before the headers are written, so a client that has the headers cannot miss an
 // event published afterwards.
 func (api *controlAPI) events(w http.ResponseWriter, r *http.Request, _ string) {
@@ -75,7 +75,7 @@ func writeEvent(w io.Writer, e actors.Event) error {
 }
 
 // logs streams a resource's log records as NDJSON: history (all, or the last tail
-// records), then with follow=1 new records until the client leaves (runtime.md §15.2).
+// records), then with follow=1 new records until the client leaves (docs/spec/runtime.md §15.2).
 func (api *controlAPI) logs(w http.ResponseWriter, r *http.Request, name string) {
 	if _, ok := api.cp.Get(name); !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "unknown resource", "resource": name})

@@ -128,7 +128,7 @@ func shopViews() []actors.View {
 	}
 }
 
-// runtime.md §15.2 endpoints and status codes (§17 items 47, 48, 60).
+// docs/spec/runtime.md §15.2 endpoints and status codes (§17 items 47, 48, 60).
 func TestControlAPIEndpoints(t *testing.T) {
 	fp := newFakePlane("shop", shopViews()...)
 	fp.restartErr["api"] = actors.ErrRestartInProgress
@@ -189,7 +189,7 @@ func TestControlAPIEndpoints(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 60: views in declaration order with every field of §14.
+// docs/spec/runtime.md §17 item 60: views in declaration order with every field of §14.
 func TestControlAPIResources(t *testing.T) {
 	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), false)
 	resp, err := http.Get(srv.URL + "/api/resources")
@@ -214,7 +214,7 @@ func TestControlAPIResources(t *testing.T) {
 	}
 }
 
-// runtime.md §15.3, §17 item 59: a client that has the headers receives every event
+// docs/spec/runtime.md §15.3, §17 item 59: a client that has the headers receives every event
 // published afterwards; the stream ends after stack_stopped.
 func TestControlAPIEvents(t *testing.T) {
 	fp := newFakePlane("shop", shopViews()...)
@@ -241,7 +241,7 @@ func TestControlAPIEvents(t *testing.T) {
 	}
 }
 
-// runtime.md §15.2 logs endpoint: history with tail, then follow.
+// docs/spec/runtime.md §15.2 logs endpoint: history with tail, then follow.
 func TestControlAPILogs(t *testing.T) {
 	fp := newFakePlane("shop", shopViews()...)
 	srv, root := testAPI(t, fp, false)
@@ -276,7 +276,7 @@ func TestControlAPILogs(t *testing.T) {
 	}
 }
 
-// runtime.md §15.4, §17 item 61.
+// docs/spec/runtime.md §15.4, §17 item 61.
 func TestControlAPIMetrics(t *testing.T) {
 	fp := newFakePlane("shop", shopViews()...)
 	srv, _ := testAPI(t, fp, false)
@@ -306,7 +306,7 @@ func TestControlAPIMetrics(t *testing.T) {
 	}
 }
 
-// runtime.md §15.5, §17 item 63.
+// docs/spec/runtime.md §15.5, §17 item 63.
 func TestControlAPITCPProtection(t *testing.T) {
 	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
 	tests := []struct {
@@ -350,7 +350,7 @@ func TestControlAPITCPProtection(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 62: the socket is mode 0600 and disappears on close; the CLI
+// docs/spec/runtime.md §17 item 62: the socket is mode 0600 and disappears on close; the CLI
 // client finds the running up through it.
 func TestControlSocketAndClient(t *testing.T) {
 	root := t.TempDir()
@@ -385,7 +385,7 @@ func TestControlSocketAndClient(t *testing.T) {
 	}
 }
 
-// runtime.md §15.1, §15.5: the dashboard is served on the TCP listener only, as
+// docs/spec/runtime.md §15.1, §15.5: the dashboard is served on the TCP listener only, as
 // static files without inline script.
 func TestDashboardFiles(t *testing.T) {
 	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
@@ -423,7 +423,7 @@ func TestDashboardFiles(t *testing.T) {
 	}
 }
 
-// runtime.md §20.6: the dashboard works offline: no embedded file names another
+// docs/spec/runtime.md §20.6: the dashboard works offline: no embedded file names another
 // origin (the SVG namespace is a name, not a fetch), and every module it imports is
 // embedded.
 func TestDashboardIsSelfContained(t *testing.T) {
@@ -450,7 +450,7 @@ func TestDashboardIsSelfContained(t *testing.T) {
 	}
 }
 
-// runtime.md §15.1: an over-long socket path is refused with a hint; a stale socket
+// docs/spec/runtime.md §15.1: an over-long socket path is refused with a hint; a stale socket
 // file (no listener) is replaced.
 func TestListenSocket(t *testing.T) {
 	long := "/tmp/" + strings.Repeat("d", 100) + "/control.sock"
@@ -487,7 +487,7 @@ func TestListenSocket(t *testing.T) {
 	}
 }
 
-// runtime.md §15.1: --dashboard-port 0 picks a free port, prints its URL, and serves
+// docs/spec/runtime.md §15.1: --dashboard-port 0 picks a free port, prints its URL, and serves
 // the same API behind the TCP protection.
 func TestDashboardListener(t *testing.T) {
 	root := t.TempDir()

@@ -6,7 +6,7 @@ import (
 	"path"
 )
 
-// dashboardFiles are the dashboard's static files (runtime.md §15.5, §20.6): no
+// dashboardFiles are the dashboard's static files (docs/spec/runtime.md §15.5, §20.6): no
 // inline script, so the strict Content-Security-Policy holds; app.js loads the other
 // scripts as ES modules from /assets.
 //

@@ -20,7 +20,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Waits of `down` for the project lock (runtime.md §12.9).
+// Waits of `down` for the project lock (docs/spec/runtime.md §12.9).
 const (
 	downExtraWait = 30 * time.Second // after grace, for an `up` asked to stop
 	downBusyWait  = 60 * time.Second // for any other command
@@ -74,7 +74,7 @@ func (s *session) downAction(c *ucli.Context) error {
 }
 
 // loadProjectOnly reads the manifest for down: it needs only the project name, so
-// validation errors become warnings when the name is readable (runtime.md §16.4).
+// validation errors become warnings when the name is readable (docs/spec/runtime.md §16.4).
 func (s *session) loadProjectOnly() (*manifest.Manifest, error) {
 	m, _, diags := s.loadRaw("")
 	usable := m != nil && m.Project.Name.Set && !slices.ContainsFunc(diags, func(d manifest.Diagnostic) bool {
@@ -135,7 +135,7 @@ type downRuntime interface {
 }
 
 // down removes the project's containers (orphans included), its network, and with
-// --volumes its volumes, generated secrets and logs (runtime.md §16.4). Every step is
+// --volumes its volumes, generated secrets and logs (docs/spec/runtime.md §16.4). Every step is
 // attempted, each within the teardown deadline (grace + 30 s); any failure makes the
 // exit code 1.
 func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest, o downOptions) error {
@@ -173,7 +173,7 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 		errs = append(errs, err)
 	}
 	// A killed up leaves the pinned namespaces of containers it had not created yet
-	// (runtime.md §5.5).
+	// (docs/spec/runtime.md §5.5).
 	err = containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the leftover network namespaces of project %q", project),
 		func(ctx context.Context) error { return rt.RemoveLeftoverNetns(ctx, project) })
 	if err != nil {
@@ -247,7 +247,7 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 }
 
 // volumeNames lists the named volumes of the manifest and the default volumes of
-// orphaned postgres/redis containers (runtime.md §7.2).
+// orphaned postgres/redis containers (docs/spec/runtime.md §7.2).
 func volumeNames(m *manifest.Manifest, cs []containerdrt.Managed) []string {
 	project := m.Project.Name.Value
 	var names []string
@@ -287,7 +287,7 @@ func volumeNames(m *manifest.Manifest, cs []containerdrt.Managed) []string {
 	return names
 }
 
-// networkRecord is the file that records a project's network (runtime.md §5.1).
+// networkRecord is the file that records a project's network (docs/spec/runtime.md §5.1).
 func networkRecord(dataRoot, project string) string {
 	return filepath.Join(dataRoot, "networks", plan.NetworkName(project)+".json")
 }

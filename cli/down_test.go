@@ -111,7 +111,7 @@ func shopModel(t *testing.T, body string) *manifest.Manifest {
 	return m
 }
 
-// runtime.md §17 item 53: down finds containers by label (orphans included) and
+// docs/spec/runtime.md §17 item 53: down finds containers by label (orphans included) and
 // removes them in reverse dependency order.
 func TestDownReverseDependencyOrder(t *testing.T) {
 	rt := &fakeDownRuntime{containers: []containerdrt.Managed{
@@ -144,7 +144,7 @@ func TestDownReverseDependencyOrder(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 17: nothing to stop, a leftover network is removed, exit 0.
+// docs/spec/runtime.md §17 item 17: nothing to stop, a leftover network is removed, exit 0.
 func TestDownNothingToStop(t *testing.T) {
 	rt := &fakeDownRuntime{}
 	s, out, _ := downSession(t)
@@ -227,7 +227,7 @@ func TestDownContainerdSilent(t *testing.T) {
 	}
 }
 
-// runtime.md §16.4, §7.2: --volumes removes the project's volumes, secrets and logs.
+// docs/spec/runtime.md §16.4, §7.2: --volumes removes the project's volumes, secrets and logs.
 func TestDownVolumes(t *testing.T) {
 	rt := &fakeDownRuntime{
 		containers: []containerdrt.Managed{{ID: "shop_gone", Resource: "gone", Kind: "redis"}},
@@ -260,7 +260,7 @@ func TestDownVolumes(t *testing.T) {
 	}
 }
 
-// runtime.md §16.4: down needs only the project name; validation errors of a manifest
+// docs/spec/runtime.md §16.4: down needs only the project name; validation errors of a manifest
 // whose name is readable are printed as warnings.
 func TestDownToleratesInvalidManifest(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container:\n      image: Bad:1\n", nil)

@@ -7,7 +7,7 @@ import (
 )
 
 // historyPerResource is how many recent events the owner keeps per resource for the
-// dashboard's health history (runtime.md §20.5).
+// dashboard's health history (docs/spec/runtime.md §20.5).
 const historyPerResource = 64
 
 // eventHistory keeps the newest resource events of each resource, so that a

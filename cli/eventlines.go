@@ -15,7 +15,7 @@ type viewSource interface {
 	Get(name string) (actors.View, bool)
 }
 
-// eventLines turns lifecycle events into the plain lines of runtime.md §16.3. It is
+// eventLines turns lifecycle events into the plain lines of docs/spec/runtime.md §16.3. It is
 // used by one goroutine (the event loop) and keeps per-resource start times.
 type eventLines struct {
 	plan    *plan.Plan
@@ -35,7 +35,7 @@ func newEventLines(p *plan.Plan, v viewSource, subnet string) *eventLines {
 
 // waiting returns the `<resource>: waiting for <deps>` lines that e prompts during
 // startup: when a dependency has started, each resource depending on it that has not
-// started says once which of its dependencies it still waits for (runtime.md §16.3).
+// started says once which of its dependencies it still waits for (docs/spec/runtime.md §16.3).
 func (el *eventLines) waiting(e actors.Event) []string {
 	if el.ready {
 		return nil
@@ -112,7 +112,7 @@ func (el *eventLines) render(e actors.Event) string {
 	case actors.ResourceRestarting:
 		return fmt.Sprintf("%s: restarting (attempt %d)", r, e.Attempt)
 	case actors.ResourceStopped:
-		if el.plan.Node(r) == nil { // an orphan the supervisor removed (runtime.md §4.4)
+		if el.plan.Node(r) == nil { // an orphan the supervisor removed (docs/spec/runtime.md §4.4)
 			return r + ": removed (not in the manifest)"
 		}
 		return r + ": stopped"

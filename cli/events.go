@@ -95,7 +95,7 @@ func (s *session) printEvents(ctx context.Context, cc *controlClient, since stri
 	return fmt.Errorf("the event stream of %s ended before the stack stopped", cc.owner())
 }
 
-// eventRecord is an event with every field of runtime.md §13.1.
+// eventRecord is an event with every field of docs/spec/runtime.md §13.1.
 type eventRecord struct {
 	Type        string `json:"type"`
 	Resource    string `json:"resource"`

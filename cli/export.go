@@ -28,7 +28,7 @@ func (s *session) exportCommand() *ucli.Command {
 }
 
 // asUsageError maps plan/export's usage errors onto the CLI's own, so they print and
-// exit like every other usage error (runtime.md §16.1).
+// exit like every other usage error (docs/spec/runtime.md §16.1).
 func asUsageError(err error) (*usageError, bool) {
 	var ue *usageError
 	if errors.As(err, &ue) {

@@ -9,7 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
-// globalOptions are the resolved global flags of runtime.md §1.1.
+// globalOptions are the resolved global flags of docs/spec/runtime.md §1.1.
 type globalOptions struct {
 	File            string
 	EnvFile         string
@@ -24,7 +24,7 @@ type globalOptions struct {
 }
 
 // globalSetting describes one global flag that falls back to an environment variable
-// and then to a default (runtime.md §1.1: flag, then environment, then default).
+// and then to a default (docs/spec/runtime.md §1.1: flag, then environment, then default).
 type globalSetting struct {
 	name, env, def, usage string
 	target                func(*globalOptions) *string

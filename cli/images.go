@@ -15,7 +15,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// imagesLoadAction imports an image archive (runtime.md §9.4); FILE "-" is stdin.
+// imagesLoadAction imports an image archive (docs/spec/runtime.md §9.4); FILE "-" is stdin.
 func (s *session) imagesLoadAction(c *ucli.Context) error {
 	if err := needArgs(c, 1, 1, "FILE"); err != nil {
 		return err
@@ -42,7 +42,7 @@ func (s *session) imagesLoadAction(c *ucli.Context) error {
 }
 
 // pullAction pulls every image of the plan once, in parallel, even when present
-// (runtime.md §9.5); dockerfile resources are skipped.
+// (docs/spec/runtime.md §9.5); dockerfile resources are skipped.
 func (s *session) pullAction(c *ucli.Context) error {
 	if err := needArgs(c, 0, 0, ""); err != nil {
 		return err
@@ -101,7 +101,7 @@ func (s *session) pullAction(c *ucli.Context) error {
 }
 
 // imageEnvMissing lists, sorted, the unset variables that the image references need:
-// pull requires only those (manifest.md §26.2), not every variable of the manifest.
+// pull requires only those (docs/spec/manifest.md §26.2), not every variable of the manifest.
 func imageEnvMissing(ld *loaded) []string {
 	var missing []string
 	for _, r := range ld.manifest.Resources {

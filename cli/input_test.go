@@ -48,7 +48,7 @@ func TestNULSecretRefusedWithoutShowingIt(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, manifest.md §26.2: a sensitive host path is a warning (validate
+// Issue 12 item 7, docs/spec/manifest.md §26.2: a sensitive host path is a warning (validate
 // succeeds) and an error under --strict, for validate and for up (before containerd).
 func TestSensitiveHostPathStrict(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container:\n      image: a:1\n      volumes: [\"/etc:/host-etc:ro\"]\n", nil)

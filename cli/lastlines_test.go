@@ -11,7 +11,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 )
 
-// Issue 12 item 8, runtime.md §12.3: the report's lines are the failing attempt's —
+// Issue 12 item 8, docs/spec/runtime.md §12.3: the report's lines are the failing attempt's —
 // written at or after since — never an earlier run's still in the log file.
 func TestLastLogLinesSince(t *testing.T) {
 	root := t.TempDir()

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// liveTable is the terminal view of `up` (runtime.md §16.3): one row per resource
+// liveTable is the terminal view of `up` (docs/spec/runtime.md §16.3): one row per resource
 // (name, status, latest detail), redrawn in place while the stack starts or stops.
 // Its exact rendering is not part of the contract; plain lines are.
 type liveTable struct {

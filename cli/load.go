@@ -10,7 +10,7 @@ type loaded struct {
 	env      *manifest.Env
 }
 
-// loadRaw reads the manifest and the dotenv file (manifest.md §1, §24); envFile is the
+// loadRaw reads the manifest and the dotenv file (docs/spec/manifest.md §1, §24); envFile is the
 // command's --env-file, which overrides the global one.
 func (s *session) loadRaw(envFile string) (*manifest.Manifest, *manifest.Env, manifest.Diagnostics) {
 	if envFile == "" {

@@ -50,7 +50,7 @@ func (s *session) logsAction(c *ucli.Context) error {
 	return s.followLogs(c.Context, lv, dir, selected, offsets)
 }
 
-// logView formats log records for the terminal (runtime.md §16.6).
+// logView formats log records for the terminal (docs/spec/runtime.md §16.6).
 type logView struct {
 	opts  logsOptions
 	color bool

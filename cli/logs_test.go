@@ -35,7 +35,7 @@ const logsManifest = "project: {name: shop}\nresources:\n  db:\n    postgres: {}
 
 func at(sec int) time.Time { return time.Date(2025, 3, 4, 5, 6, sec, 1, time.UTC) }
 
-// runtime.md §16.6 and §17 item 57: tail per resource, padded prefixes merged by
+// docs/spec/runtime.md §16.6 and §17 item 57: tail per resource, padded prefixes merged by
 // time, --no-prefix, --timestamps, and -f before the command meaning --file.
 func TestLogs(t *testing.T) {
 	root := t.TempDir()
@@ -90,7 +90,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// runtime.md §16.6: -F prints history, then new records, until SIGTERM (exit 143).
+// docs/spec/runtime.md §16.6: -F prints history, then new records, until SIGTERM (exit 143).
 func TestLogsFollow(t *testing.T) {
 	root := t.TempDir()
 	path := writeManifest(t, logsManifest, nil)

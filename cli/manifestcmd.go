@@ -13,14 +13,14 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Placeholders of `lsctl manifest` (runtime.md §16.9).
+// Placeholders of `lsctl manifest` (docs/spec/runtime.md §16.9).
 const (
 	redactedText      = "<redacted>"
 	notGeneratedYet   = "<generated at first up>"
 	manifestFormatTag = "v0"
 )
 
-// manifestPrinter renders the resolved manifest of runtime.md §16.9: a valid v0
+// manifestPrinter renders the resolved manifest of docs/spec/runtime.md §16.9: a valid v0
 // manifest with every default written out, ${env.*} resolved where possible, and secret
 // fields redacted unless showSecrets.
 type manifestPrinter struct {
@@ -76,7 +76,7 @@ func (mp *manifestPrinter) write(w io.Writer) error {
 	return enc.Close()
 }
 
-// document builds the top-level mapping in the order of runtime.md §16.9.
+// document builds the top-level mapping in the order of docs/spec/runtime.md §16.9.
 func (mp *manifestPrinter) document() *yaml.Node {
 	doc := mapNode()
 	put(doc, "lightshuttle", strNode(manifestFormatTag))
@@ -131,7 +131,7 @@ func (mp *manifestPrinter) resource(r *manifest.Resource) *yaml.Node {
 }
 
 // text resolves the ${env.*} references of a field value where possible
-// (runtime.md §16.9); a field that cannot be fully resolved, or whose result would
+// (docs/spec/runtime.md §16.9); a field that cannot be fully resolved, or whose result would
 // contain "${", keeps its original text.
 func (mp *manifestPrinter) text(s string) string {
 	t, err := manifest.ParseTemplate(s)

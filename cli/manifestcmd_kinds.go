@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// The kind printers write fields in the order of the manifest.md §8-§11 tables.
+// The kind printers write fields in the order of the docs/spec/manifest.md §8-§11 tables.
 
 func (mp *manifestPrinter) postgres(cfg *yaml.Node, r *manifest.Resource, n *plan.Node) {
 	pg := r.Postgres
@@ -26,7 +26,7 @@ func (mp *manifestPrinter) postgres(cfg *yaml.Node, r *manifest.Resource, n *pla
 }
 
 // postgresPassword shows an explicit password, the stored generated one, or the
-// not-yet-generated placeholder (runtime.md §16.9).
+// not-yet-generated placeholder (docs/spec/runtime.md §16.9).
 func (mp *manifestPrinter) postgresPassword(resource string, s manifest.Str) *yaml.Node {
 	if !mp.showSecrets {
 		return quotedNode(redactedText)
@@ -137,7 +137,7 @@ func canonicalPort(p manifest.PortMapping) string {
 	return p.HostIP + ":" + itoa(int(p.HostPort)) + ":" + itoa(int(p.ContainerPort))
 }
 
-// volumeMapping makes a host-path source absolute (runtime.md §16.9).
+// volumeMapping makes a host-path source absolute (docs/spec/runtime.md §16.9).
 func (mp *manifestPrinter) volumeMapping(text string) string {
 	v := mp.text(text)
 	if strings.Contains(v, "${") {

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// runtime.md §17 item 66: a default postgres prints its volume, the full default
+// docs/spec/runtime.md §17 item 66: a default postgres prints its volume, the full default
 // healthcheck, restart "no" and a redacted password.
 func TestManifestDefaultPostgres(t *testing.T) {
 	path := writeManifest(t, "project:\n  name: shop\nresources:\n  db:\n    postgres: {}\n", nil)
@@ -44,7 +44,7 @@ resources:
 	}
 }
 
-// runtime.md §17 item 64 and §16.9: --show-secrets reveals a stored generated
+// docs/spec/runtime.md §17 item 64 and §16.9: --show-secrets reveals a stored generated
 // password, or says it is not generated yet; without the flag it never appears.
 func TestManifestShowSecrets(t *testing.T) {
 	path := writeManifest(t, "project:\n  name: shop\nresources:\n  db:\n    postgres: {}\n", nil)
@@ -72,7 +72,7 @@ func TestManifestShowSecrets(t *testing.T) {
 	}
 }
 
-// runtime.md §16.9: env references resolve where set, others and resource references
+// docs/spec/runtime.md §16.9: env references resolve where set, others and resource references
 // stay as written; secrets values are redacted; host paths become absolute; the output
 // is itself a valid manifest.
 func TestManifestResolutionAndRoundTrip(t *testing.T) {
@@ -127,7 +127,7 @@ resources:
 	}
 }
 
-// runtime.md §16.9: dashboard, observability and export are kept as written; reserved
+// docs/spec/runtime.md §16.9: dashboard, observability and export are kept as written; reserved
 // kinds, unknown fields, hooks and x-* keys are omitted; a dockerfile's paths are absolute.
 func TestManifestSectionsAndOmissions(t *testing.T) {
 	path := writeManifest(t, `lightshuttle: "v0"

@@ -10,14 +10,14 @@ import (
 	"github.com/lightshuttle/lsctl/actors"
 )
 
-// allStatuses lists every status of runtime.md §12.1, so zero counts are exported.
+// allStatuses lists every status of docs/spec/runtime.md §12.1, so zero counts are exported.
 var allStatuses = []string{
 	actors.StatusPending, actors.StatusPulling, actors.StatusBuilding, actors.StatusStarting,
 	actors.StatusRunning, actors.StatusHealthy, actors.StatusUnhealthy, actors.StatusExited,
 	actors.StatusFailed, actors.StatusStopping, actors.StatusStopped,
 }
 
-// metrics is the Prometheus registry of one `up` (runtime.md §15.4).
+// metrics is the Prometheus registry of one `up` (docs/spec/runtime.md §15.4).
 type metrics struct {
 	registry *prometheus.Registry
 	ready    prometheus.Histogram

@@ -6,7 +6,7 @@ import (
 	"github.com/lightshuttle/lsctl/cli/otlpreceiver"
 )
 
-// otlpCollector exports the OTLP receiver's counters (runtime.md §15.4, §20.1).
+// otlpCollector exports the OTLP receiver's counters (docs/spec/runtime.md §15.4, §20.1).
 type otlpCollector struct{ tel *telemetry }
 
 var (

@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
-// upOptions are the parsed flags of `lsctl up` (runtime.md §16.3).
+// upOptions are the parsed flags of `lsctl up` (docs/spec/runtime.md §16.3).
 type upOptions struct {
 	Detach        bool
 	Grace         time.Duration
@@ -19,7 +19,7 @@ type upOptions struct {
 	Quiet         bool
 	Strict        bool
 	Build         bool
-	NoOtel        bool // no OTLP receiver, no OTEL_* variables, no forwarding (runtime.md §20)
+	NoOtel        bool // no OTLP receiver, no OTEL_* variables, no forwarding (docs/spec/runtime.md §20)
 }
 
 // parseUpOptions validates up's flags; every problem is a usage error (exit 2).
@@ -52,7 +52,7 @@ func parseUpOptions(c *ucli.Context) (upOptions, error) {
 	return o, nil
 }
 
-// downOptions are the parsed flags of `lsctl down` (runtime.md §16.4).
+// downOptions are the parsed flags of `lsctl down` (docs/spec/runtime.md §16.4).
 type downOptions struct {
 	Volumes bool
 	Grace   time.Duration
@@ -70,7 +70,7 @@ func parseDownOptions(c *ucli.Context) (downOptions, error) {
 	return o, err
 }
 
-// logsOptions are the parsed flags of `lsctl logs` (runtime.md §16.6).
+// logsOptions are the parsed flags of `lsctl logs` (docs/spec/runtime.md §16.6).
 type logsOptions struct {
 	Follow     bool
 	Tail       int // -1: all
@@ -91,7 +91,7 @@ func parseLogsOptions(c *ucli.Context) (logsOptions, error) {
 	return o, nil
 }
 
-// restartOptions are the parsed flags of `lsctl restart` (runtime.md §16.7).
+// restartOptions are the parsed flags of `lsctl restart` (docs/spec/runtime.md §16.7).
 type restartOptions struct {
 	Detach   bool
 	Resource string

@@ -11,7 +11,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// otelConfig is the OpenTelemetry wiring of one up (runtime.md §20): the manifest's
+// otelConfig is the OpenTelemetry wiring of one up (docs/spec/runtime.md §20): the manifest's
 // observability.otel, less everything when --no-otel.
 type otelConfig struct {
 	enabled  bool
@@ -32,10 +32,10 @@ func otelSettings(m *manifest.Manifest, noOtel bool) otelConfig {
 	return c
 }
 
-// gatewayOf is the project bridge's address (.1) in a reserved subnet (runtime.md §5.1).
+// gatewayOf is the project bridge's address (.1) in a reserved subnet (docs/spec/runtime.md §5.1).
 func gatewayOf(subnet netip.Prefix) netip.Addr { return subnet.Masked().Addr().Next() }
 
-// receiverURL is the OTLP/HTTP endpoint the containers are given (runtime.md §20.2).
+// receiverURL is the OTLP/HTTP endpoint the containers are given (docs/spec/runtime.md §20.2).
 func receiverURL(gateway netip.Addr) string {
 	return "http://" + gateway.String() + ":" + strconv.Itoa(otlpreceiver.HTTPPort)
 }

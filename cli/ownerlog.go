@@ -26,7 +26,7 @@ func ownerLogPath(dataRoot, project string) string {
 }
 
 // ownerLog is a size-bounded append-only file. Write never fails: a full disk or a
-// removed directory loses log lines, never supervision (runtime.md §12.8).
+// removed directory loses log lines, never supervision (docs/spec/runtime.md §12.8).
 type ownerLog struct {
 	mu   sync.Mutex
 	path string
@@ -108,7 +108,7 @@ func (l *ownerLog) Close() error {
 // streamWriter writes to a terminal or pipe that may go away (a closed terminal, a
 // `| head` that exited). The first failed write marks it dead; from then on writes
 // are dropped and reported as successful, so that no caller aborts supervision or a
-// teardown over its output (runtime.md §12.8).
+// teardown over its output (docs/spec/runtime.md §12.8).
 type streamWriter struct {
 	w    io.Writer
 	dead atomic.Bool
@@ -140,7 +140,7 @@ func (t teeWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// guardStreams makes up's output streams safe to lose (runtime.md §12.8): a write to
+// guardStreams makes up's output streams safe to lose (docs/spec/runtime.md §12.8): a write to
 // a closed pipe returns an error instead of killing lsctl with SIGPIPE, and a dead
 // stream is dropped from then on.
 func (s *session) guardStreams() {

@@ -61,7 +61,7 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 }
 
 // A stream that fails once is dropped: later writes do not reach it and nobody sees
-// an error (runtime.md §12.8: a dead terminal never aborts up).
+// an error (docs/spec/runtime.md §12.8: a dead terminal never aborts up).
 func TestStreamWriterDropsDeadStream(t *testing.T) {
 	f := &failingWriter{}
 	w := &streamWriter{w: f}

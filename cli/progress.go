@@ -21,7 +21,7 @@ type imageProgress struct {
 
 // progressRuntime passes the runtime through to the actors and copies what events do
 // not carry to the `up` loop: image progress for `pulled <ref> (<size> in <duration>)`
-// lines and the terminal table (runtime.md §9.3), and adoption of a running container
+// lines and the terminal table (docs/spec/runtime.md §9.3), and adoption of a running container
 // (§4.4). Orphan removals need no copy: they are resource_stopped events of names the
 // plan does not hold.
 type progressRuntime struct {
@@ -51,7 +51,7 @@ func (r progressRuntime) note(ctx context.Context, u imageProgress) {
 
 // EnsureImage forwards every update; intermediate ones are dropped when the loop is
 // behind, final ones ("pulled", and every build line) never are.
-// A failed build's last output lines are kept for the failure report (runtime.md §9.7).
+// A failed build's last output lines are kept for the failure report (docs/spec/runtime.md §9.7).
 func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p containerdrt.Progress) error {
 	resource, built := s.Resource, s.Build != nil
 	err := r.Runtime.EnsureImage(ctx, s, func(u containerdrt.ProgressUpdate) {

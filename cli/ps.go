@@ -159,7 +159,7 @@ func (s *session) readOnlyPlan(ld *loaded, withSecrets bool) (*plan.Plan, map[st
 }
 
 // directViews builds the views from containerd and the manifest when no `up` runs
-// (runtime.md §16.5, §11.5): plan resources in declaration order, then orphans.
+// (docs/spec/runtime.md §16.5, §11.5): plan resources in declaration order, then orphans.
 func (s *session) directViews(ctx context.Context, m *manifest.Manifest, p *plan.Plan) ([]actors.View, error) {
 	rt, err := s.connect(ctx, containerdrt.PullMissing, false)
 	if err != nil {
@@ -257,7 +257,7 @@ func fillFromContainer(v *actors.View, c containerdrt.Managed) {
 	}
 }
 
-// probeStatus runs one probe bounded by the healthcheck timeout (runtime.md §11.5).
+// probeStatus runs one probe bounded by the healthcheck timeout (docs/spec/runtime.md §11.5).
 func probeStatus(ctx context.Context, rt prober, id string, h *plan.Healthcheck) string {
 	env := make([]string, 0, len(h.Env))
 	for _, e := range h.Env {
@@ -303,7 +303,7 @@ func (v psView) MarshalJSON() ([]byte, error) {
 	return out, nil
 }
 
-// writePSJSON prints the views (runtime.md §14), with passwords only when given and
+// writePSJSON prints the views (docs/spec/runtime.md §14), with passwords only when given and
 // the containerd field when not "".
 func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, containerd string) error {
 	out := make([]psView, len(views))
@@ -321,7 +321,7 @@ func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, co
 	return err
 }
 
-// writePSTable prints the table of runtime.md §16.5 and, with secrets, the SECRETS block.
+// writePSTable prints the table of docs/spec/runtime.md §16.5 and, with secrets, the SECRETS block.
 func writePSTable(w io.Writer, views []actors.View, secrets map[string]string, now time.Time) {
 	rows := [][]string{{"NAME", "KIND", "STATUS", "PORTS", "IMAGE", "AGE"}}
 	for _, v := range views {
@@ -367,7 +367,7 @@ func familiarImage(ref string) string {
 	return ref
 }
 
-// age is the time since started_at while the task runs (runtime.md §16.5).
+// age is the time since started_at while the task runs (docs/spec/runtime.md §16.5).
 func age(v actors.View, now time.Time) string {
 	running := v.Status == actors.StatusRunning || v.Status == actors.StatusHealthy ||
 		v.Status == actors.StatusUnhealthy || v.Status == actors.StatusStarting

@@ -16,7 +16,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// runtime.md §16.5 table and §17 item 65 header; item 20 "(requested N)".
+// docs/spec/runtime.md §16.5 table and §17 item 65 header; item 20 "(requested N)".
 func TestPSTable(t *testing.T) {
 	now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	views := []actors.View{
@@ -53,7 +53,7 @@ func TestAge(t *testing.T) {
 	}
 }
 
-// runtime.md §14: --json prints the views; secrets only with --show-secrets.
+// docs/spec/runtime.md §14: --json prints the views; secrets only with --show-secrets.
 func TestPSJSON(t *testing.T) {
 	views := []actors.View{{Name: "db", Kind: "postgres", Status: "stopped"}, {Name: "api", Kind: "container", Status: "stopped"}}
 	for _, secrets := range []map[string]string{nil, {"db": "pw"}} {
@@ -81,7 +81,7 @@ func (f fakeProber) Exec(_ context.Context, id string, _ containerdrt.ExecReques
 	return containerdrt.ExecResult{ExitCode: f.exit[id]}, nil
 }
 
-// runtime.md §16.5, §11.5: every plan resource (no container => stopped), probes for
+// docs/spec/runtime.md §16.5, §11.5: every plan resource (no container => stopped), probes for
 // running ones with a healthcheck, then orphans sorted by name.
 func TestViewsFromContainers(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  cache:\n    redis: {}\n  api:\n    container: {image: 'a:1'}\n  web:\n    container: {image: 'w:1'}\n", nil)

@@ -29,7 +29,7 @@ func (s *session) restartAction(c *ucli.Context) error {
 	return s.restartDirect(c.Context, ld, o.Resource)
 }
 
-// restartViaAPI asks the running `up` to restart a resource (runtime.md §16.7): the
+// restartViaAPI asks the running `up` to restart a resource (docs/spec/runtime.md §16.7): the
 // event stream is opened first so no event of the restart can be missed.
 func (s *session) restartViaAPI(ctx context.Context, cc *controlClient, project string, o restartOptions, hasHealth bool) error {
 	ctx, cancel := context.WithCancel(ctx)

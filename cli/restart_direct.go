@@ -17,7 +17,7 @@ import (
 )
 
 // restartDirect restarts one resource through containerd when no `up` runs
-// (runtime.md §12.6 direct mode): project lock, current manifest, existing network.
+// (docs/spec/runtime.md §12.6 direct mode): project lock, current manifest, existing network.
 func (s *session) restartDirect(ctx context.Context, ld *loaded, resource string) error {
 	m := ld.manifest
 	if !slices.ContainsFunc(m.Resources, func(r *manifest.Resource) bool { return r.Name == resource }) {
@@ -42,7 +42,7 @@ type directStack struct {
 }
 
 // openDirect takes the project lock (held by command) and requires the project
-// network, which only an up creates (runtime.md §12.6 direct mode).
+// network, which only an up creates (docs/spec/runtime.md §12.6 direct mode).
 func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_ *directStack, err error) {
 	project := ld.manifest.Project.Name.Value
 	if err := s.ensureDataRoot(); err != nil {
@@ -70,7 +70,7 @@ func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_
 }
 
 // runningPlan is the final plan of a running project's manifest, with the same
-// OTEL_* variables as up gives (runtime.md §20.2), so that what a command creates has
+// OTEL_* variables as up gives (docs/spec/runtime.md §20.2), so that what a command creates has
 // the configuration the next up adopts; there is no --no-otel here: the manifest
 // decides.
 func (s *session) runningPlan(rt *containerdrt.Client, ld *loaded) (*plan.Plan, error) {
@@ -106,7 +106,7 @@ func (d *directStack) redact(err error) error {
 }
 
 // restartOne stops and removes the resource's container, then starts a fresh one and
-// waits for its readiness, printing the lines of runtime.md §16.7.
+// waits for its readiness, printing the lines of docs/spec/runtime.md §16.7.
 func (s *session) restartOne(ctx context.Context, rt *containerdrt.Client, p *plan.Plan, resource string) error {
 	n := p.Node(resource)
 	if err := rt.EnsureNetwork(ctx, p); err != nil {
@@ -126,13 +126,13 @@ func (s *session) restartOne(ctx context.Context, rt *containerdrt.Client, p *pl
 			fmt.Fprintf(s.stdout, "%s: stopped\n", resource)
 		}
 	}
-	// Manual restarts count too, persisted in the restarts label (runtime.md §14).
+	// Manual restarts count too, persisted in the restarts label (docs/spec/runtime.md §14).
 	return s.startNode(ctx, rt, p, n, restarts+1, "restart")
 }
 
 // startNode acquires the node's image, prepares its container (a container stopped by
 // hand gets a fresh task, anything else is recreated with the given restarts count)
-// and starts it, then waits for readiness, printing the lines of runtime.md §16.7.
+// and starts it, then waits for readiness, printing the lines of docs/spec/runtime.md §16.7.
 // Failures read "<what> of "<resource>" failed: ...".
 func (s *session) startNode(ctx context.Context, rt *containerdrt.Client, p *plan.Plan, n *plan.Node, restarts int, what string) error {
 	failed := func(err error) error { return fmt.Errorf("%s of %q failed: %w", what, n.Name, err) }
@@ -172,7 +172,7 @@ type restartImages interface {
 
 // ensureRestartImage acquires the image with the missing policy; a dockerfile image
 // that exists is used as it is, even when its context changed since: restarts do not
-// rebuild, they build only when the image is missing (runtime.md §9.7, §12.6 step 3).
+// rebuild, they build only when the image is missing (docs/spec/runtime.md §9.7, §12.6 step 3).
 func ensureRestartImage(ctx context.Context, rt restartImages, s *plan.ContainerSpec) error {
 	if s.Build != nil {
 		_, err := rt.ImageConfig(ctx, s.Image)
@@ -187,7 +187,7 @@ func ensureRestartImage(ctx context.Context, rt restartImages, s *plan.Container
 }
 
 // prepareWithPorts runs the port preflight (keeping previous host ports when free)
-// and creates the container while holding the data-root lock (runtime.md §12.9).
+// and creates the container while holding the data-root lock (docs/spec/runtime.md §12.9).
 func (s *session) prepareWithPorts(ctx context.Context, rt *containerdrt.Client, p *plan.Plan, n *plan.Node) (containerdrt.Container, error) {
 	unlock, err := rt.LockDataRoot()
 	if err != nil {
@@ -207,7 +207,7 @@ func (s *session) prepareWithPorts(ctx context.Context, rt *containerdrt.Client,
 }
 
 // waitHealthy probes until the first pass, the readiness deadline, or an exit
-// (runtime.md §11.4): a simplified schedule of start_interval spacing.
+// (docs/spec/runtime.md §11.4): a simplified schedule of start_interval spacing.
 func waitHealthy(ctx context.Context, rt *containerdrt.Client, c containerdrt.Container, h *plan.Healthcheck, redact func(string) string) error {
 	deadline := time.NewTimer(h.Deadline())
 	defer deadline.Stop()

@@ -24,7 +24,7 @@ func serveFake(t *testing.T, root string, fp *fakePlane) {
 	t.Cleanup(cs.close)
 }
 
-// runtime.md §16.7 with a running up (§17 item 46 from the CLI's side): the events of
+// docs/spec/runtime.md §16.7 with a running up (§17 item 46 from the CLI's side): the events of
 // the restart are printed and the command exits 0 on resource_healthy, 1 on failure.
 func TestRestartViaAPI(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  api:\n    container: {image: 'a:1'}\n", nil)
@@ -74,7 +74,7 @@ func TestRestartViaAPI(t *testing.T) {
 	}
 }
 
-// runtime.md §12.6 direct mode: without a network the project is not running.
+// docs/spec/runtime.md §12.6 direct mode: without a network the project is not running.
 func TestRestartDirectNotRunning(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n", nil)
 	r := run(t, nil, "--data-root", t.TempDir(), "-f", path, "restart", "db")

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt/logdriver"
 )
 
-// runtimeOptions are the containerd options of the global flags (runtime.md §1.1).
+// runtimeOptions are the containerd options of the global flags (docs/spec/runtime.md §1.1).
 func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) containerdrt.Options {
 	return containerdrt.Options{
 		Address:         s.opts.Address,

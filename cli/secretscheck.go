@@ -12,7 +12,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// envView is what lsctl reads of a loaded environment (manifest.md §25): the resolved
+// envView is what lsctl reads of a loaded environment (docs/spec/manifest.md §25): the resolved
 // value of a variable and where it came from.
 type envView interface {
 	Lookup(name string) (string, bool)
@@ -88,7 +88,7 @@ func variableStatus(name string, u *varUsage, env envView) string {
 	return "unused"
 }
 
-// writeSecretsCheck prints the table and the verdict (runtime.md §16.10) and returns
+// writeSecretsCheck prints the table and the verdict (docs/spec/runtime.md §16.10) and returns
 // the error that ends the command, if any.
 func writeSecretsCheck(stdout io.Writer, project, manifestDir string, rows []varStatus, missing []string) error {
 	if len(rows) == 0 {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// runtime.md §16.10, manifest.md §25 statuses.
+// docs/spec/runtime.md §16.10, docs/spec/manifest.md §25 statuses.
 func TestSecretsCheck(t *testing.T) {
 	tests := []struct {
 		name     string

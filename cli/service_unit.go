@@ -15,7 +15,7 @@ const (
 	unitProjectKey = "# lsctl-project: "
 )
 
-// Stop timeout terms (runtime.md §12.7): after the grace, lsctl sends SIGKILL and waits
+// Stop timeout terms (docs/spec/runtime.md §12.7): after the grace, lsctl sends SIGKILL and waits
 // up to stopKillWait (containerdrt's own bound); stopMargin covers task, container,
 // snapshot and CNI removal and the network teardown, which take well under a second
 // each when containerd answers, and is the slack lsctl's teardown deadlines use.

@@ -19,7 +19,7 @@ func (s *session) notifySignals() (<-chan os.Signal, func()) {
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	return ch, func() {
 		// The command has chosen its exit code (130 after Ctrl-C): a signal from now
-		// on is ignored (runtime.md §12.8) rather than killing the process by the
+		// on is ignored (docs/spec/runtime.md §12.8) rather than killing the process by the
 		// default action, which would replace that exit code.
 		signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		signal.Stop(ch)
@@ -27,7 +27,7 @@ func (s *session) notifySignals() (<-chan os.Signal, func()) {
 }
 
 // signalExit is the exit code after a signal-initiated end: 128 + the signal, so 130
-// for SIGINT, 143 for SIGTERM and 129 for SIGHUP (runtime.md §16.2).
+// for SIGINT, 143 for SIGTERM and 129 for SIGHUP (docs/spec/runtime.md §16.2).
 func signalExit(sig os.Signal) error {
 	switch sig {
 	case syscall.SIGTERM:
@@ -39,7 +39,7 @@ func signalExit(sig os.Signal) error {
 }
 
 // printErrors writes one `error: ...` line per joined error, each with its cause chain
-// on one line (runtime.md §16.2).
+// on one line (docs/spec/runtime.md §16.2).
 func printErrors(w io.Writer, err error) {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range joined.Unwrap() {

@@ -88,7 +88,7 @@ func (s *session) startViaAPI(ctx context.Context, cc *controlClient, sp startPl
 }
 
 // startDirect starts the resources itself when no owner runs: project lock, current
-// manifest, the project's network (runtime.md §12.6 direct mode).
+// manifest, the project's network (docs/spec/runtime.md §12.6 direct mode).
 func (s *session) startDirect(ctx context.Context, ld *loaded, sp startPlan) error {
 	d, err := s.openDirect(ctx, ld, "start")
 	if err != nil {

@@ -22,7 +22,7 @@ const (
 	startupFailed  = "failed"
 )
 
-// startupTrace is lsctl's own trace of one up (runtime.md §20.4): a root span for
+// startupTrace is lsctl's own trace of one up (docs/spec/runtime.md §20.4): a root span for
 // the startup, one span per resource, and below each the image, prepare, start and
 // readiness phases the actors report. Phases reported after the startup ended
 // (restarts) are not part of it.
@@ -168,7 +168,7 @@ func (t *startupTrace) criticalLine() string {
 	return "critical path: " + strings.Join(parts, " -> ")
 }
 
-// startupView is GET /api/startup (runtime.md §20.5).
+// startupView is GET /api/startup (docs/spec/runtime.md §20.5).
 type startupView struct {
 	TraceID      string            `json:"trace_id"`
 	Project      string            `json:"project"`

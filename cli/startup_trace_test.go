@@ -27,7 +27,7 @@ func phases(tr *startupTrace, r string, at, d, ready time.Duration) {
 	tr.phase(actors.PhaseSpan{Resource: r, Phase: actors.PhaseReadiness, Start: t0.Add(3 * d), End: t0.Add(3*d + ready)})
 }
 
-// runtime.md §20.4: the critical path walks back from the resource ready last
+// docs/spec/runtime.md §20.4: the critical path walks back from the resource ready last
 // through the dependency each one waited for last.
 func TestCriticalPath(t *testing.T) {
 	begin := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -16,7 +16,7 @@ type containerStopper interface {
 	Remove(ctx context.Context, id string) error
 }
 
-// stopInOrder stops and removes containers in reverse dependency order (runtime.md
+// stopInOrder stops and removes containers in reverse dependency order (docs/spec/runtime.md
 // §12.7 step 2-3): a container is stopped once every container that depends on it
 // (per its lightshuttle.depends-on label) has been removed; independent ones stop in
 // parallel. Removal is attempted even when stopping failed. Each failure is printed

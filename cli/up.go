@@ -29,7 +29,7 @@ type upState struct {
 	unlockDR func()      // data-root lock held from the port preflight until containers exist
 	subnet   string      // the project network's, reserved before the network is ensured
 	builds   *buildTails // output tails of failed builds, set by runUp
-	otel     otelConfig  // OpenTelemetry wiring (runtime.md §20)
+	otel     otelConfig  // OpenTelemetry wiring (docs/spec/runtime.md §20)
 	gateway  netip.Addr  // the project bridge's address: the OTLP receiver's
 }
 
@@ -41,7 +41,7 @@ func (s *session) upAction(c *ucli.Context) error {
 	if c.Bool("no-color") {
 		s.opts.NoColor = true
 	}
-	// Handlers first (runtime.md §12.8), so Ctrl-C at any point rolls back cleanly.
+	// Handlers first (docs/spec/runtime.md §12.8), so Ctrl-C at any point rolls back cleanly.
 	sigs, stopSignals := s.notifySignals()
 	defer stopSignals()
 	s.guardStreams()
@@ -133,7 +133,7 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upSt
 }
 
 // finalPlan generates and stores missing passwords under the project lock, then builds
-// the plan with them and the network's existing address table (runtime.md §2, §8).
+// the plan with them and the network's existing address table (docs/spec/runtime.md §2, §8).
 func (s *session) finalPlan(ld *loaded) (*plan.Plan, error) {
 	project := ld.manifest.Project.Name.Value
 	store, err := plan.OpenSecrets(s.opts.DataRoot, project)
@@ -187,7 +187,7 @@ func (st *upState) releaseDataRoot() {
 
 // actorOptions wires the lifecycle engine to lsctl's flags, redaction and logs. A
 // resource whose build failed has no container log: its report shows the failing
-// build step's output instead (runtime.md §9.7).
+// build step's output instead (docs/spec/runtime.md §9.7).
 func (s *session) actorOptions(p *plan.Plan, o upOptions, builds *buildTails) actors.Options {
 	redactor := p.Redactor()
 	return actors.Options{
@@ -208,7 +208,7 @@ func (s *session) actorOptions(p *plan.Plan, o upOptions, builds *buildTails) ac
 }
 
 // lastLogLines reads the last n lines of a resource's log file written at or after
-// since (runtime.md §12.3): the log file outlives containers, and the lines of an
+// since (docs/spec/runtime.md §12.3): the log file outlives containers, and the lines of an
 // earlier attempt or of an adopted container before this up are not the failure's.
 // Records are in time order, so the lines since are a suffix of the file.
 func lastLogLines(dataRoot, project, resource string, since time.Time, n int) []string {
@@ -230,7 +230,7 @@ func logPath(dataRoot, project, resource string) string {
 }
 
 // logSizes records the size of every current log file, so the foreground log stream
-// shows only lines written by this run (runtime.md §16.3).
+// shows only lines written by this run (docs/spec/runtime.md §16.3).
 func logSizes(dataRoot string, p *plan.Plan) map[string]int64 {
 	sizes := map[string]int64{}
 	for _, n := range p.Nodes {
@@ -241,7 +241,7 @@ func logSizes(dataRoot string, p *plan.Plan) map[string]int64 {
 	return sizes
 }
 
-// startupReport prints the failure report of runtime.md §12.3; after a failed build,
+// startupReport prints the failure report of docs/spec/runtime.md §12.3; after a failed build,
 // the last lines are the failing build step's output (§9.7).
 func (s *session) startupReport(err error, builds *buildTails) error {
 	var se *actors.StartupError

@@ -14,7 +14,7 @@ import (
 )
 
 // upLoop is the foreground event loop of one `up`: it prints state lines, reacts to
-// signals (runtime.md §12.8) and streams logs once the stack is ready.
+// signals (docs/spec/runtime.md §12.8) and streams logs once the stack is ready.
 type upLoop struct {
 	s       *session
 	st      *upState
@@ -257,7 +257,7 @@ func (l *upLoop) show(e actors.Event) {
 		return
 	case e.Type == actors.ResourceBuilding:
 		// Printed from the build's own progress instead, which orders it before the
-		// step lines; the event travels another channel (runtime.md §9.7).
+		// step lines; the event travels another channel (docs/spec/runtime.md §9.7).
 		return
 	}
 	if line != "" {
@@ -298,7 +298,7 @@ func (l *upLoop) ready() bool {
 }
 
 // signal: the first SIGINT/SIGTERM shuts down gracefully, the second kills every
-// remaining task, further ones are ignored (runtime.md §12.8).
+// remaining task, further ones are ignored (docs/spec/runtime.md §12.8).
 func (l *upLoop) signal(sig os.Signal) {
 	if l.firstSig == nil && !l.stopAsked {
 		l.firstSig = sig
@@ -331,7 +331,7 @@ func (l *upLoop) finish() error {
 		l.stopLogs()
 	}
 	if l.firstSig != nil {
-		// A failed shutdown step is still reported (runtime.md §12.7); the exit code
+		// A failed shutdown step is still reported (docs/spec/runtime.md §12.7); the exit code
 		// stays the signal's (§12.8), unless containerd did not answer: then something
 		// may be left, and the exit code is 1 (issue 11 item 4).
 		if err := l.h.Err(); err != nil {
@@ -364,7 +364,7 @@ func (l *upLoop) finish() error {
 }
 
 // streamUpLogs follows every resource's log from where it was when up began, printing
-// `<resource padded> | <line>` (runtime.md §16.3). The returned func stops it.
+// `<resource padded> | <line>` (docs/spec/runtime.md §16.3). The returned func stops it.
 func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePrinter) context.CancelFunc {
 	ctx, cancel := context.WithCancel(context.Background())
 	lv := &logView{color: s.useColor(s.stdout), index: map[string]int{}, out: out}

@@ -41,7 +41,7 @@ func defaultUpOptions() upOptions {
 	return upOptions{Grace: time.Second, DashboardPort: -1, Pull: "missing"}
 }
 
-// runtime.md §16.3 lines, §12.7 order and §12.8 exit code (§17 item 50).
+// docs/spec/runtime.md §16.3 lines, §12.7 order and §12.8 exit code (§17 item 50).
 func TestUpForegroundSIGINT(t *testing.T) {
 	rt := fakert.New()
 	out, errb, sigs, code := fakeUp(t, rt, defaultUpOptions())
@@ -65,7 +65,7 @@ func TestUpForegroundSIGINT(t *testing.T) {
 	}
 }
 
-// runtime.md §12.8: SIGTERM gives 143; a second signal kills what remains (§17 item 51).
+// docs/spec/runtime.md §12.8: SIGTERM gives 143; a second signal kills what remains (§17 item 51).
 func TestUpSecondSignalKills(t *testing.T) {
 	rt := fakert.New()
 	rt.Set("api", fakert.Behavior{IgnoreTerm: true})
@@ -89,7 +89,7 @@ func TestUpSecondSignalKills(t *testing.T) {
 	}
 }
 
-// runtime.md §12.3 failure report and exit 1 (§17 items 37, 39, 40).
+// docs/spec/runtime.md §12.3 failure report and exit 1 (§17 items 37, 39, 40).
 func TestUpStartupFailure(t *testing.T) {
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{ExitAfter: 10 * time.Millisecond, ExitCode: 3, ProbePassAfter: time.Hour})
@@ -106,7 +106,7 @@ func TestUpStartupFailure(t *testing.T) {
 	}
 }
 
-// runtime.md §16.3 -d: exit 0 after the ready line, every startup line before it.
+// docs/spec/runtime.md §16.3 -d: exit 0 after the ready line, every startup line before it.
 func TestUpDetach(t *testing.T) {
 	rt := fakert.New()
 	o := defaultUpOptions()
@@ -119,7 +119,7 @@ func TestUpDetach(t *testing.T) {
 	if ready := lines[len(lines)-2]; !strings.HasPrefix(ready, "[shop] ready: 2 resource(s) in ") {
 		t.Errorf("ready line %q; output:\n%s", ready, out.String())
 	}
-	// runtime.md §20.4: the critical path follows the ready line.
+	// docs/spec/runtime.md §20.4: the critical path follows the ready line.
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "[shop] critical path: ") {
 		t.Errorf("last line %q; output:\n%s", last, out.String())
 	}
@@ -128,7 +128,7 @@ func TestUpDetach(t *testing.T) {
 	}
 }
 
-// runtime.md §9.3 plain progress: `<resource>: pulled <ref> (<size> in <duration>)`.
+// docs/spec/runtime.md §9.3 plain progress: `<resource>: pulled <ref> (<size> in <duration>)`.
 func TestProgressLines(t *testing.T) {
 	u := imageProgress{resource: "db", ProgressUpdate: containerdrt.ProgressUpdate{Phase: "pulled", Ref: "docker.io/library/postgres:16-alpine",
 		Total: 108213043, Done: 108213043, Elapsed: 7900 * time.Millisecond}}
@@ -149,7 +149,7 @@ func TestProgressLines(t *testing.T) {
 	}
 }
 
-// runtime.md §4.4 lines: adoption and orphan removal, observed on the runtime calls.
+// docs/spec/runtime.md §4.4 lines: adoption and orphan removal, observed on the runtime calls.
 func TestUpReuseAndOrphanLines(t *testing.T) {
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{Adopt: true})

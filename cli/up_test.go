@@ -13,7 +13,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §17 item 69: a missing variable fails before containerd is contacted
+// docs/spec/runtime.md §17 item 69: a missing variable fails before containerd is contacted
 // (the address below does not exist, so reaching it would print another error).
 func TestUpMissingEnvBeforeContainerd(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container:\n      image: a:1\n      env: {T: '${env.X}'}\n", nil)
@@ -23,7 +23,7 @@ func TestUpMissingEnvBeforeContainerd(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 70.
+// docs/spec/runtime.md §17 item 70.
 func TestUpUnreachableContainerd(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container: {image: 'a:1'}\n", nil)
 	addr := t.TempDir() + "/containerd.sock"
@@ -34,7 +34,7 @@ func TestUpUnreachableContainerd(t *testing.T) {
 	}
 }
 
-// runtime.md §12.9, §17 item 14: a second up of a busy project fails naming the holder.
+// docs/spec/runtime.md §12.9, §17 item 14: a second up of a busy project fails naming the holder.
 func TestUpBusyProject(t *testing.T) {
 	root := t.TempDir()
 	lock, err := containerdrt.LockProject(root, "shop", "up")
@@ -50,7 +50,7 @@ func TestUpBusyProject(t *testing.T) {
 	}
 }
 
-// runtime.md §16.3 --strict: warnings are errors before anything starts.
+// docs/spec/runtime.md §16.3 --strict: warnings are errors before anything starts.
 func TestUpStrictWarnings(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container: {image: alpine}\n", nil)
 	r := run(t, nil, "--address", "/nonexistent.sock", "--data-root", t.TempDir(), "-f", path, "up", "--strict")
@@ -63,7 +63,7 @@ type fixedViews map[string]actors.View
 
 func (f fixedViews) Get(name string) (actors.View, bool) { v, ok := f[name]; return v, ok }
 
-// runtime.md §16.3 plain lines, §12.3 dependency failure line.
+// docs/spec/runtime.md §16.3 plain lines, §12.3 dependency failure line.
 func TestEventLines(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  api:\n    container: {image: 'a:1', env: {U: '${resources.db.url}'}}\n", nil)
 	ld := loadForTest(t, path)
@@ -105,7 +105,7 @@ func TestEventLines(t *testing.T) {
 	}
 }
 
-// runtime.md §16.3: once a dependency has started, each resource waiting on it says
+// docs/spec/runtime.md §16.3: once a dependency has started, each resource waiting on it says
 // once, during startup, which of its dependencies are not ready yet.
 func TestEventLinesWaiting(t *testing.T) {
 	body := "project: {name: shop}\nresources:\n" +
@@ -142,7 +142,7 @@ func TestEventLinesWaiting(t *testing.T) {
 	}
 }
 
-// runtime.md §12.3 failure report.
+// docs/spec/runtime.md §12.3 failure report.
 func TestStartupReport(t *testing.T) {
 	tests := []struct {
 		err  *actors.StartupError
@@ -172,7 +172,7 @@ func loadForTest(t *testing.T, path string) *loaded {
 	return ld
 }
 
-// manifest.md §26.2: pull requires the variables its image references need, and only
+// docs/spec/manifest.md §26.2: pull requires the variables its image references need, and only
 // those; it fails before contacting containerd.
 func TestPullMissingImageVariable(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  api:\n    container:\n      image: 'x/${env.TAGLESS}:1'\n      env: {T: '${env.OTHER}'}\n", nil)

@@ -180,7 +180,7 @@ func TestCompatUpAndDownOptions(t *testing.T) {
 	}
 }
 
-// observability.otel is acted on now (runtime.md §20): no warning with or without
+// observability.otel is acted on now (docs/spec/runtime.md §20): no warning with or without
 // --no-otel, also under --strict, and --no-otel is accepted.
 func TestCompatNoOtel(t *testing.T) {
 	path := writeManifest(t, "observability: {otel: {enabled: true}}\n"+compatManifest, nil)

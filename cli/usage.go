@@ -10,7 +10,7 @@ import (
 )
 
 // usageError is a command-line usage problem: printed with a pointer to the command's
-// help and exit code 2 (runtime.md §16.1).
+// help and exit code 2 (docs/spec/runtime.md §16.1).
 type usageError struct {
 	command string // "lsctl restart", "lsctl secrets check", or "lsctl"
 	msg     string
@@ -30,7 +30,7 @@ func (e *exitError) Error() string { return e.msg }
 // silentFailure is exit 1 after the command printed its own diagnostics.
 func silentFailure() error { return &exitError{code: 1} }
 
-// report prints err per runtime.md §16.2 and returns the exit code.
+// report prints err per docs/spec/runtime.md §16.2 and returns the exit code.
 func (s *session) report(err error) int {
 	if err == nil {
 		return 0

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
-// runtime.md §16.1, §17 item 68: usage errors print `error: <message>` and the help
+// docs/spec/runtime.md §16.1, §17 item 68: usage errors print `error: <message>` and the help
 // pointer on stderr and exit 2.
 func TestUsageErrorsExit2(t *testing.T) {
 	tests := []struct {
@@ -61,7 +61,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
-// runtime.md §16.11: --version prints only the version line; -V too (issue 15).
+// docs/spec/runtime.md §16.11: --version prints only the version line; -V too (issue 15).
 func TestVersionFlag(t *testing.T) {
 	for _, flag := range []string{"-v", "-V", "--version"} {
 		r := run(t, nil, flag)
@@ -77,7 +77,7 @@ func TestVersionFlag(t *testing.T) {
 	}
 }
 
-// runtime.md §16.11: version prints the containerd line, or the unreachable line, and
+// docs/spec/runtime.md §16.11: version prints the containerd line, or the unreachable line, and
 // exits 0 either way.
 func TestVersionCommandUnreachableContainerd(t *testing.T) {
 	addr := t.TempDir() + "/nothing.sock"
@@ -117,7 +117,7 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 }
 
-// runtime.md §1.1: flag, then environment, then default.
+// docs/spec/runtime.md §1.1: flag, then environment, then default.
 func TestGlobalOptionPrecedence(t *testing.T) {
 	tests := []struct {
 		name string

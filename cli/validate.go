@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// validateAction builds the full plan offline (manifest.md §26, runtime.md §16.8):
+// validateAction builds the full plan offline (docs/spec/manifest.md §26, docs/spec/runtime.md §16.8):
 // no required variables, no generated secrets, no containerd.
 func (s *session) validateAction(c *ucli.Context) error {
 	if err := needArgs(c, 0, 0, ""); err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// validateReport is the JSON document of `validate --format json` (manifest.md §27.4).
+// validateReport is the JSON document of `validate --format json` (docs/spec/manifest.md §27.4).
 type validateReport struct {
 	OK        bool             `json:"ok"`
 	Project   *string          `json:"project"`
@@ -51,7 +51,7 @@ func newValidateReport(project string, resources int, diags manifest.Diagnostics
 }
 
 // bareMessage is the message without its "<path>: " prefix, which JSON carries in
-// its own field (manifest.md §27.4).
+// its own field (docs/spec/manifest.md §27.4).
 func bareMessage(d manifest.Diagnostic) string {
 	if d.Path != "" {
 		if rest, ok := strings.CutPrefix(d.Message, d.Path+": "); ok {
@@ -78,7 +78,7 @@ func writeValidateJSON(w io.Writer, r validateReport) error {
 	return err
 }
 
-// writeDiagnostics prints diagnostics in text mode (manifest.md §27.1), one per line.
+// writeDiagnostics prints diagnostics in text mode (docs/spec/manifest.md §27.1), one per line.
 func writeDiagnostics(w io.Writer, diags manifest.Diagnostics) {
 	for _, d := range diags {
 		fmt.Fprintln(w, d.String())

@@ -45,7 +45,7 @@ resources:
         URL: ${resources.db.url}
 `
 
-// manifest.md §29 item 92 and item 87: success prints exactly the ok line, even with
+// docs/spec/manifest.md §29 item 92 and item 87: success prints exactly the ok line, even with
 // an unset variable.
 func TestValidateOK(t *testing.T) {
 	path := writeManifest(t, shopManifest, nil)
@@ -55,7 +55,7 @@ func TestValidateOK(t *testing.T) {
 	}
 }
 
-// manifest.md §29 items 15 and 19: warnings go to stderr and succeed; --strict fails.
+// docs/spec/manifest.md §29 items 15 and 19: warnings go to stderr and succeed; --strict fails.
 func TestValidateWarningsAndStrict(t *testing.T) {
 	path := writeManifest(t, "project:\n  name: shop\nresources:\n  api:\n    container:\n      image: alpine:3\n      imgae: x\n", nil)
 	r := run(t, nil, "-f", path, "validate")
@@ -71,7 +71,7 @@ func TestValidateWarningsAndStrict(t *testing.T) {
 	}
 }
 
-// manifest.md §29 item 90: every error, in line order, exit 1.
+// docs/spec/manifest.md §29 item 90: every error, in line order, exit 1.
 func TestValidateErrorsText(t *testing.T) {
 	path := writeManifest(t, `project:
   name: shop
@@ -103,7 +103,7 @@ resources:
 	}
 }
 
-// manifest.md §27.4, §29 item 93.
+// docs/spec/manifest.md §27.4, §29 item 93.
 func TestValidateJSON(t *testing.T) {
 	path := writeManifest(t, "project:\n  name: shop\nresources:\n  api:\n    container:\n      image: alpine:3\n      ports: [\"80/tcp\"]\n      imgae: x\n  old:\n    mysql: {}\n", nil)
 	r := run(t, nil, "-f", path, "validate", "--format", "json")
@@ -142,7 +142,7 @@ func TestValidateJSON(t *testing.T) {
 	}
 }
 
-// manifest.md §27.4: project null and location fields null when not applicable.
+// docs/spec/manifest.md §27.4: project null and location fields null when not applicable.
 func TestValidateJSONNulls(t *testing.T) {
 	r := run(t, nil, "-f", filepath.Join(t.TempDir(), "missing.yml"), "validate", "--format", "json")
 	if r.code != 1 {
@@ -195,7 +195,7 @@ func TestExamplesValidate(t *testing.T) {
 	}
 }
 
-// manifest.md §29 item 78 through validate: plan errors are reported too, and JSON
+// docs/spec/manifest.md §29 item 78 through validate: plan errors are reported too, and JSON
 // keeps "->" readable.
 func TestValidateCycle(t *testing.T) {
 	path := writeManifest(t, "project: {name: cyc}\nresources:\n  a:\n    container: {image: 'x:1', depends_on: [b]}\n  b:\n    container: {image: 'x:1', depends_on: [a]}\n", nil)

@@ -57,7 +57,7 @@ func buildCommit() string {
 }
 
 // versionLine is the first line of `lsctl version` and all of `lsctl --version`
-// (runtime.md §16.11).
+// (docs/spec/runtime.md §16.11).
 func versionLine() string {
 	return fmt.Sprintf("lsctl %s (commit %s, %s, linux/%s)", buildVersion(), buildCommit(), runtime.Version(), runtime.GOARCH)
 }

@@ -61,7 +61,7 @@ func emptyFlowMap(m *yaml.Node) *yaml.Node {
 	return m
 }
 
-// formatDuration writes d in the manifest grammar (manifest.md §17) with the largest
+// formatDuration writes d in the manifest grammar (docs/spec/manifest.md §17) with the largest
 // unit that represents it exactly, so the output parses back to the same value.
 func formatDuration(d time.Duration) string {
 	if d == 0 {

@@ -11,7 +11,7 @@ import (
 // appArmorSkipped makes the "no AppArmor" debug line appear once per process.
 var appArmorSkipped sync.Once
 
-// appArmorProfile is the AppArmor profile containers get (runtime.md §3.1): on a host
+// appArmorProfile is the AppArmor profile containers get (docs/spec/runtime.md §3.1): on a host
 // where AppArmor is enabled and apparmor_parser exists, containerd's equivalent of
 // Docker's docker-default, named after this lsctl version so that each version loads
 // its own once; elsewhere "" (no profile), with one debug line.

@@ -23,7 +23,7 @@ import (
 )
 
 // BuildImage builds s.Build with BuildKit at the configured address into s.Image in
-// lsctl's namespace (runtime.md §9.7), unless the image exists with a
+// lsctl's namespace (docs/spec/runtime.md §9.7), unless the image exists with a
 // lightshuttle.context-digest label equal to ContextDigest(s.Build) and rebuilds are
 // not forced (Options.Build); then it reports Phase "present".
 //
@@ -153,7 +153,7 @@ func (c *Client) solve(ctx context.Context, s *plan.ContainerSpec, dockerfile []
 	return nil
 }
 
-// solveOpt is the Dockerfile frontend request of runtime.md §9.7 (without exports).
+// solveOpt is the Dockerfile frontend request of docs/spec/runtime.md §9.7 (without exports).
 func (c *Client) solveOpt(ctx context.Context, b *plan.BuildSpec, dockerfile []byte) (bkclient.SolveOpt, error) {
 	ctxFS, err := fsutil.NewFS(b.Context)
 	if err != nil {

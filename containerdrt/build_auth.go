@@ -10,7 +10,7 @@ import (
 
 // buildRegistryAuth answers buildkitd's registry credential requests during a build
 // (base images pulled with --pull always, or absent locally) from the same Docker
-// client configuration as lsctl's own pulls (runtime.md §9.3). Credentials travel over
+// client configuration as lsctl's own pulls (docs/spec/runtime.md §9.3). Credentials travel over
 // the build session only; they never reach output or errors.
 func buildRegistryAuth() session.Attachable {
 	return authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{

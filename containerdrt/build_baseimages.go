@@ -22,7 +22,7 @@ const localStoreID = "lsctl-local"
 
 // localBaseContexts returns frontend attributes that make every FROM image the
 // namespace holds complete a named OCI-layout context served from containerd's content
-// store (shared/NOTES.md "BuildKit"): the build then never asks a registry for it,
+// store (docs/architecture.md "BuildKit"): the build then never asks a registry for it,
 // whichever worker buildkitd runs and whichever namespace that worker uses.
 func (c *Client) localBaseContexts(ctx context.Context, dockerfile []byte, args []plan.EnvVar) (map[string]string, error) {
 	refs, err := baseImageRefs(dockerfile, args)

@@ -11,7 +11,7 @@ import (
 	bkclient "github.com/moby/buildkit/client"
 )
 
-// DefaultBuildkitAddress is the --buildkit-address default (runtime.md §1.1).
+// DefaultBuildkitAddress is the --buildkit-address default (docs/spec/runtime.md §1.1).
 const DefaultBuildkitAddress = "unix:///run/buildkit/buildkitd.sock"
 
 // buildkitProbeTimeout bounds the connection check: a daemon that does not answer a
@@ -34,7 +34,7 @@ func buildkitAddress(opt string) string {
 	return addr
 }
 
-// buildkitUnreachable is the error of runtime.md §9.7 for a daemon that cannot be used.
+// buildkitUnreachable is the error of docs/spec/runtime.md §9.7 for a daemon that cannot be used.
 func buildkitUnreachable(addr string, cause error) error {
 	return fmt.Errorf("cannot connect to BuildKit at %s: %w (start buildkitd or set --buildkit-address / BUILDKIT_HOST)", addr, cause)
 }

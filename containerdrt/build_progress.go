@@ -8,7 +8,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// buildTailLines is how many lines of a failing step's output are kept (runtime.md §9.7).
+// buildTailLines is how many lines of a failing step's output are kept (docs/spec/runtime.md §9.7).
 const buildTailLines = 20
 
 // BuildError is a failed image build: the failing step's message and the last lines of

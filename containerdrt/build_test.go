@@ -18,7 +18,7 @@ import (
 )
 
 // TestBaseImageRefs checks which FROM images are served from the local store
-// (runtime.md §9.7 "Base images").
+// (docs/spec/runtime.md §9.7 "Base images").
 func TestBaseImageRefs(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -50,7 +50,7 @@ func TestBaseImageRefs(t *testing.T) {
 }
 
 // TestBuildkitAddress checks the precedence option > BUILDKIT_HOST > default
-// (runtime.md §1.1) and that a bare path is a unix socket.
+// (docs/spec/runtime.md §1.1) and that a bare path is a unix socket.
 func TestBuildkitAddress(t *testing.T) {
 	tests := []struct{ opt, env, want string }{
 		{"", "", DefaultBuildkitAddress},
@@ -68,7 +68,7 @@ func TestBuildkitAddress(t *testing.T) {
 	}
 }
 
-// TestConnectBuildKitUnreachable checks the error text of runtime.md §9.7.
+// TestConnectBuildKitUnreachable checks the error text of docs/spec/runtime.md §9.7.
 func TestConnectBuildKitUnreachable(t *testing.T) {
 	addr := "unix://" + filepath.Join(t.TempDir(), "buildkitd.sock")
 	_, err := connectBuildKit(context.Background(), addr)
@@ -138,7 +138,7 @@ func TestLineTail(t *testing.T) {
 }
 
 // TestBuildImageInputErrors checks the errors BuildImage gives before it needs
-// containerd or BuildKit (issue 6: Dockerfile missing; runtime.md §9.7).
+// containerd or BuildKit (issue 6: Dockerfile missing; docs/spec/runtime.md §9.7).
 func TestBuildImageInputErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -164,7 +164,7 @@ func TestBuildImageInputErrors(t *testing.T) {
 }
 
 // TestBuildAuthConfig checks that builds get the registry credentials of lsctl's own
-// pulls (runtime.md §9.3): user/password, identity token, none.
+// pulls (docs/spec/runtime.md §9.3): user/password, identity token, none.
 func TestBuildAuthConfig(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("DOCKER_CONFIG", dir)

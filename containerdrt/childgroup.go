@@ -19,7 +19,7 @@ import (
 // runInOwnGroup runs the command mk makes in a process group of its own. Ctrl-C on a
 // terminal sends SIGINT to the whole foreground process group: without this, a helper
 // started by `up` (CNI plugin, iptables) would die with it in the middle of a CNI ADD
-// or DEL, and the shutdown that the same Ctrl-C begins (runtime.md §12.7, §12.8) would
+// or DEL, and the shutdown that the same Ctrl-C begins (docs/spec/runtime.md §12.7, §12.8) would
 // leave addresses, iptables rules and the bridge behind. lsctl cancels helpers it no
 // longer needs through their context instead.
 //

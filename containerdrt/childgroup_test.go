@@ -25,7 +25,7 @@ func writePlugin(t *testing.T, body string) string {
 }
 
 // A CNI plugin runs in a process group of its own, so a Ctrl-C typed at `up` does
-// not kill it halfway through an ADD or DEL (runtime.md §12.8); its stdin, env and
+// not kill it halfway through an ADD or DEL (docs/spec/runtime.md §12.8); its stdin, env and
 // stdout pass through.
 func TestPluginExecOwnProcessGroup(t *testing.T) {
 	// Field 5 of /proc/<pid>/stat is the process group (the name has no spaces here).

@@ -16,7 +16,7 @@ type Client struct {
 	opts Options
 	net  netState // owned by the network side (network.go)
 
-	pulls pullGroup // one pull per image reference at a time (runtime.md §9.3)
+	pulls pullGroup // one pull per image reference at a time (docs/spec/runtime.md §9.3)
 
 	execTargets execTargetCache // task and process spec per container, for probes
 

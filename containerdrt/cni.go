@@ -18,13 +18,13 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// cniPluginDirs is the discovery order of the CNI plugin directory (runtime.md §1.1).
+// cniPluginDirs is the discovery order of the CNI plugin directory (docs/spec/runtime.md §1.1).
 var cniPluginDirs = []string{"/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni"}
 
-// requiredCNIPlugins must all exist in the plugin directory (runtime.md §0).
+// requiredCNIPlugins must all exist in the plugin directory (docs/spec/runtime.md §0).
 var requiredCNIPlugins = []string{"bridge", "static", "portmap", "firewall", "loopback"}
 
-// cniIfName is the container-side interface (runtime.md §5.3).
+// cniIfName is the container-side interface (docs/spec/runtime.md §5.3).
 const cniIfName = "eth0"
 
 // cniDir is the plugin directory: the configured one, else the first candidate that
@@ -55,7 +55,7 @@ func (c *Client) CheckCNIPlugins() error {
 }
 
 // cniConfig is libcni bound to the plugin directory and lsctl's result cache, which
-// DEL needs after lsctl restarted (runtime.md §5.3).
+// DEL needs after lsctl restarted (docs/spec/runtime.md §5.3).
 func (c *Client) cniConfig() *libcni.CNIConfig {
 	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), &pluginExec{stderr: os.Stderr})
 }
@@ -64,7 +64,7 @@ func (c *Client) cniCacheDir() string {
 	return filepath.Join(c.dataRoot(), "cni", "cache")
 }
 
-// conflist renders the project network's CNI configuration (runtime.md §5.1).
+// conflist renders the project network's CNI configuration (docs/spec/runtime.md §5.1).
 func conflist(network, bridge string) []byte {
 	type obj = map[string]any
 	conf := obj{
@@ -149,7 +149,7 @@ func (a *pendingAttach) wait() error {
 	return a.err
 }
 
-// startAttach is runtime.md §5.3 steps 1-2: it releases a leftover attachment of the
+// startAttach is docs/spec/runtime.md §5.3 steps 1-2: it releases a leftover attachment of the
 // id, pins a fresh namespace and starts CNI ADD. A failed ADD undoes itself (DEL,
 // namespace removed), leaving nothing behind.
 func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendingAttach, error) {
@@ -210,7 +210,7 @@ func (c *Client) runtimeConf(s *plan.ContainerSpec, netnsPath string) *libcni.Ru
 	for _, pb := range s.Ports {
 		hostIP := hostIPOrDefault(pb.HostIP)
 		if hostIP == "0.0.0.0" {
-			hostIP = "" // portmap's wildcard: every host address (runtime.md §17 item 19)
+			hostIP = "" // portmap's wildcard: every host address (docs/spec/runtime.md §17 item 19)
 		}
 		maps = append(maps, cniPortMapping{
 			HostPort: int(pb.HostPort), ContainerPort: int(pb.ContainerPort), Protocol: "tcp", HostIP: hostIP,
@@ -229,7 +229,7 @@ func (c *Client) runtimeConf(s *plan.ContainerSpec, netnsPath string) *libcni.Ru
 }
 
 // detachNetwork runs CNI DEL for every cached attachment of the container and
-// removes its pinned namespace (runtime.md §5.3 step 4). The CNI cache holds the
+// removes its pinned namespace (docs/spec/runtime.md §5.3 step 4). The CNI cache holds the
 // configuration and arguments of the ADD, so this works after lsctl restarted and
 // after the conflist was deleted. Missing pieces are not errors.
 func (c *Client) detachNetwork(ctx context.Context, id string) error {
@@ -271,7 +271,7 @@ func (c *Client) detachNetwork(ctx context.Context, id string) error {
 
 // RemoveLeftoverNetns removes pinned namespaces under /run/lsctl/netns/<namespace>/
 // whose container belongs to the project and no longer exists in containerd
-// (runtime.md §5.5), releasing their CNI state first. Ownership comes from the
+// (docs/spec/runtime.md §5.5), releasing their CNI state first. Ownership comes from the
 // cached CNI attachment (its network is the project's), else from the id prefix.
 func (c *Client) RemoveLeftoverNetns(ctx context.Context, project string) error {
 	dir := filepath.Join(netnsRoot, c.namespace())

@@ -174,7 +174,7 @@ func httpGet(addr string) (string, error) {
 	return string(body), err
 }
 
-// runtime.md §5.1-§5.3, §6, §17 items 13 and 18: containers of one project reach each
+// docs/spec/runtime.md §5.1-§5.3, §6, §17 items 13 and 18: containers of one project reach each
 // other, another project's container cannot, a published port answers on 127.0.0.1
 // from the host and on no other address; removal leaves nothing behind.
 func TestLiveNetwork(t *testing.T) {
@@ -321,7 +321,7 @@ func grepLines(text, needle string) string {
 	return strings.Join(out, "\n")
 }
 
-// runtime.md §5.5 last sentence: down removes leftover pinned namespaces of the
+// docs/spec/runtime.md §5.5 last sentence: down removes leftover pinned namespaces of the
 // project's containers, and only those.
 func TestRemoveLeftoverNetns(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -348,7 +348,7 @@ func TestRemoveLeftoverNetns(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 19: a 0.0.0.0 mapping answers on every host address.
+// docs/spec/runtime.md §17 item 19: a 0.0.0.0 mapping answers on every host address.
 func TestLiveWildcardPort(t *testing.T) {
 	c := liveNet(t)
 	ctx := context.Background()
@@ -377,7 +377,7 @@ func TestLiveWildcardPort(t *testing.T) {
 	}
 }
 
-// Resources start in parallel (runtime.md §12.2): concurrent ADDs on a fresh bridge
+// Resources start in parallel (docs/spec/runtime.md §12.2): concurrent ADDs on a fresh bridge
 // and concurrent DELs must all succeed and leave nothing behind.
 func TestLiveParallelAttach(t *testing.T) {
 	c := liveNet(t)

@@ -14,7 +14,7 @@ import (
 	clog "github.com/containerd/log"
 )
 
-// Defaults of runtime.md §1.1.
+// Defaults of docs/spec/runtime.md §1.1.
 const (
 	DefaultAddress     = "/run/containerd/containerd.sock"
 	DefaultNamespace   = "lightshuttle"

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// runtime.md §0, §17 item 70: an unreachable daemon gives
+// docs/spec/runtime.md §0, §17 item 70: an unreachable daemon gives
 // `cannot connect to containerd at <address>: <cause>` and matches ErrUnavailable.
 func TestConnectUnreachable(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "none.sock")

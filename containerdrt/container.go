@@ -18,7 +18,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runcRuntime is the only task runtime lsctl uses (runtime.md §0).
+// runcRuntime is the only task runtime lsctl uses (docs/spec/runtime.md §0).
 const runcRuntime = "io.containerd.runc.v2"
 
 // recreateGrace is the stop grace for a stale container replaced at Prepare.
@@ -26,7 +26,7 @@ const recreateGrace = 10 * time.Second
 
 // Prepare adopts the resource's running container when its configuration hash matches,
 // else stops and removes a stale one and creates a fresh container with its network
-// and task, not started (runtime.md §4.4, §12.2 step 4). A container of the same id
+// and task, not started (docs/spec/runtime.md §4.4, §12.2 step 4). A container of the same id
 // owned by another project or resource is never touched.
 func (c *Client) Prepare(ctx context.Context, s *plan.ContainerSpec) (Container, error) {
 	r, err := c.resolveSpec(ctx, s)
@@ -258,7 +258,7 @@ func settled(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
-// logURI is the binary log URI of runtime.md §10.1: one query parameter, because the
+// logURI is the binary log URI of docs/spec/runtime.md §10.1: one query parameter, because the
 // shim passes parameters in unspecified order.
 func (c *Client) logURI(s *plan.ContainerSpec) *url.URL {
 	path := s.LogPath

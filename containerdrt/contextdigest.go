@@ -22,7 +22,7 @@ import (
 // never lets an old label match a new digest.
 const contextDigestVersion = "lsctl-context-digest-v1"
 
-// ContextDigest hashes what a build of b depends on (runtime.md §9.7): every file,
+// ContextDigest hashes what a build of b depends on (docs/spec/runtime.md §9.7): every file,
 // directory and symlink of the context that .dockerignore does not exclude (path, type,
 // permission bits, content or link target), the Dockerfile's content, the build
 // arguments in order and the target. Modification times are left out on purpose: a

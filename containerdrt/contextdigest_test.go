@@ -64,7 +64,7 @@ func mustDigest(t *testing.T, b *plan.BuildSpec) string {
 }
 
 // TestContextDigestChanges checks what changes the digest and what does not
-// (runtime.md §9.7: context after .dockerignore, Dockerfile, build_args, target).
+// (docs/spec/runtime.md §9.7: context after .dockerignore, Dockerfile, build_args, target).
 func TestContextDigestChanges(t *testing.T) {
 	tests := []struct {
 		name    string

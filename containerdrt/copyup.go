@@ -16,7 +16,7 @@ import (
 )
 
 // copyUpFromImage copies what the image has at target into dst, a new empty
-// volume directory (runtime.md §7.1): contents, ownership and modes, including the
+// volume directory (docs/spec/runtime.md §7.1): contents, ownership and modes, including the
 // directory's own. The container's root filesystem is mounted read-only in a
 // temporary directory to read it. A target missing in the image copies nothing.
 func copyUpFromImage(ctx context.Context, rootfs []mount.Mount, target, dst string) error {

@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// runtime.md §7.1 copy-up: contents, ownership and modes, the directory's own included.
+// docs/spec/runtime.md §7.1 copy-up: contents, ownership and modes, the directory's own included.
 func TestCopyTree(t *testing.T) {
 	if os.Geteuid() != 0 {
 		skipUnlessRequired(t, "copying ownership needs root")

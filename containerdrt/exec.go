@@ -20,7 +20,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// execOutputLimit is how much combined probe output is kept (runtime.md §11.1).
+// execOutputLimit is how much combined probe output is kept (docs/spec/runtime.md §11.1).
 const execOutputLimit = 4 << 10
 
 // execOutputDir holds the FIFOs through which the shim hands lsctl a probe's output.

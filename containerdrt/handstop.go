@@ -35,7 +35,7 @@ func (c *Client) StopByHand(ctx context.Context, id string, grace time.Duration)
 
 // Signal sends sig to the container's task (`lsctl kill`). handled reports whether
 // the task's PID 1 can act on it: the kernel drops a signal that PID 1 has no handler
-// for, SIGKILL and SIGSTOP aside (runtime.md §12.7).
+// for, SIGKILL and SIGSTOP aside (docs/spec/runtime.md §12.7).
 func (c *Client) Signal(ctx context.Context, id string, sig syscall.Signal) (handled bool, err error) {
 	task, _, err := c.loadTask(ctx, id)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // writeProjectFiles writes the files every container of the project mounts
-// read-only (runtime.md §5.4): hosts, resolv.conf and hostname/<resource>, and points
+// read-only (docs/spec/runtime.md §5.4): hosts, resolv.conf and hostname/<resource>, and points
 // each container spec at them.
 func (c *Client) writeProjectFiles(p *plan.Plan) error {
 	dir := plan.ProjectDir(c.dataRoot(), p.Project)
@@ -64,7 +64,7 @@ func writeSecretFiles(files []plan.SecretFile) error {
 	return nil
 }
 
-// rewriteInPlace makes path hold content (runtime.md §1.2): untouched when equal,
+// rewriteInPlace makes path hold content (docs/spec/runtime.md §1.2): untouched when equal,
 // else written from offset 0 and truncated to the new length, never renamed, so
 // bind mounts in running containers keep seeing the file and never see it empty.
 func rewriteInPlace(path string, content []byte) error {
@@ -99,7 +99,7 @@ func rewriteInPlace(path string, content []byte) error {
 }
 
 // writeFileAtomic writes a state file through a temporary file, fsync and a rename, so
-// a crash or a full disk leaves either the old or the new content (runtime.md §1.2).
+// a crash or a full disk leaves either the old or the new content (docs/spec/runtime.md §1.2).
 func writeFileAtomic(path string, content []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create directory: %w", err) // the error names it

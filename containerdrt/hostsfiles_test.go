@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// runtime.md §5.4 exact format; §17 items 11-12: every resource with both names,
+// docs/spec/runtime.md §5.4 exact format; §17 items 11-12: every resource with both names,
 // the second declared resource at .3 on a first up.
 func TestProjectFilesContent(t *testing.T) {
 	tn := newTestNet(t)
@@ -41,7 +41,7 @@ func TestProjectFilesContent(t *testing.T) {
 	}
 }
 
-// runtime.md §1.2: bind-mounted files are rewritten in place (same inode, never
+// docs/spec/runtime.md §1.2: bind-mounted files are rewritten in place (same inode, never
 // renamed), and left alone when unchanged.
 func TestRewriteInPlace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hosts")

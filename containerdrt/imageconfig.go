@@ -11,7 +11,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// ImageConfig returns the host-platform configuration of a present image (runtime.md
+// ImageConfig returns the host-platform configuration of a present image (docs/spec/runtime.md
 // §9.6): Env, Entrypoint, Cmd, WorkingDir, User, StopSignal and the layer diff IDs.
 func (c *Client) ImageConfig(ctx context.Context, ref string) (plan.ImageConfig, error) {
 	img, err := c.getImage(ctx, ref)

@@ -26,7 +26,7 @@ func FamiliarName(ref string) string {
 }
 
 // EnsureImage makes the spec's image present and unpacked according to the pull policy
-// (runtime.md §9.2). Resources sharing an image share one pull. Dockerfile resources
+// (docs/spec/runtime.md §9.2). Resources sharing an image share one pull. Dockerfile resources
 // are built by BuildImage, which skips an up-to-date image (§9.7).
 func (c *Client) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progress) error {
 	if s.Build != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// isolator keeps project networks from reaching each other (runtime.md §5.4: a
+// isolator keeps project networks from reaching each other (docs/spec/runtime.md §5.4: a
 // project reaches nothing of other projects). Tests inject a recorder.
 type isolator interface {
 	// ensure installs the bridge's rules (idempotent).

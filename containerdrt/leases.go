@@ -26,7 +26,7 @@ func (c *Client) withProjectLease(ctx context.Context, project string) (context.
 
 // RemoveLeases deletes the project's leases. Each lsctl deletes its own when its work
 // ends, so the ones left belong to a process that was killed; the caller holds the
-// project lock (runtime.md §12.9), so no work of the project is under way. The delete
+// project lock (docs/spec/runtime.md §12.9), so no work of the project is under way. The delete
 // collects garbage at once: a snapshot whose container was never created is held by
 // nothing else.
 func (c *Client) RemoveLeases(ctx context.Context, project string) error {

@@ -20,7 +20,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// maxLabelSize is containerd's limit on one label, key plus value (runtime.md §4.2).
+// maxLabelSize is containerd's limit on one label, key plus value (docs/spec/runtime.md §4.2).
 const maxLabelSize = 4096
 
 // labelFileMarker replaces a label value too long for containerd.
@@ -101,7 +101,7 @@ func (c *Client) managed(ctx context.Context, cont containerd.Container, task *a
 	return m, nil
 }
 
-// containerLabels are the labels of runtime.md §4.2 for a new container; over-long
+// containerLabels are the labels of docs/spec/runtime.md §4.2 for a new container; over-long
 // values go to the project's labels file.
 func (c *Client) containerLabels(s *plan.ContainerSpec, hash string, ports []plan.PortBinding, stopSignal string) (map[string]string, error) {
 	l := maps.Clone(s.Labels)

@@ -16,7 +16,7 @@ import (
 )
 
 // LoadArchive imports a Docker (`docker save`) or OCI image-layout archive, gzip
-// compressed or not, names its images per runtime.md §9.4, unpacks the host-platform
+// compressed or not, names its images per docs/spec/runtime.md §9.4, unpacks the host-platform
 // content and returns the familiar names loaded (an unnamed image by its digest).
 func (c *Client) LoadArchive(ctx context.Context, r io.Reader) ([]string, error) {
 	stream, err := compression.DecompressStream(r)

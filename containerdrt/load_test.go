@@ -2,7 +2,7 @@ package containerdrt
 
 import "testing"
 
-// runtime.md §9.4: an OCI ref.name names an image only when it is a full reference.
+// docs/spec/runtime.md §9.4: an OCI ref.name names an image only when it is a full reference.
 func TestOCIRefName(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"latest", ""},

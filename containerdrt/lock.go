@@ -15,7 +15,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// ProjectLock is a held project lock (runtime.md §12.9): an flock on
+// ProjectLock is a held project lock (docs/spec/runtime.md §12.9): an flock on
 // <data-root>/projects/<project>/lock whose content names the holder.
 type ProjectLock struct {
 	f    *os.File
@@ -146,7 +146,7 @@ type dataRootHold struct {
 	count int
 }
 
-// lockDataRoot takes the data-root-wide lock (runtime.md §12.9) that serialises
+// lockDataRoot takes the data-root-wide lock (docs/spec/runtime.md §12.9) that serialises
 // cross-project allocations: subnets, host ports and volume creation. It waits for
 // other processes; within this process it is re-entrant. unlock must be called once.
 func lockDataRoot(dataRoot string) (unlock func(), err error) {
@@ -199,7 +199,7 @@ func releaseDataRootOnce(dataRoot string) func() {
 
 // LockDataRoot takes the data-root-wide allocation lock for callers outside this
 // package: `up` holds it from PreflightPorts until the containers holding those
-// ports exist (runtime.md §12.9). It is re-entrant within the process.
+// ports exist (docs/spec/runtime.md §12.9). It is re-entrant within the process.
 func (c *Client) LockDataRoot() (unlock func(), err error) {
 	return lockDataRoot(c.opts.DataRoot)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §12.9, §17 item 14: a second lock of the project fails naming the holder.
+// docs/spec/runtime.md §12.9, §17 item 14: a second lock of the project fails naming the holder.
 func TestLockProjectBusy(t *testing.T) {
 	root := t.TempDir()
 	l, err := LockProject(root, "shop", "up")

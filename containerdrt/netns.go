@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// netnsRoot is where pinned network namespaces live (runtime.md §1.2).
+// netnsRoot is where pinned network namespaces live (docs/spec/runtime.md §1.2).
 const netnsRoot = "/run/lsctl/netns"
 
 // netnsPath is the pinned namespace file of a container.
@@ -104,7 +104,7 @@ func removeNetns(path string) error {
 }
 
 // hostNetworks lists the host's address and non-default route prefixes, which a
-// project subnet must not overlap (runtime.md §5.1). Tests inject a fixed list.
+// project subnet must not overlap (docs/spec/runtime.md §5.1). Tests inject a fixed list.
 type hostNetworks interface {
 	Prefixes() ([]netip.Prefix, error)
 }

@@ -34,7 +34,7 @@ type netState struct {
 	deleteLink func(name string) error
 }
 
-// networkRecord is <data-root>/networks/<network-name>.json (runtime.md §5.1).
+// networkRecord is <data-root>/networks/<network-name>.json (docs/spec/runtime.md §5.1).
 type networkRecord struct {
 	Version   int               `json:"version"`
 	Name      string            `json:"name"`
@@ -97,7 +97,7 @@ func readRecord(path string) (*networkRecord, error) {
 	return &r, nil
 }
 
-// checkRecordOwner applies ensure step 2 (runtime.md §5.1).
+// checkRecordOwner applies ensure step 2 (docs/spec/runtime.md §5.1).
 func checkRecordOwner(r *networkRecord, project, namespace string) error {
 	if r.Project == project && r.Namespace == namespace {
 		return nil
@@ -109,7 +109,7 @@ func checkRecordOwner(r *networkRecord, project, namespace string) error {
 	}
 }
 
-// EnsureNetwork creates or reuses the project network (runtime.md §5.1 steps 1-4),
+// EnsureNetwork creates or reuses the project network (docs/spec/runtime.md §5.1 steps 1-4),
 // reconciles the address table (§5.2), assigns the subnet into the plan and writes
 // the hosts, resolv.conf and hostname files (§5.4).
 func (c *Client) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
@@ -142,7 +142,7 @@ func (c *Client) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 	return c.writeProjectFiles(p)
 }
 
-// ReserveNetwork applies EnsureNetwork's record steps (runtime.md §5.1 steps 1-4)
+// ReserveNetwork applies EnsureNetwork's record steps (docs/spec/runtime.md §5.1 steps 1-4)
 // ahead of it and returns the project's subnet, which up names in its first line,
 // before the network exists. It creates nothing on the host; EnsureNetwork then
 // reuses the record. A record of another project is refused as EnsureNetwork would.
@@ -157,7 +157,7 @@ func (c *Client) ReserveNetwork(project string) (netip.Prefix, error) {
 // ownedRecord is ensure steps 1-4 with the data root created first: the project's
 // record, reused or newly allocated, and its subnet. The caller holds net.mu.
 func (c *Client) ownedRecord(name, bridge, project string) (*networkRecord, netip.Prefix, error) {
-	// The data root is 0700 (runtime.md §1.2); create it before its subdirectories.
+	// The data root is 0700 (docs/spec/runtime.md §1.2); create it before its subdirectories.
 	if err := os.MkdirAll(c.dataRoot(), 0o700); err != nil {
 		return nil, netip.Prefix{}, fmt.Errorf("create data root %s: %w", c.dataRoot(), err)
 	}
@@ -300,7 +300,7 @@ func recordedSubnets(dir string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// reconcileOffsets applies runtime.md §5.2: resources in the record keep their host
+// reconcileOffsets applies docs/spec/runtime.md §5.2: resources in the record keep their host
 // offset, the others take the lowest free offset from 2 in declaration order.
 // Addresses of resources no longer in the plan are released.
 func reconcileOffsets(p *plan.Plan, rec *networkRecord, subnet netip.Prefix) map[string]int {
@@ -358,7 +358,7 @@ func hostAddr(subnet netip.Prefix, off int) netip.Addr {
 }
 
 // TeardownNetwork removes the project's bridge, isolation rules, conflist and record
-// (runtime.md §5.5). A missing network is success; another project's is refused.
+// (docs/spec/runtime.md §5.5). A missing network is success; another project's is refused.
 func (c *Client) TeardownNetwork(ctx context.Context, project string) error {
 	c.net.mu.Lock()
 	defer c.net.mu.Unlock()

@@ -119,7 +119,7 @@ func TestLowestFreeSubnet(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 13: two projects get different /24 subnets; host routes are avoided.
+// docs/spec/runtime.md §17 item 13: two projects get different /24 subnets; host routes are avoided.
 func TestEnsureNetworkAllocatesDistinctSubnets(t *testing.T) {
 	tn := newTestNet(t, netip.MustParsePrefix("10.213.0.0/24")) // e.g. a host VPN route
 	ctx := context.Background()
@@ -184,7 +184,7 @@ func TestReserveNetwork(t *testing.T) {
 	}
 }
 
-// runtime.md §5.2: recorded resources keep their address, new ones take the lowest
+// docs/spec/runtime.md §5.2: recorded resources keep their address, new ones take the lowest
 // free one in declaration order, removed ones are released.
 func TestEnsureNetworkKeepsRecordedAddresses(t *testing.T) {
 	tn := newTestNet(t)
@@ -210,7 +210,7 @@ func TestEnsureNetworkKeepsRecordedAddresses(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 15: a record of project a under b's network name.
+// docs/spec/runtime.md §17 item 15: a record of project a under b's network name.
 func TestNetworkRecordOfAnotherProject(t *testing.T) {
 	tn := newTestNet(t)
 	name := plan.NetworkName("b")
@@ -252,7 +252,7 @@ func TestNetworkRecordOfAnotherNamespace(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 16: a bridge or conflist with the derived name but no record.
+// docs/spec/runtime.md §17 item 16: a bridge or conflist with the derived name but no record.
 func TestNetworkNotCreatedByLsctl(t *testing.T) {
 	const want = `network "lightshuttle-shop" exists and was not created by lsctl; remove it or rename the project`
 	tests := []struct {
@@ -287,7 +287,7 @@ func TestNetworkNotCreatedByLsctl(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 17 (network part): teardown removes a leftover network.
+// docs/spec/runtime.md §17 item 17 (network part): teardown removes a leftover network.
 func TestTeardownRemovesNetwork(t *testing.T) {
 	tn := newTestNet(t)
 	ctx := context.Background()

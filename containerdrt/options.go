@@ -1,6 +1,6 @@
 package containerdrt
 
-// PullPolicy is the --pull flag (runtime.md §9.2).
+// PullPolicy is the --pull flag (docs/spec/runtime.md §9.2).
 type PullPolicy string
 
 // Pull policies.
@@ -10,7 +10,7 @@ const (
 	PullNever   PullPolicy = "never"
 )
 
-// Options configure a containerd-backed Runtime (runtime.md §1.1).
+// Options configure a containerd-backed Runtime (docs/spec/runtime.md §1.1).
 type Options struct {
 	Address         string // containerd socket; "unix://" prefix accepted
 	Namespace       string // containerd namespace, default "lightshuttle"
@@ -25,6 +25,6 @@ type Options struct {
 	Pull      PullPolicy
 	// Build forces rebuilds of dockerfile resources (up --build).
 	Build bool
-	// Version is lsctl's version; it names the AppArmor profile (runtime.md §3.1).
+	// Version is lsctl's version; it names the AppArmor profile (docs/spec/runtime.md §3.1).
 	Version string
 }

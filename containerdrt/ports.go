@@ -15,7 +15,7 @@ import (
 )
 
 // PortRewrite reports a requested host port that was taken and the port published
-// instead (runtime.md §6): `<resource>: port <ip>:<from> is in use; publishing
+// instead (docs/spec/runtime.md §6): `<resource>: port <ip>:<from> is in use; publishing
 // <ip>:<to> -> <container> instead`.
 type PortRewrite struct {
 	Resource  string
@@ -48,7 +48,7 @@ type portClaim struct {
 	port uint16
 }
 
-// PreflightPorts tests every requested host port of the plan (runtime.md §6) and
+// PreflightPorts tests every requested host port of the plan (docs/spec/runtime.md §6) and
 // rewrites taken ones to free ports in p, reporting each rewrite; with strict, a
 // taken port fails with ErrPortInUse instead. HostPort changes, RequestedHostPort
 // keeps the request. The caller holds LockDataRoot until the containers exist.
@@ -229,7 +229,7 @@ func (s containerdPorts) Published(ctx context.Context) ([]publishedPort, error)
 }
 
 // portsLabel decodes a lightshuttle.ports label, following the "@file" indirection
-// of runtime.md §4.2. Unreadable values publish nothing.
+// of docs/spec/runtime.md §4.2. Unreadable values publish nothing.
 func (c *Client) portsLabel(project, resource, value string) []plan.PortBinding {
 	if value == "" {
 		return nil

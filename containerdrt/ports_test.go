@@ -18,7 +18,7 @@ func binding(ip string, host, container uint16) plan.PortBinding {
 	return plan.PortBinding{HostIP: ip, HostPort: host, ContainerPort: container, RequestedHostPort: host}
 }
 
-// runtime.md §6, §17 items 20-22: the in-use test and the rewrite order.
+// docs/spec/runtime.md §6, §17 items 20-22: the in-use test and the rewrite order.
 func TestPreflightPorts(t *testing.T) {
 	type res struct {
 		name  string
@@ -113,7 +113,7 @@ func TestPreflightPorts(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 21: --strict fails on the first taken port.
+// docs/spec/runtime.md §17 item 21: --strict fails on the first taken port.
 func TestPreflightPortsStrict(t *testing.T) {
 	c := &Client{opts: Options{Namespace: "lightshuttle"}}
 	c.net.published = fakePorts{}
@@ -147,7 +147,7 @@ func TestBindFreeReal(t *testing.T) {
 	}
 }
 
-// runtime.md §4.2: the ports label, with the @file indirection.
+// docs/spec/runtime.md §4.2: the ports label, with the @file indirection.
 func TestPortsLabel(t *testing.T) {
 	c := &Client{opts: Options{DataRoot: t.TempDir()}}
 	label := `[{"host_ip":"127.0.0.1","host_port":5433,"container_port":5432,"requested_host_port":5432}]`

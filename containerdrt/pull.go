@@ -28,7 +28,7 @@ import (
 const progressInterval = 200 * time.Millisecond
 
 // Pull fetches ref for the host platform and unpacks it into the snapshotter, under a
-// lease, reporting "pulling" updates with byte counts and a final "pulled" (runtime.md
+// lease, reporting "pulling" updates with byte counts and a final "pulled" (docs/spec/runtime.md
 // §9.3). Errors read `failed to pull image <ref>: <cause>`.
 func (c *Client) Pull(ctx context.Context, ref string, p Progress) error {
 	start := time.Now()

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// runtime.md §9.3: only loopback registries may fall back to plain HTTP.
+// docs/spec/runtime.md §9.3: only loopback registries may fall back to plain HTTP.
 func TestIsLoopbackRegistry(t *testing.T) {
 	tests := []struct {
 		host string
@@ -23,7 +23,7 @@ func TestIsLoopbackRegistry(t *testing.T) {
 	}
 }
 
-// runtime.md §9.3: auths entries (auth, username/password, identitytoken) from
+// docs/spec/runtime.md §9.3: auths entries (auth, username/password, identitytoken) from
 // $DOCKER_CONFIG/config.json; docker.io under its historical key.
 func TestDockerCredentials(t *testing.T) {
 	dir := t.TempDir()

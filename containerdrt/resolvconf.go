@@ -13,7 +13,7 @@ import (
 )
 
 // hostResolvConfPaths are the host's resolver configuration and the systemd-resolved
-// upstream list used when the first only names loopback resolvers (runtime.md §5.4).
+// upstream list used when the first only names loopback resolvers (docs/spec/runtime.md §5.4).
 var hostResolvConfPaths = [2]string{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}
 
 // noDNSWarning is printed when containers end up without a nameserver.

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// runtime.md §5.4: loopback nameservers removed, search/options kept, systemd-resolved
+// docs/spec/runtime.md §5.4: loopback nameservers removed, search/options kept, systemd-resolved
 // upstreams as a fallback, a warning when none remain.
 func TestContainerResolvConf(t *testing.T) {
 	tests := []struct {

@@ -28,7 +28,7 @@ type Runtime interface {
 	// EnsureImage makes the spec's image present (pull, build or load) per the pull
 	// policy and reports progress. It fills nothing in s.
 	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progress) error
-	// EnsureNetwork creates or reuses the project network (runtime.md §5.1), assigns the
+	// EnsureNetwork creates or reuses the project network (docs/spec/runtime.md §5.1), assigns the
 	// subnet and every address into the plan (p.AssignSubnet), and writes the project's
 	// hosts, resolv.conf and hostname files (§5.4).
 	EnsureNetwork(ctx context.Context, p *plan.Plan) error
@@ -37,7 +37,7 @@ type Runtime interface {
 	TeardownNetwork(ctx context.Context, project string) error
 	// Prepare adopts a matching running container or creates a fresh one (stopping and
 	// removing a stale one), with its network namespace, CNI setup and task created but
-	// not started (runtime.md §12.2 step 4).
+	// not started (docs/spec/runtime.md §12.2 step 4).
 	Prepare(ctx context.Context, s *plan.ContainerSpec) (Container, error)
 	// Stop sends signal ("" = the image's stop signal), waits up to grace, then SIGKILL;
 	// it returns the exit code. A task already gone is not an error.

@@ -13,7 +13,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// maskedPaths and readonlyPaths are runtime.md §3.1's lists; containerd's defaults are
+// maskedPaths and readonlyPaths are docs/spec/runtime.md §3.1's lists; containerd's defaults are
 // kept and these are ensured on top, so the spec never depends on containerd's version.
 var (
 	maskedPaths = []string{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
@@ -23,7 +23,7 @@ var (
 )
 
 // containerSysctls are set in the container's own network namespace, as Docker does
-// (runtime.md §3.1): unprivileged processes may bind low ports and ping.
+// (docs/spec/runtime.md §3.1): unprivileged processes may bind low ports and ping.
 var containerSysctls = map[string]string{
 	"net.ipv4.ip_unprivileged_port_start": "0",
 	"net.ipv4.ping_group_range":           "0 2147483647",
@@ -46,7 +46,7 @@ type specInput struct {
 // specOpts builds the container's OCI spec on containerd's default Linux spec: process
 // from the merged image config, hostname, network namespace, mounts, Docker's default
 // seccomp profile, the AppArmor profile where the host has AppArmor, masked and
-// read-only paths, and sysctls (runtime.md §3.1). The user
+// read-only paths, and sysctls (docs/spec/runtime.md §3.1). The user
 // is resolved against the container's root filesystem, so the container must have its
 // snapshot set before the spec is generated.
 func specOpts(in specInput) []oci.SpecOpts {
@@ -101,7 +101,7 @@ func captureProcess(dst **specs.Process) oci.SpecOpts {
 }
 
 // withExactEnv replaces the default spec's environment: the merged environment already
-// holds PATH (runtime.md §3.1 layer 2).
+// holds PATH (docs/spec/runtime.md §3.1 layer 2).
 func withExactEnv(env []string) oci.SpecOpts {
 	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
 		if s.Process == nil {
@@ -145,7 +145,7 @@ func withSecurityPaths(_ context.Context, _ oci.Client, _ *containers.Container,
 }
 
 // withDockerProcess: no TTY, no stdin, and noNewPrivileges off as in Docker, because
-// images' entrypoints may rely on setuid helpers or file capabilities (runtime.md §3.1);
+// images' entrypoints may rely on setuid helpers or file capabilities (docs/spec/runtime.md §3.1);
 // containerd's default spec turns it on.
 func withDockerProcess(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
 	if s.Process != nil {

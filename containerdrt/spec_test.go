@@ -24,7 +24,7 @@ func generateSpec(t *testing.T, in specInput) *oci.Spec {
 	return s
 }
 
-// runtime.md §3.1: process, hostname, netns, mounts and Docker's security defaults.
+// docs/spec/runtime.md §3.1: process, hostname, netns, mounts and Docker's security defaults.
 func TestSpecFromProcess(t *testing.T) {
 	in := specInput{
 		Proc: plan.Process{
@@ -68,7 +68,7 @@ func TestSpecFromProcess(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 73: Docker's default capabilities, seccomp profile, masked paths.
+// docs/spec/runtime.md §17 item 73: Docker's default capabilities, seccomp profile, masked paths.
 func TestSpecSecurityDefaults(t *testing.T) {
 	s := generateSpec(t, specInput{Proc: plan.Process{Args: []string{"sh"}, Cwd: "/"}})
 	dockerCaps := []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
@@ -114,7 +114,7 @@ func TestSpecSecurityDefaults(t *testing.T) {
 	}
 }
 
-// runtime.md §3.1: the AppArmor profile is named after the lsctl version (each version
+// docs/spec/runtime.md §3.1: the AppArmor profile is named after the lsctl version (each version
 // loads its own once), and a host without AppArmor gets none, without an error.
 func TestAppArmorProfile(t *testing.T) {
 	for version, want := range map[string]string{

@@ -18,13 +18,13 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// killWait bounds the wait for a task to die after SIGKILL (runtime.md §12.7).
+// killWait bounds the wait for a task to die after SIGKILL (docs/spec/runtime.md §12.7).
 const killWait = 10 * time.Second
 
 // Stop sends the stop signal ("" = the image's, else SIGTERM) to the task, waits up to
 // grace, then SIGKILLs it and waits up to 10 s; it returns the exit code (128 + signal
 // for signal deaths). When PID 1 does not catch the stop signal, the kernel would drop
-// it, so SIGKILL is sent at once (runtime.md §12.7). A missing task or container is not
+// it, so SIGKILL is sent at once (docs/spec/runtime.md §12.7). A missing task or container is not
 // an error (exit code 0, or the recorded one).
 func (c *Client) Stop(ctx context.Context, id string, sig string, grace time.Duration) (int, error) {
 	c.releaseStaleExecs() // leaves nothing of a dead lsctl's probes, and lets a shim waiting on them go on

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// runtime.md §12.7: SigCgt decides whether the stop signal can be delivered.
+// docs/spec/runtime.md §12.7: SigCgt decides whether the stop signal can be delivered.
 func TestSigInMask(t *testing.T) {
 	tests := []struct {
 		mask string
@@ -28,7 +28,7 @@ func TestSigInMask(t *testing.T) {
 
 func sysSignal(n int) syscall.Signal { return syscall.Signal(n) }
 
-// runtime.md §12.7: runc's init (the program not started yet) counts as not catching.
+// docs/spec/runtime.md §12.7: runc's init (the program not started yet) counts as not catching.
 func TestStatusCatches(t *testing.T) {
 	tests := []struct {
 		name, status string

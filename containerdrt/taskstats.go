@@ -6,7 +6,7 @@ import (
 )
 
 // TaskStats is a running task's resource use, from containerd's task metrics (the
-// task's cgroup): what the dashboard shows per resource (runtime.md §20.5).
+// task's cgroup): what the dashboard shows per resource (docs/spec/runtime.md §20.5).
 type TaskStats struct {
 	At time.Time `json:"ts"`
 	// CPUNanos is the CPU time used since the task started; two samples give a rate.

@@ -18,7 +18,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// volumeRecord is <data-root>/volumes/<name>/volume.json (runtime.md §1.2, §7.1).
+// volumeRecord is <data-root>/volumes/<name>/volume.json (docs/spec/runtime.md §1.2, §7.1).
 type volumeRecord struct {
 	Name      string  `json:"name"`
 	Project   string  `json:"project"`
@@ -30,7 +30,7 @@ func (c *Client) volumeDir(name string) string {
 	return filepath.Join(c.dataRoot(), "volumes", name)
 }
 
-// volumeMounts returns the OCI mounts of a container (runtime.md §3.1, §7): its named
+// volumeMounts returns the OCI mounts of a container (docs/spec/runtime.md §3.1, §7): its named
 // volumes (created, ownership-checked and copied up on first use) and host paths
 // (created 0755 when missing), all rbind rprivate, rw unless the mapping says :ro;
 // then the project's hosts, resolv.conf and hostname files read-only. rootfs is the
@@ -99,7 +99,7 @@ func volumeTarget(v plan.VolumeBinding, env []string) string {
 }
 
 // ensureHostPath resolves a bind mount's host path now, at the point of use, and
-// returns the path to mount, free of symbolic links (runtime.md §7.3): a path written
+// returns the path to mount, free of symbolic links (docs/spec/runtime.md §7.3): a path written
 // relative to the manifest directory that leads outside it — through a link made after
 // validation, say — is refused. A missing directory is created (0755) where the links
 // lead, and checked again once created, so a link swapped in meanwhile is refused too.
@@ -209,7 +209,7 @@ func checkVolumeOwner(rec *volumeRecord, project, defaultFor string) error {
 }
 
 // RemoveVolumes deletes the named volumes whose record names project (down
-// --volumes, runtime.md §7.2). Volumes of other projects are returned in kept;
+// --volumes, docs/spec/runtime.md §7.2). Volumes of other projects are returned in kept;
 // names without a volume are in neither list.
 func (c *Client) RemoveVolumes(ctx context.Context, project string, names []string) (removed []string, kept []string, err error) {
 	unlock, err := lockDataRoot(c.dataRoot())

@@ -16,7 +16,7 @@ func volumeSpec(project, resource string, vols ...plan.VolumeBinding) *plan.Cont
 	return &plan.ContainerSpec{ID: plan.ContainerID(project, resource), Project: project, Resource: resource, Volumes: vols}
 }
 
-// runtime.md §7.1: default volumes refuse another owner; named volumes are shared.
+// docs/spec/runtime.md §7.1: default volumes refuse another owner; named volumes are shared.
 func TestVolumeOwnership(t *testing.T) {
 	c := &Client{opts: Options{DataRoot: t.TempDir()}}
 	ctx := context.Background()
@@ -58,7 +58,7 @@ func TestVolumeOwnership(t *testing.T) {
 	}
 }
 
-// runtime.md §3.1, §7: mount list, PGDATA target, host path creation, ro files.
+// docs/spec/runtime.md §3.1, §7: mount list, PGDATA target, host path creation, ro files.
 func TestVolumeMounts(t *testing.T) {
 	root := t.TempDir()
 	c := &Client{opts: Options{DataRoot: filepath.Join(root, "data")}}
@@ -119,7 +119,7 @@ func TestVolumeTarget(t *testing.T) {
 	}
 }
 
-// runtime.md §7.2: down --volumes removes only volumes created by the project.
+// docs/spec/runtime.md §7.2: down --volumes removes only volumes created by the project.
 func TestRemoveVolumes(t *testing.T) {
 	c := &Client{opts: Options{DataRoot: t.TempDir()}}
 	ctx := context.Background()
@@ -155,7 +155,7 @@ func TestVolumeNameCannotEscape(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, runtime.md §7.3: the host path is resolved again when it is
+// Issue 12 item 7, docs/spec/runtime.md §7.3: the host path is resolved again when it is
 // mounted. A link made after validation that leads out of the manifest directory is
 // refused, and nothing is created where it leads; the mount source is free of links.
 func TestEnsureHostPathConfined(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 const waitPortInterval = 10 * time.Millisecond
 
 // WaitPort waits until a TCP connection to addr ("ip:port") succeeds, trying every
-// 10 ms, or until ctx ends (runtime.md §11.2, default postgres/redis probes).
+// 10 ms, or until ctx ends (docs/spec/runtime.md §11.2, default postgres/redis probes).
 func (c *Client) WaitPort(ctx context.Context, addr string) error {
 	var d net.Dialer
 	tick := time.NewTicker(waitPortInterval)

@@ -28,11 +28,11 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// floorProbeEvery is the floor's probe spacing from task start (runtime.md §19).
+// floorProbeEvery is the floor's probe spacing from task start (docs/spec/runtime.md §19).
 const floorProbeEvery = 20 * time.Millisecond
 
 // stackFloor starts a benchmark stack with the bare containerd client doing the work
-// lsctl does (runtime.md §19 "Floor"): pinned netns, CNI ADD on a network of the same
+// lsctl does (docs/spec/runtime.md §19 "Floor"): pinned netns, CNI ADD on a network of the same
 // kind (bridge, static IPAM, portmap, firewall), container and snapshot, task with the
 // binary log driver, all prepared in parallel; then each task started once its
 // dependencies' probes passed, and probed by exec every 20 ms until it passes.
@@ -89,7 +89,7 @@ func newStackFloor(b *testing.B, env *harness.Env, project string) *stackFloor {
 }
 
 // floorConflist is the plugin chain lsctl attaches a container without published
-// ports with (runtime.md §5.1): the project network's list less portmap, whose ADD
+// ports with (docs/spec/runtime.md §5.1): the project network's list less portmap, whose ADD
 // and DEL do nothing without mappings. The benchmark containers publish no port.
 func floorConflist(name, bridge string) []byte {
 	type obj = map[string]any
@@ -184,7 +184,7 @@ func (f *stackFloor) prepare(r *floorRun, res string, run int) error {
 }
 
 // floorSpec is the OCI spec of a floor container: the same container as lsctl's
-// (runtime.md §3.1), in what costs the runtime work: Docker's default seccomp profile,
+// (docs/spec/runtime.md §3.1), in what costs the runtime work: Docker's default seccomp profile,
 // which runc compiles at every create and exec, and the network sysctls.
 func floorSpec(img containerd.Image, hostname, netns string) []oci.SpecOpts {
 	return []oci.SpecOpts{

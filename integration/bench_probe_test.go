@@ -16,7 +16,7 @@ import (
 
 // BenchmarkProbeExec measures one healthcheck probe (`true` by exec in a running
 // busybox) through containerdrt.Exec, which captures the output through the binary
-// log driver (runtime.md §11.1), against the bare client's exec with no stdio,
+// log driver (docs/spec/runtime.md §11.1), against the bare client's exec with no stdio,
 // alternating in the same run. Probes are on the critical path of every dependency
 // level of `lsctl up`, so their overhead shows in the real-stack benchmark's ratio.
 func BenchmarkProbeExec(b *testing.B) {

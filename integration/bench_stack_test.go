@@ -14,12 +14,12 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// BenchmarkRealStack is the real-stack benchmark of DESIGN.md testing pyramid item 4
-// and runtime.md §19 (issue 5): for flat10, chain5 and diamond10, `lsctl up -d` until
+// BenchmarkRealStack is the real-stack benchmark of docs/architecture.md testing pyramid item 4
+// and docs/spec/runtime.md §19 (issue 5): for flat10, chain5 and diamond10, `lsctl up -d` until
 // it exits and `lsctl down`, against the floor — the same containers through the bare
 // containerd client (stackFloor) — alternating in the same run; then the peak RSS of a
 // foreground `lsctl up` holding 50 resources. It prints the table of medians with the
-// verdict of each target; it never fails on a missed target (runtime.md §19: targets
+// verdict of each target; it never fails on a missed target (docs/spec/runtime.md §19: targets
 // are measured, not asserted). Run it with -benchtime=Nx: N measured runs per stack,
 // after the one-run pass that the testing package makes first (the warm-up).
 func BenchmarkRealStack(b *testing.B) {
@@ -131,7 +131,7 @@ func benchLsctlOnce(b *testing.B, l *benchLsctl, row *benchRow) {
 }
 
 // benchPeakRSS runs a foreground `lsctl up` of 50 independent resources b.N times until
-// ready, stops it with SIGINT, and keeps the highest peak RSS (runtime.md §19).
+// ready, stops it with SIGINT, and keeps the highest peak RSS (docs/spec/runtime.md §19).
 func benchPeakRSS(b *testing.B, env *harness.Env) *benchRow {
 	st := rssStack()
 	l := newBenchLsctl(b, env, st, "bmany50")

@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// benchCommand is the PID 1 of every benchmark container (runtime.md §19): it catches
+// benchCommand is the PID 1 of every benchmark container (docs/spec/runtime.md §19): it catches
 // SIGTERM, so a stop is a real graceful stop, and marks itself ready with a file.
 var benchCommand = []string{"sh", "-c", "trap 'exit 0' TERM; touch /tmp/ready; sleep 3600 & wait"}
 
 // benchProbe is the healthcheck argv of every benchmark container, run by exec (lsctl)
-// or by the bare client (floor). runtime.md §19 uses `test -f /tmp/ready`; issue 5
+// or by the bare client (floor). docs/spec/runtime.md §19 uses `test -f /tmp/ready`; issue 5
 // words it as a `CMD true` healthcheck; LSCTL_BENCH_PROBE="true" selects that one.
 func benchProbe() []string {
 	if p := strings.Fields(os.Getenv("LSCTL_BENCH_PROBE")); len(p) > 0 {
@@ -26,7 +26,7 @@ type benchStack struct {
 	name  string
 	order []string
 	deps  map[string][]string
-	// probeTimeout is the healthcheck timeout: 1s as runtime.md §19 says for the timed
+	// probeTimeout is the healthcheck timeout: 1s as docs/spec/runtime.md §19 says for the timed
 	// stacks; many50 measures memory, not time, and must not fail when a loaded host
 	// makes a probe slower than that.
 	probeTimeout string
@@ -90,13 +90,13 @@ func rssStack() benchStack {
 	return s
 }
 
-// benchStacks are the timed stacks of runtime.md §19 and issue 5.
+// benchStacks are the timed stacks of docs/spec/runtime.md §19 and issue 5.
 func benchStacks() []benchStack {
 	return []benchStack{flatStack("flat10", 10), chainStack("chain5", 5), diamondStack("diamond10")}
 }
 
 // manifest renders the stack as a lightshuttle.yml for project with image ref. The
-// healthcheck follows runtime.md §19: interval 1s, timeout 1s, retries 30, start_period 0s.
+// healthcheck follows docs/spec/runtime.md §19: interval 1s, timeout 1s, retries 30, start_period 0s.
 func (s benchStack) manifest(project, ref string, probe []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "project:\n  name: %s\nresources:\n", project)

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Targets of issue 5 and runtime.md §19.
+// Targets of issue 5 and docs/spec/runtime.md §19.
 const (
 	upFactor     = 1.3
 	upAllowance  = 150 * time.Millisecond
@@ -24,7 +24,7 @@ type benchRow struct {
 	lsctlUp   []time.Duration
 	floorDown []time.Duration
 	lsctlDown []time.Duration
-	// Phases (runtime.md §19 "Report"): floor prepare of all containers, floor probe
+	// Phases (docs/spec/runtime.md §19 "Report"): floor prepare of all containers, floor probe
 	// pass after task start; lsctl up until its "starting N resource(s)" line, until its
 	// first "started" line, and its "healthy after" figures.
 	floorPrepare  []time.Duration
@@ -144,7 +144,7 @@ func rssCell(r benchRow) string {
 	return fmt.Sprintf("%.1f MiB (VmHWM %.1f) ≤ 60 MiB %s", float64(r.maxRSS)/1024, float64(r.hwm)/1024, v)
 }
 
-// lsctlPhases reads the phase times off a timed `lsctl up` output (runtime.md §16.3
+// lsctlPhases reads the phase times off a timed `lsctl up` output (docs/spec/runtime.md §16.3
 // plain lines): the "[p] starting N resource(s)" line, the first "<r>: started" line,
 // and every "<r>: healthy after <d>".
 func lsctlPhases(lines []timedLine) (plan, first time.Duration, healthy []time.Duration) {

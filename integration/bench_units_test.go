@@ -39,7 +39,7 @@ func TestBenchMedian(t *testing.T) {
 	}
 }
 
-// runtime.md §19: up ≤ 1.3 × floor + 150 ms; down of 10 containers ≤ 1 s; RSS ≤ 60 MB.
+// docs/spec/runtime.md §19: up ≤ 1.3 × floor + 150 ms; down of 10 containers ≤ 1 s; RSS ≤ 60 MB.
 func TestBenchTargets(t *testing.T) {
 	ms := time.Millisecond
 	tests := []struct {
@@ -118,7 +118,7 @@ func TestParseHWM(t *testing.T) {
 	}
 }
 
-// The benchmark stacks are what runtime.md §19 names, and lsctl's own validation
+// The benchmark stacks are what docs/spec/runtime.md §19 names, and lsctl's own validation
 // accepts their manifests with the dependencies as declared.
 func TestBenchStackManifests(t *testing.T) {
 	sizes := map[string]int{"flat10": 10, "chain5": 5, "diamond10": 10}

@@ -44,7 +44,7 @@ func multiStageContext(t *testing.T) string {
 	return dir
 }
 
-// Issue 6 acceptance; runtime.md §9.7: a Dockerfile FROM a local image with COPY, RUN,
+// Issue 6 acceptance; docs/spec/runtime.md §9.7: a Dockerfile FROM a local image with COPY, RUN,
 // ARG and a multi-stage target builds, runs, and a .dockerignored file is absent.
 func TestBuildMultiStageFromLocalImage(t *testing.T) {
 	b := newBuildEnv(t)
@@ -77,7 +77,7 @@ func TestBuildMultiStageFromLocalImage(t *testing.T) {
 	}
 }
 
-// runtime.md §9.7: an unchanged context is not rebuilt (Phase "present"); a change to
+// docs/spec/runtime.md §9.7: an unchanged context is not rebuilt (Phase "present"); a change to
 // an ignored file neither; a change to one copied file rebuilds; Options.Build (up
 // --build) always rebuilds.
 func TestBuildSkipsUnchangedContext(t *testing.T) {
@@ -134,7 +134,7 @@ func (b *buildEnv) imageLabel(t *testing.T, ref string) string {
 	return img.Labels[plan.LabelContextDigest]
 }
 
-// runtime.md §9.7: a failing step fails with `image build failed: <message>` and the
+// docs/spec/runtime.md §9.7: a failing step fails with `image build failed: <message>` and the
 // last 20 lines of that step's output.
 func TestBuildFailingStepShowsItsOutput(t *testing.T) {
 	b := newBuildEnv(t)
@@ -163,7 +163,7 @@ func TestBuildFailingStepShowsItsOutput(t *testing.T) {
 	}
 }
 
-// runtime.md §9.7: unreachable buildkitd names the address and how to fix it. This
+// docs/spec/runtime.md §9.7: unreachable buildkitd names the address and how to fix it. This
 // needs containerd only.
 func TestBuildUnreachableBuildkit(t *testing.T) {
 	e := newRTEnv(t)
@@ -178,7 +178,7 @@ func TestBuildUnreachableBuildkit(t *testing.T) {
 	}
 }
 
-// manifest.md §11: `dockerfile:` names a file relative to the context, here in a
+// docs/spec/manifest.md §11: `dockerfile:` names a file relative to the context, here in a
 // sub-directory and not called Dockerfile; the context stays the directory given.
 func TestBuildDockerfileElsewhere(t *testing.T) {
 	b := newBuildEnv(t)

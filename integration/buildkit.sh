@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # buildkit.sh builds BuildKit's buildkitd and buildctl at a pinned version and runs buildkitd
 # with a containerd worker against the private test containerd, for the dockerfile-kind
-# integration tests (runtime.md §9.7). provision.sh calls it; the build tests call it too
+# integration tests (docs/spec/runtime.md §9.7). provision.sh calls it; the build tests call it too
 # when buildkitd does not answer.
 #
 # Usage: buildkit.sh [install|built|start [NAMESPACE]|stop|status|env]

@@ -108,7 +108,7 @@ func probeOutput(t *testing.T, env *harness.Env, bk, dir string) string {
 	return out
 }
 
-// Issue 6 acceptance, runtime.md §9.7 and §17 item 27, through the CLI on a real
+// Issue 6 acceptance, docs/spec/runtime.md §9.7 and §17 item 27, through the CLI on a real
 // containerd and buildkitd.
 func TestCLIBuildDockerfileStack(t *testing.T) {
 	env := harness.Require(t)

@@ -48,7 +48,7 @@ func killedUp(t *testing.T, env *harness.Env, project string) string {
 	return dir
 }
 
-// runtime.md §17 item 55, §10.1, §12.9: after kill -9 of a foreground up the
+// docs/spec/runtime.md §17 item 55, §10.1, §12.9: after kill -9 of a foreground up the
 // containers keep running and logging; ps (reading containerd), logs and down work.
 func TestCLIKilledUpLeavesStackUsable(t *testing.T) {
 	env := harness.Require(t)
@@ -85,7 +85,7 @@ func TestCLIKilledUpLeavesStackUsable(t *testing.T) {
 	assertProjectGone(t, env, "clikill")
 }
 
-// runtime.md §4.4, §12.9, §17 item 72: after kill -9 of a foreground up, the next
+// docs/spec/runtime.md §4.4, §12.9, §17 item 72: after kill -9 of a foreground up, the next
 // up -d is not blocked by the stale lock or socket, adopts the unchanged running
 // containers, replaces a changed one, and its supervisor replaces the stale socket.
 func TestCLIUpAfterKilledUp(t *testing.T) {

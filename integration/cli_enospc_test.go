@@ -11,7 +11,7 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// Issue 12 item 8, runtime.md §1.2, §17 item 102: on a full disk, up fails with a
+// Issue 12 item 8, docs/spec/runtime.md §1.2, §17 item 102: on a full disk, up fails with a
 // message that names the path once (it read `write <tmp>: write <tmp>: no space left on
 // device`). The data root is a tiny tmpfs left with a few free kilobytes, so that up
 // runs out of space at the network record, the hosts file, resolv.conf or a hostname

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// runtime.md §17 items 36, 39, 40, §12.3: a healthcheck that never passes fails the
+// docs/spec/runtime.md §17 items 36, 39, 40, §12.3: a healthcheck that never passes fails the
 // startup at --wait-timeout; up exits 1 naming the resource, the reason and its last
 // log lines; its dependent is never started; nothing is left. Detached and foreground
 // up share the rollback, and both are checked.

@@ -235,7 +235,7 @@ func (u *fgUp) exitCode(timeout time.Duration) int {
 	return 0
 }
 
-// controlSocket is the path of a project's control API socket (runtime.md §15.1).
+// controlSocket is the path of a project's control API socket (docs/spec/runtime.md §15.1).
 func controlSocket(env *harness.Env, project string) string {
 	return filepath.Join(plan.ProjectDir(env.DataRoot, project), "control.sock")
 }
@@ -250,7 +250,7 @@ func controlClient(sock string) *http.Client {
 	}}
 }
 
-// apiEvent is the part of an event envelope (runtime.md §13.1) the tests read.
+// apiEvent is the part of an event envelope (docs/spec/runtime.md §13.1) the tests read.
 type apiEvent struct {
 	Type     string `json:"type"`
 	Resource string `json:"resource"`
@@ -259,7 +259,7 @@ type apiEvent struct {
 }
 
 // subscribeEvents opens GET /api/events; once it returns, every later event arrives on
-// the channel (runtime.md §15.3), which closes when the stream ends.
+// the channel (docs/spec/runtime.md §15.3), which closes when the stream ends.
 func subscribeEvents(t *testing.T, sock string) <-chan apiEvent {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -358,7 +358,7 @@ func ctrClient(t *testing.T, env *harness.Env) (*containerd.Client, context.Cont
 }
 
 // assertProjectGone checks that no container, task, network record or bridge of the
-// project is left (runtime.md §12.3, §12.7).
+// project is left (docs/spec/runtime.md §12.3, §12.7).
 func assertProjectGone(t *testing.T, env *harness.Env, project string) {
 	t.Helper()
 	c, ctx := ctrClient(t, env)

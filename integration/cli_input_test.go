@@ -27,7 +27,7 @@ func appProject(t *testing.T, env *harness.Env, project, fields string) string {
 	return dir
 }
 
-// Issue 12 item 7, manifest.md §15.1, §29 item 102, runtime.md §17 item 99: a `:ro`
+// Issue 12 item 7, docs/spec/manifest.md §15.1, §29 item 102, docs/spec/runtime.md §17 item 99: a `:ro`
 // mapping is mounted read-only — the container reads it and a write through it fails —
 // while a mapping without a mode stays writable.
 func TestCLIVolumeReadOnly(t *testing.T) {
@@ -57,7 +57,7 @@ func TestCLIVolumeReadOnly(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, manifest.md §15.3: `./linkdir -> /etc` is refused by validate and
+// Issue 12 item 7, docs/spec/manifest.md §15.3: `./linkdir -> /etc` is refused by validate and
 // by up, before anything runs; nothing of the project is created.
 func TestCLIVolumeSymlinkEscapeRefused(t *testing.T) {
 	env := harness.Require(t)
@@ -82,7 +82,7 @@ func TestCLIVolumeSymlinkEscapeRefused(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, runtime.md §7.3, §17 item 100: the host path is resolved again when
+// Issue 12 item 7, docs/spec/runtime.md §7.3, §17 item 100: the host path is resolved again when
 // a container is created, so a link made after validation cannot escape either. The
 // stack runs with ./data a real directory; ./data is then moved aside and replaced by a
 // link out of the manifest directory, and the container exits: the supervisor's
@@ -120,7 +120,7 @@ func TestCLIVolumeSymlinkAfterValidation(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, manifest.md §29 item 100: a NUL byte in a secret fails up before
+// Issue 12 item 7, docs/spec/manifest.md §29 item 100: a NUL byte in a secret fails up before
 // anything is created, naming the key; the value is in no output and no file of the
 // data root (runc used to echo it in its error and the log).
 func TestCLINULSecretRefused(t *testing.T) {
@@ -150,7 +150,7 @@ func TestCLINULSecretRefused(t *testing.T) {
 	}
 }
 
-// Issue 12 item 8, runtime.md §12.3, §17 item 101: the "last 20 log lines" of a failed
+// Issue 12 item 8, docs/spec/runtime.md §12.3, §17 item 101: the "last 20 log lines" of a failed
 // startup are the failing attempt's only. The log file keeps an earlier run's lines
 // (down keeps logs), and a running container adopted by the next up keeps its older
 // lines: neither appears in the report.

@@ -50,7 +50,7 @@ resources:
 	return dir
 }
 
-// cliLoadImages loads the test archives through `lsctl images load` (runtime.md §9.4).
+// cliLoadImages loads the test archives through `lsctl images load` (docs/spec/runtime.md §9.4).
 func cliLoadImages(t *testing.T, env *harness.Env, dir string, shorts ...string) {
 	t.Helper()
 	for _, short := range shorts {
@@ -61,7 +61,7 @@ func cliLoadImages(t *testing.T, env *harness.Env, dir string, shorts ...string)
 	}
 }
 
-// runtime.md §17 items 71, 55, 65, 49, 53, 17: up -d, ps, logs, direct restart, down.
+// docs/spec/runtime.md §17 items 71, 55, 65, 49, 53, 17: up -d, ps, logs, direct restart, down.
 func TestCLIDetachedLifecycle(t *testing.T) {
 	env := harness.Require(t)
 	dir := cliProject(t, "cliit")
@@ -102,7 +102,7 @@ func TestCLIDetachedLifecycle(t *testing.T) {
 	}
 }
 
-// runtime.md §17 items 50, 62, 46: a foreground up serves the control API, restarts
+// docs/spec/runtime.md §17 items 50, 62, 46: a foreground up serves the control API, restarts
 // through it, and SIGINT stops everything with exit 130.
 func TestCLIForegroundUp(t *testing.T) {
 	env := harness.Require(t)
@@ -183,7 +183,7 @@ func waitForCLI(t *testing.T, cond func() bool) {
 	}
 }
 
-// runtime.md §17 item 54: down while a foreground up runs sends it SIGTERM (exit 143),
+// docs/spec/runtime.md §17 item 54: down while a foreground up runs sends it SIGTERM (exit 143),
 // waits for it, and leaves nothing of the project.
 func TestCLIDownStopsForegroundUp(t *testing.T) {
 	env := harness.Require(t)
@@ -222,7 +222,7 @@ func TestCLIDownStopsForegroundUp(t *testing.T) {
 	}
 }
 
-// runtime.md §17 items 29 and 31: a missing image with --pull never fails the startup
+// docs/spec/runtime.md §17 items 29 and 31: a missing image with --pull never fails the startup
 // naming the image; a docker save archive loads under its familiar name.
 func TestCLIPullNeverAndDockerArchive(t *testing.T) {
 	env := harness.Require(t)
@@ -252,7 +252,7 @@ func TestCLIPullNeverAndDockerArchive(t *testing.T) {
 	}
 }
 
-// runtime.md §17 items 20 and 21: a requested host port held by a host process is
+// docs/spec/runtime.md §17 items 20 and 21: a requested host port held by a host process is
 // rewritten (printed by up, shown by ps); with --strict up fails before creating
 // anything.
 func TestCLIPortRewrite(t *testing.T) {

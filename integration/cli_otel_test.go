@@ -94,7 +94,7 @@ func traceNamed(name, service string) func([]otlpreceiver.TraceSummary) bool {
 	}
 }
 
-// runtime.md §17 items 91-97, §20: the OTel Go SDK over OTLP/HTTP and OTLP/gRPC and
+// docs/spec/runtime.md §17 items 91-97, §20: the OTel Go SDK over OTLP/HTTP and OTLP/gRPC and
 // busybox wget posting JSON reach the owner's receiver on the gateway; the control
 // API serves what arrived; everything is forwarded to an external collector (a
 // second receiver on 127.0.0.1) with lsctl's own startup trace; the critical path is

@@ -12,7 +12,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §17 items 46 and 47, §12.6, §16.7: two concurrent `lsctl restart base`
+// docs/spec/runtime.md §17 items 46 and 47, §12.6, §16.7: two concurrent `lsctl restart base`
 // against a foreground up: one is accepted and completes, the other is rejected as
 // already in progress; base's dependent keeps its container and task.
 func TestCLIConcurrentRestarts(t *testing.T) {
@@ -82,7 +82,7 @@ resources:
 	}
 }
 
-// startedAtLabel is container id's lightshuttle.started-at label (runtime.md §4.2),
+// startedAtLabel is container id's lightshuttle.started-at label (docs/spec/runtime.md §4.2),
 // waited for because it is written off the start's critical path.
 func startedAtLabel(t *testing.T, env *harness.Env, id string) string {
 	t.Helper()

@@ -97,7 +97,7 @@ func TestServiceUnitVerifies(t *testing.T) {
 	}
 }
 
-// runtime.md §12.7 under systemd: the unit's ExecStart, run as systemd would (its
+// docs/spec/runtime.md §12.7 under systemd: the unit's ExecStart, run as systemd would (its
 // Environment= only, in WorkingDirectory=, in a session of its own, stdin /dev/null),
 // brings the stack up; lsctl then has no child process, so containers, shims and log
 // drivers live outside the unit's cgroup; the unit's KillSignal tears the stack down

@@ -34,7 +34,7 @@ resources:
 `, project, bb, aCommand, aExtra, bb, bb)
 }
 
-// runtime.md §17 item 50, §12.7 step 2: SIGINT to a foreground up on a terminal stops
+// docs/spec/runtime.md §17 item 50, §12.7 step 2: SIGINT to a foreground up on a terminal stops
 // c, then b, then a, removes everything and exits 130.
 func TestCLISigintStopsInReverseOrder(t *testing.T) {
 	env := harness.Require(t)
@@ -74,7 +74,7 @@ func TestCLISigintStopsInReverseOrder(t *testing.T) {
 	assertProjectGone(t, env, "clisig")
 }
 
-// runtime.md §17 item 51, §12.8: a second SIGINT while a container that traps SIGTERM
+// docs/spec/runtime.md §17 item 51, §12.8: a second SIGINT while a container that traps SIGTERM
 // is being stopped with a 30 s grace kills it at once; cleanup completes; exit 130.
 func TestCLISecondSigintKills(t *testing.T) {
 	env := harness.Require(t)
@@ -117,7 +117,7 @@ func TestCLISecondSigintKills(t *testing.T) {
 	assertProjectGone(t, env, "cli2nd")
 }
 
-// runtime.md §17 item 41, §12.8: Ctrl-C during startup rolls back: no container,
+// docs/spec/runtime.md §17 item 41, §12.8: Ctrl-C during startup rolls back: no container,
 // network record, bridge, iptables rule or CNI attachment is left, no failure report,
 // exit 130. Once while a waits for a healthcheck that never passes (b and c waiting
 // for it), once as soon as the stack begins (containers being prepared).

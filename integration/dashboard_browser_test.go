@@ -10,7 +10,7 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// runtime.md §17 item 98, §20.6: the dashboard of a real stack in headless Chromium —
+// docs/spec/runtime.md §17 item 98, §20.6: the dashboard of a real stack in headless Chromium —
 // resources with live status and CPU/memory, the dependency graph, the startup
 // timeline, a trace the OTel SDK sent with its waterfall, the app's log records, a
 // container's log with a filter — and its restart button restarts a resource. The

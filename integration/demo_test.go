@@ -44,14 +44,14 @@ type demoStack struct {
 	network  demoNetwork // read after the first up, checked after every down
 }
 
-// demoNetwork is the part of the network record (runtime.md §5.1) the checks need.
+// demoNetwork is the part of the network record (docs/spec/runtime.md §5.1) the checks need.
 type demoNetwork struct {
 	Name   string `json:"name"`
 	Subnet string `json:"subnet"`
 	Bridge string `json:"bridge"`
 }
 
-// demoView is the part of a resource view (runtime.md §14) the checks need.
+// demoView is the part of a resource view (docs/spec/runtime.md §14) the checks need.
 type demoView struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
@@ -85,10 +85,10 @@ func newDemoStack(t *testing.T) *demoStack {
 	return &demoStack{t: t, env: env, project: project, manifest: manifest}
 }
 
-// id is the container identifier of a resource (runtime.md §4.1).
+// id is the container identifier of a resource (docs/spec/runtime.md §4.1).
 func (d *demoStack) id(resource string) string { return d.project + "_" + resource }
 
-// networkName is the project's network name (runtime.md §5.1).
+// networkName is the project's network name (docs/spec/runtime.md §5.1).
 func (d *demoStack) networkName() string { return "lightshuttle-" + d.project }
 
 // run runs `lsctl -f <demo manifest> ARGS...` and returns its exit code and output.
@@ -128,7 +128,7 @@ func (d *demoStack) mustRun(want []string, args ...string) string {
 
 // up starts the stack detached and checks the readiness lines (issue 5 acceptance: up -d
 // exits 0 once postgres and redis are healthy and the app runs), and that the first
-// line names the subnet the network record holds (runtime.md §16.3).
+// line names the subnet the network record holds (docs/spec/runtime.md §16.3).
 func (d *demoStack) up() {
 	d.t.Helper()
 	out := d.mustRun([]string{"app: waiting for ", "db: healthy after ", "cache: healthy after ", "app: running",
@@ -191,7 +191,7 @@ func (d *demoStack) appRuns() (runs [][]int, pongs []bool) {
 }
 
 // waitRun waits until the app's log shows run number n (1-based) with a visit and a
-// PONG, and returns that run's visit counts. Log files fill asynchronously (runtime.md
+// PONG, and returns that run's visit counts. Log files fill asynchronously (docs/spec/runtime.md
 // §10.1) with no event to await, so this polls.
 func (d *demoStack) waitRun(n int) []int {
 	d.t.Helper()
@@ -212,7 +212,7 @@ func (d *demoStack) waitRun(n int) []int {
 // issue 5 acceptance, examples/demo (under a project name of its own, see newDemoStack):
 // up -d, the app's query and PING in its log, ps --json, the published postgres and redis
 // ports from the host, persistence across down + up, down --volumes, and nothing left
-// after each down (runtime.md §5.5, §7.2, §12.7, §16.3-16.6).
+// after each down (docs/spec/runtime.md §5.5, §7.2, §12.7, §16.3-16.6).
 func TestDemoStack(t *testing.T) {
 	d := newDemoStack(t)
 	for _, short := range []string{"postgres", "redis", "demo-app"} {
@@ -367,7 +367,7 @@ func (d *demoStack) client() (*containerd.Client, context.Context) {
 }
 
 // demoTraceKinds are the kinds of trace a running stack leaves on the host, each of which
-// must be gone after down (issue 5 acceptance; runtime.md §5.3, §5.5, §12.7).
+// must be gone after down (issue 5 acceptance; docs/spec/runtime.md §5.3, §5.5, §12.7).
 var demoTraceKinds = []string{"container", "task", "snapshot", "netns pin", "CNI cache",
 	"iptables rule", "mount", "bridge", "network record"}
 
@@ -441,7 +441,7 @@ func (d *demoStack) assertNothingLeft() {
 }
 
 // cniCacheTraces lists the CNI cache files that name or mention a container of the
-// project: an entry left after down means a missing CNI DEL (NOTES.md).
+// project: an entry left after down means a missing CNI DEL (docs/architecture.md).
 func (d *demoStack) cniCacheTraces() []string {
 	d.t.Helper()
 	var found []string

@@ -11,7 +11,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// netTraces lists what a removed container must not leave behind (runtime.md §5.3
+// netTraces lists what a removed container must not leave behind (docs/spec/runtime.md §5.3
 // step 4): its pinned namespace file and mount, its CNI cache entries, and iptables
 // rules naming its id or address.
 func netTraces(t *testing.T, e *rtEnv, id, ip string) []string {
@@ -38,7 +38,7 @@ func netTraces(t *testing.T, e *rtEnv, id, ip string) []string {
 	return left
 }
 
-// runtime.md §5.3 step 4, §5.5: Remove leaves no namespace, CNI state or iptables
+// docs/spec/runtime.md §5.3 step 4, §5.5: Remove leaves no namespace, CNI state or iptables
 // rule behind, twice in a row; TeardownNetwork then removes bridge, rules, conflist
 // and record.
 func TestNetworkCleanup(t *testing.T) {

@@ -53,7 +53,7 @@ func hostGet(t *testing.T, e *rtEnv, addr string) string {
 	}
 }
 
-// runtime.md §6, §17 items 18, 20-22: a published port answers on 127.0.0.1 from the
+// docs/spec/runtime.md §6, §17 items 18, 20-22: a published port answers on 127.0.0.1 from the
 // host and nowhere else; a port held by a host process or published by another
 // project's container is rewritten, or refused with --strict.
 func TestNetworkPublishedPorts(t *testing.T) {

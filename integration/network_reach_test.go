@@ -50,7 +50,7 @@ func netFetchEventually(t *testing.T, e *rtEnv, id, host, want string) {
 	t.Fatalf("GET http://%s/ from %s: %q; want %q", host, id, body, want)
 }
 
-// runtime.md §5.4, §17 items 11-13: containers of a project reach each other by
+// docs/spec/runtime.md §5.4, §17 items 11-13: containers of a project reach each other by
 // resource name and by <project>_<resource>; another project reaches them neither by
 // name nor by address.
 func TestNetworkReachByName(t *testing.T) {
@@ -96,7 +96,7 @@ func TestNetworkReachByName(t *testing.T) {
 	}
 }
 
-// runtime.md §1.2, §5.4: when the plan changes, the hosts file is rewritten in place,
+// docs/spec/runtime.md §1.2, §5.4: when the plan changes, the hosts file is rewritten in place,
 // so a running container sees the new resource without a restart.
 func TestNetworkHostsRewrittenInPlace(t *testing.T) {
 	e := newRTEnv(t)

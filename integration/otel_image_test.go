@@ -41,7 +41,7 @@ func otelClientArchive(t *testing.T) string {
 }
 
 // writeOCIArchive writes an OCI image layout tar of one image whose only layer holds
-// one executable at the root (runtime.md §9.4 loads it).
+// one executable at the root (docs/spec/runtime.md §9.4 loads it).
 func writeOCIArchive(out, ref, name string, exe []byte, entrypoint []string) error {
 	var layer bytes.Buffer
 	lw := tar.NewWriter(&layer)

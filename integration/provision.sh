@@ -26,7 +26,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly HERE
 # systemd only for systemd-analyze, which checks the units of `lsctl service` (nothing here
 # boots with it).
-# chromium and a font drive the dashboard tests in a real browser (runtime.md §17 item 98).
+# chromium and a font drive the dashboard tests in a real browser (docs/spec/runtime.md §17 item 98).
 readonly PACKAGES=(containerd runc containernetworking-plugins iptables busybox-static
 	debootstrap docker-registry iproute2 jq kmod procps ca-certificates systemd
 	chromium fonts-dejavu-core)
@@ -283,7 +283,7 @@ start_containerd() {
 }
 
 # remove_stale_bridges deletes lsh-* bridges that an interrupted test run left behind. lsctl
-# never deletes a bridge it holds no record of (runtime.md §5.1), so such a leftover would
+# never deletes a bridge it holds no record of (docs/spec/runtime.md §5.1), so such a leftover would
 # make the next run of that test project fail. A bridge with a port attached still serves a
 # container (of this daemon or of a second one beside it), and one recorded under lsctl's
 # default data root belongs to a stack a developer runs (such as the demo): both are kept.

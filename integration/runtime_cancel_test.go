@@ -13,7 +13,7 @@ import (
 	"github.com/containerd/errdefs/pkg/errgrpc"
 )
 
-// runtime.md §12.3, §12.8: a Prepare whose context is cancelled part-way (SIGINT during
+// docs/spec/runtime.md §12.3, §12.8: a Prepare whose context is cancelled part-way (SIGINT during
 // startup) either returns a container or leaves nothing behind: no container record,
 // task, snapshot or pinned network namespace. A request the client gave up on may still
 // complete in the daemon (containerd 1.6 finishes a task create the client cancelled),

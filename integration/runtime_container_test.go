@@ -20,7 +20,7 @@ import (
 )
 
 // Issue 3: busybox starts; stdout and stderr are captured with stream and timestamp
-// by the shim-side log driver and readable after lsctl let go (runtime.md §10.1,
+// by the shim-side log driver and readable after lsctl let go (docs/spec/runtime.md §10.1,
 // §17 items 55-56).
 func TestRuntimeBusyboxLogs(t *testing.T) {
 	e := newRTEnv(t)
@@ -77,7 +77,7 @@ func labelEventually(t *testing.T, e *rtEnv, p *rtProject, res string) bool {
 	return false
 }
 
-// Issue 3: exec true/false/timeout; runtime.md §11.1.
+// Issue 3: exec true/false/timeout; docs/spec/runtime.md §11.1.
 func TestRuntimeExec(t *testing.T) {
 	e := newRTEnv(t)
 	p := e.newRTProject(t, "rtexec", map[string][]string{"app": {"sleep", "3600"}})
@@ -149,7 +149,7 @@ func TestRuntimeExecAfterTaskGone(t *testing.T) {
 	}
 }
 
-// Issue 3 / runtime.md §12.7: a PID 1 that handles SIGTERM ends at once; one whose
+// Issue 3 / docs/spec/runtime.md §12.7: a PID 1 that handles SIGTERM ends at once; one whose
 // handler keeps it running is killed after the grace period; one without a handler is
 // killed at once; signal deaths report 128 + signal.
 func TestRuntimeStop(t *testing.T) {
@@ -249,7 +249,7 @@ func hexBit(h string, bit int) bool {
 }
 
 // Issue 3: remove leaves no container, task, snapshot, network namespace or mount,
-// and is idempotent (runtime.md §12.7 step 3).
+// and is idempotent (docs/spec/runtime.md §12.7 step 3).
 func TestRuntimeRemove(t *testing.T) {
 	e := newRTEnv(t)
 	p := e.newRTProject(t, "rtrm", map[string][]string{"app": {"sleep", "3600"}})
@@ -285,7 +285,7 @@ func TestRuntimeRemove(t *testing.T) {
 	}
 }
 
-// runtime.md §4.1, §4.4: a container owned by another project is never touched; a
+// docs/spec/runtime.md §4.1, §4.4: a container owned by another project is never touched; a
 // matching running container is adopted; a changed one is recreated.
 func TestRuntimePrepareOwnershipAndAdoption(t *testing.T) {
 	e := newRTEnv(t)
@@ -319,7 +319,7 @@ func TestRuntimePrepareOwnershipAndAdoption(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 55: output keeps arriving in the log file after the lsctl side
+// docs/spec/runtime.md §17 item 55: output keeps arriving in the log file after the lsctl side
 // that started the container has gone (the shim runs the driver).
 func TestRuntimeLogsOutliveClient(t *testing.T) {
 	e := newRTEnv(t)

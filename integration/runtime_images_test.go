@@ -26,7 +26,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §9.4, §17 item 31: OCI (plain and gzip) and docker-save archives load,
+// docs/spec/runtime.md §9.4, §17 item 31: OCI (plain and gzip) and docker-save archives load,
 // named and normalised, unpacked and usable.
 func TestRuntimeLoadArchive(t *testing.T) {
 	e := newRTEnv(t)
@@ -99,7 +99,7 @@ func mustNormalise(t *testing.T, name string) string {
 	return "docker.io/" + name
 }
 
-// runtime.md §9.2, §9.3: pull from a registry on 127.0.0.1 (plain HTTP fallback) with
+// docs/spec/runtime.md §9.2, §9.3: pull from a registry on 127.0.0.1 (plain HTTP fallback) with
 // progress; a missing image fails clearly; --pull=never names the image.
 func TestRuntimePull(t *testing.T) {
 	e := newRTEnv(t)

@@ -34,7 +34,7 @@ func rtLoadTestImage(t *testing.T, e *rtEnv, short string) string {
 	return ref
 }
 
-// Issue 3: postgres becomes ready, checked by exec of pg_isready (runtime.md §3.2,
+// Issue 3: postgres becomes ready, checked by exec of pg_isready (docs/spec/runtime.md §3.2,
 // §11.1); a client in another container logs in with the password by name.
 func TestRuntimePostgresReady(t *testing.T) {
 	e := newRTEnv(t)

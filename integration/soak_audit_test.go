@@ -119,7 +119,7 @@ func dirNames(dir string) []string {
 	return out
 }
 
-// cniState lists the files of the CNI side in the data root (runtime.md §1.2): the
+// cniState lists the files of the CNI side in the data root (docs/spec/runtime.md §1.2): the
 // conflist, the result cache DEL needs, and the network record with its address
 // table. lsctl's IPAM is `static` (containerdrt/cni.go), so these, with the rules
 // and the netns pins, are all its address allocations.

@@ -256,7 +256,7 @@ func (s *soak) lsctl(killAfter time.Duration, args ...string) soakResult {
 
 var soakSubnetLine = regexp.MustCompile(`\] starting \d+ resource\(s\) on \S+ \((\d+\.\d+\.\d+\.)0/24\)`)
 
-// noteSubnet records the subnet that up names in its first line (runtime.md §16.3).
+// noteSubnet records the subnet that up names in its first line (docs/spec/runtime.md §16.3).
 func (s *soak) noteSubnet(out string) {
 	if m := soakSubnetLine.FindStringSubmatch(out); m != nil {
 		s.subnets[m[1]] = true

@@ -10,7 +10,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// runtime.md §7, §17 items 23, 25, 26: a named volume keeps data across remove and
+// docs/spec/runtime.md §7, §17 items 23, 25, 26: a named volume keeps data across remove and
 // re-create, a new volume is copied up from the image, a host path is created and
 // bind-mounted, and down --volumes removes the project's volumes.
 func TestVolumesPersistAndCopyUp(t *testing.T) {
@@ -88,7 +88,7 @@ func TestVolumesPersistAndCopyUp(t *testing.T) {
 	}
 }
 
-// manifest.md §15, §29 item 45: a `..` component in a host path is refused before
+// docs/spec/manifest.md §15, §29 item 45: a `..` component in a host path is refused before
 // anything reaches the runtime.
 func TestVolumesDotDotRefused(t *testing.T) {
 	for _, m := range []string{"../outside:/outside", "./a/../b:/x"} {

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// This file keeps diagnostics short whatever the input (manifest.md §27.1): a message
+// This file keeps diagnostics short whatever the input (docs/spec/manifest.md §27.1): a message
 // quotes at most maxQuoted characters of any text it took from the manifest, so a
 // 20 kB resource name gives one short line that still names the rule it broke.
 

@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements the credential percent-encoding of manifest.md §20, applied to
+// This file implements the credential percent-encoding of docs/spec/manifest.md §20, applied to
 // user, password and database inside the postgres and redis url outputs (§12).
 
 // EncodeCredential percent-encodes a URL credential (§20): RFC 3986 unreserved bytes

@@ -15,7 +15,7 @@ const (
 	SeverityWarning Severity = "warning"
 )
 
-// Diagnostic is one error or warning about the manifest (manifest.md §27).
+// Diagnostic is one error or warning about the manifest (docs/spec/manifest.md §27).
 type Diagnostic struct {
 	Code     string   // stable code, e.g. "invalid-port"
 	Severity Severity // error or warning
@@ -37,7 +37,7 @@ func NewDiagnostic(sev Severity, code, path, res, msg string) Diagnostic {
 	return Diagnostic{Code: code, Severity: sev, Message: msg, Path: path, Resource: Clip(res)}
 }
 
-// String renders the diagnostic in text mode (manifest.md §27.1).
+// String renders the diagnostic in text mode (docs/spec/manifest.md §27.1).
 func (d Diagnostic) String() string {
 	var b strings.Builder
 	b.WriteString(string(d.Severity))

@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements the DNS-label derivation dns(s) of manifest.md §19, used for the
+// This file implements the DNS-label derivation dns(s) of docs/spec/manifest.md §19, used for the
 // project network name and any other artefact name that must be a DNS label.
 
 import "strings"

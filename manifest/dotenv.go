@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements the dotenv syntax of manifest.md §24.2. Dotenv values only feed
+// This file implements the dotenv syntax of docs/spec/manifest.md §24.2. Dotenv values only feed
 // ${env.*} interpolation (§25); they are never passed to containers by themselves.
 //
 // Error convention: ParseDotenv returns a *DotenvError whose Error() is the complete

@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements the duration grammar of manifest.md §17, the one parser behind
+// This file implements the duration grammar of docs/spec/manifest.md §17, the one parser behind
 // healthcheck timings and the CLI duration flags.
 //
 // Error convention: ParseDuration returns a *DurationError. Its Error() is the complete

@@ -1,6 +1,6 @@
 package manifest
 
-// This file declares the canonical grammars of manifest.md §14–§20 and §24. Each grammar
+// This file declares the canonical grammars of docs/spec/manifest.md §14–§20 and §24. Each grammar
 // has its own file (duration.go, imageref.go, port.go, volume.go, dnslabel.go,
 // credential.go, dotenv.go, interpolate.go, suggest.go); this one only holds the shared
 // result types so that the validator and the plan can be written against them.

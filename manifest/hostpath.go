@@ -1,6 +1,6 @@
 package manifest
 
-// This file resolves host paths on the filesystem (manifest.md §15.3): symbolic links
+// This file resolves host paths on the filesystem (docs/spec/manifest.md §15.3): symbolic links
 // are followed before the manifest-directory rule is applied, so `./linkdir -> /etc`
 // cannot mount the host's /etc; and host paths that hand the container a sensitive
 // part of the host are named (the sensitive-host-path warning). The validator and the

@@ -64,7 +64,7 @@ func TestRealHostPath(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, manifest.md §15.3: symbolic links are resolved before the
+// Issue 12 item 7, docs/spec/manifest.md §15.3: symbolic links are resolved before the
 // manifest-directory rule, so ./linkdir -> /etc is refused; links that stay inside
 // are fine.
 func TestConfineHostPath(t *testing.T) {
@@ -121,7 +121,7 @@ func TestSensitiveHostPath(t *testing.T) {
 	}
 }
 
-// Issue 12 item 7, manifest.md §15.3, §27.2: validate refuses a relative host path
+// Issue 12 item 7, docs/spec/manifest.md §15.3, §27.2: validate refuses a relative host path
 // whose link leaves the manifest directory, and warns about sensitive host paths,
 // written or reached through a link.
 func TestValidateHostPathLinks(t *testing.T) {

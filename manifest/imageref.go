@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements image references (manifest.md §18): the parsing procedure of
+// This file implements image references (docs/spec/manifest.md §18): the parsing procedure of
 // §18.2, which never splits at a fixed colon, and the normalisation of §18.3.
 //
 // Error convention: ParseImageRef returns a plain error whose message is the reason only

@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements the interpolation grammar of manifest.md §21: parsing (§21.2-21.4),
+// This file implements the interpolation grammar of docs/spec/manifest.md §21: parsing (§21.2-21.4),
 // resolution (§21.5), the reserved ${secret.*} scheme (§21.6), and the queries the
 // validator, the plan and `secrets check` need (resource references in §22.1 order,
 // env references with reached-ness for §25).
@@ -426,7 +426,7 @@ func writeEscapeValue(b *strings.Builder, raw string) {
 }
 
 // ResolveEnvOnly resolves ${env.*} references that can be resolved and keeps resource
-// references and escapes as written (for `lsctl manifest`, runtime.md §16.9). ok is false
+// references and escapes as written (for `lsctl manifest`, docs/spec/runtime.md §16.9). ok is false
 // when some env reference could not be resolved; the caller then keeps the original text.
 // ok is also false when a substituted value would change how the printed text reads back
 // (a value containing "${", or one that forms "${" with the text around it), because the

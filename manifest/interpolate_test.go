@@ -224,7 +224,7 @@ func TestEnvUses(t *testing.T) {
 	}
 }
 
-// TestResolveEnvOnly checks the `lsctl manifest` resolution (runtime.md §16.9).
+// TestResolveEnvOnly checks the `lsctl manifest` resolution (docs/spec/runtime.md §16.9).
 func TestResolveEnvOnly(t *testing.T) {
 	env := envOf("LOG", "debug", "EMPTY", "", "BAD", "${env.X}", "DOLLAR", "$", "BRACE", "{x}")
 	tests := []struct {

@@ -1,5 +1,5 @@
 // Package manifest reads lightshuttle.yml: it finds the file, decodes it with line and
-// column positions, validates it (errors and warnings of manifest.md §26-27), and
+// column positions, validates it (errors and warnings of docs/spec/manifest.md §26-27), and
 // provides the canonical grammars (durations, image references, ports, volumes, DNS
 // labels, interpolation, dotenv files) that the plan and the CLI share.
 package manifest

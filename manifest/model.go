@@ -202,7 +202,7 @@ type Healthcheck struct {
 	Retries       Int
 }
 
-// Export is the optional export section (manifest.md §5.3), used by `lsctl export`.
+// Export is the optional export section (docs/spec/manifest.md §5.3), used by `lsctl export`.
 type Export struct {
 	Compose    ExportTarget
 	Kubernetes ExportTarget

@@ -5,7 +5,7 @@ import "strings"
 // A NUL byte ends a C string: no environment variable, argument or path can hold one,
 // and runc refuses the container with the whole variable (a secret too) in its error.
 // lsctl rejects it while validating instead, naming the field and never the value
-// (manifest.md §27.2 nul-in-value).
+// (docs/spec/manifest.md §27.2 nul-in-value).
 
 // NULMessage is the nul-in-value message, after the field path.
 const NULMessage = "the value contains a NUL byte, which no environment variable, argument or path can hold; remove it (the value is not shown)"

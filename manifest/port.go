@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements port mappings (manifest.md §14): a YAML integer P, or a string
+// This file implements port mappings (docs/spec/manifest.md §14): a YAML integer P, or a string
 // "HOST:CONTAINER" or "ADDRESS:HOST:CONTAINER"; TCP only, IPv4 only.
 //
 // Error convention: ParsePort returns a plain error whose message is the reason only
@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultHostIP is the address a mapping binds to when it names none: lsctl publishes
-// on loopback unless the manifest asks for more (DESIGN.md, security posture).
+// on loopback unless the manifest asks for more (docs/architecture.md, security posture).
 const DefaultHostIP = "127.0.0.1"
 
 // Port mapping reasons of the §14 error table.

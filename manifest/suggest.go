@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements the "did you mean" suggestion of manifest.md §27.3, used for
+// This file implements the "did you mean" suggestion of docs/spec/manifest.md §27.3, used for
 // unknown fields, kinds and dependency names.
 
 // Suggest returns the "did you mean" candidate of §27.3, or "": the candidate with the

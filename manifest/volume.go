@@ -1,6 +1,6 @@
 package manifest
 
-// This file implements volume mappings (manifest.md §15): the SOURCE:TARGET grammar with
+// This file implements volume mappings (docs/spec/manifest.md §15): the SOURCE:TARGET grammar with
 // its drive-letter rule (§15.1), host paths (§15.3), named volumes (§15.4) and targets
 // (§15.5).
 //

@@ -44,7 +44,7 @@ func TestManifest200Builds(t *testing.T) {
 }
 
 // BenchmarkBuild200 measures decode, validation and plan of a 200-resource manifest
-// (runtime.md §19: validate of 200 resources < 50 ms).
+// (docs/spec/runtime.md §19: validate of 200 resources < 50 ms).
 func BenchmarkBuild200(b *testing.B) {
 	data := []byte(manifest200())
 	env := testEnv(map[string]string{"LOG": "debug"})

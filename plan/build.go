@@ -20,7 +20,7 @@ type builder struct {
 	diags    manifest.Diagnostics
 }
 
-// Build turns a validated manifest into a Plan (runtime.md §2 steps 3-7 except the
+// Build turns a validated manifest into a Plan (docs/spec/runtime.md §2 steps 3-7 except the
 // subnet): merged dependencies and topological order, resolution of every interpolated
 // field in that order, outputs, LSH_* injection, container specifications and host
 // offsets. It reports dependency cycles, the phase-5 re-checks of resolved values,
@@ -92,7 +92,7 @@ func (b *builder) plan(names, order []string, offsets map[string]int) *Plan {
 	return p
 }
 
-// reportMissing emits the single missing-env error of manifest.md §25.
+// reportMissing emits the single missing-env error of docs/spec/manifest.md §25.
 func (b *builder) reportMissing() {
 	if !b.o.RequireEnv || len(b.missing) == 0 {
 		return
@@ -117,7 +117,7 @@ func (b *builder) reportMissing() {
 	})
 }
 
-// lookupEnv resolves ${env.N}; an empty value counts as unset (manifest.md §25).
+// lookupEnv resolves ${env.N}; an empty value counts as unset (docs/spec/manifest.md §25).
 func (b *builder) lookupEnv(name string) (string, bool) {
 	if b.o.Env == nil {
 		return "", false
@@ -139,7 +139,7 @@ func (b *builder) lookupOutput(resource, property string) (string, bool) {
 
 // resolve returns the resolved value of a set field. ok is false when the field could
 // not be resolved fully (a required variable is unset, or the text did not parse), or
-// when interpolation brought in a NUL byte (reported here, once: manifest.md §26.1
+// when interpolation brought in a NUL byte (reported here, once: docs/spec/manifest.md §26.1
 // phase 5); the value is then not re-checked.
 func (b *builder) resolve(rs *resource, path string) (value string, ok bool) {
 	f := rs.byPath[path]
@@ -164,7 +164,7 @@ func (b *builder) resolve(rs *resource, path string) (value string, ok bool) {
 }
 
 // recheck reports whether a resolved field must have its grammar checked again
-// (manifest.md §26.1 phase 5): it held references and resolved fully.
+// (docs/spec/manifest.md §26.1 phase 5): it held references and resolved fully.
 func (rs *resource) recheck(path string, ok bool) bool {
 	f := rs.byPath[path]
 	return ok && f != nil && f.refs

@@ -7,7 +7,7 @@ import (
 )
 
 // image resolves an image field and normalises it, re-checking the resolved reference
-// (manifest.md §26.1 phase 5). blank and untagged values are reported too when the
+// (docs/spec/manifest.md §26.1 phase 5). blank and untagged values are reported too when the
 // field held references (the validator could not see the value).
 func (b *builder) image(rs *resource, path string, warnUntagged bool) string {
 	v, ok := b.resolve(rs, path)

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// manifest.md §29 items 37, 41, 49 (as built by the plan) and §13.
+// docs/spec/manifest.md §29 items 37, 41, 49 (as built by the plan) and §13.
 func TestContainerSpec(t *testing.T) {
 	yaml := manifestOf("shop", `
 api:
@@ -64,7 +64,7 @@ api:
 	}
 }
 
-// manifest.md §29 item 37 and §13: command forms.
+// docs/spec/manifest.md §29 item 37 and §13: command forms.
 func TestArgvForms(t *testing.T) {
 	tests := []struct {
 		name, fields string
@@ -129,7 +129,7 @@ api:
 	}
 }
 
-// manifest.md §11, runtime.md §3.5: the dockerfile build spec and image name.
+// docs/spec/manifest.md §11, docs/spec/runtime.md §3.5: the dockerfile build spec and image name.
 func TestDockerfileSpec(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"web/Dockerfile", "web/dev.Dockerfile"} {

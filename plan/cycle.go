@@ -5,14 +5,14 @@ import (
 	"strings"
 )
 
-// cycleReport is one dependency-cycle error of manifest.md §22.3.
+// cycleReport is one dependency-cycle error of docs/spec/manifest.md §22.3.
 type cycleReport struct {
 	start   string // alphabetically smallest member; the diagnostic's location
 	message string // "dependency cycle: s -> ... -> s[ (also involved: ...)]"
 }
 
 // findCycles reports one cycle per strongly connected component of two or more
-// resources, in order of each component's smallest member (manifest.md §22.3).
+// resources, in order of each component's smallest member (docs/spec/manifest.md §22.3).
 func findCycles(names []string, deps map[string][]string) []cycleReport {
 	var reports []cycleReport
 	for _, comp := range stronglyConnected(names, deps) {

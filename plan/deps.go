@@ -4,7 +4,7 @@ import (
 	"sort"
 )
 
-// mergeDeps returns the merged dependency list of manifest.md §22.1: explicit
+// mergeDeps returns the merged dependency list of docs/spec/manifest.md §22.1: explicit
 // depends_on in written order, then implicit references in first-occurrence order,
 // without duplicates. Names that are not resources of the plan, and the resource
 // itself, are dropped: validation reports them, the plan must not trip over them.
@@ -110,7 +110,7 @@ func (p *Plan) SortedTopo() []*Node {
 }
 
 // StopLevels is the number of resources on the longest dependency chain. Shutdown stops
-// a resource only after all its dependents (runtime.md §12.7), so the levels stop one
+// a resource only after all its dependents (docs/spec/runtime.md §12.7), so the levels stop one
 // after another: a stop can take this many grace periods.
 func (p *Plan) StopLevels() int {
 	level := make(map[string]int, len(p.Order))

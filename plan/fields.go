@@ -6,7 +6,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// field is one interpolated string field of a resource (manifest.md §21.1).
+// field is one interpolated string field of a resource (docs/spec/manifest.md §21.1).
 type field struct {
 	path string
 	pos  manifest.Pos
@@ -39,7 +39,7 @@ func plainKey(key string) bool {
 }
 
 // keyPath appends a user map key to a field path, quoting unusual keys
-// (resources.api.container.env["my.key"], manifest.md §0), as manifest.FieldPath does.
+// (resources.api.container.env["my.key"], docs/spec/manifest.md §0), as manifest.FieldPath does.
 func keyPath(parent, key string) string {
 	if plainKey(key) {
 		return parent + "." + key
@@ -50,7 +50,7 @@ func keyPath(parent, key string) string {
 func indexPath(parent string, i int) string { return parent + "[" + strconv.Itoa(i) + "]" }
 
 // scanResource parses a resource's interpolated fields once, in the scan order of
-// manifest.md §21.1 (the list manifest.Resource.Interpolated defines for every stage).
+// docs/spec/manifest.md §21.1 (the list manifest.Resource.Interpolated defines for every stage).
 func scanResource(r *manifest.Resource) *resource {
 	rs := &resource{r: r, base: "resources." + r.Name + "." + string(r.Kind), byPath: map[string]*field{}}
 	for _, mf := range r.Interpolated() {

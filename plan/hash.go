@@ -27,7 +27,7 @@ type hashPort struct {
 	HostPort      uint16 `json:"host_port"`
 }
 
-// hashInput is the hashed content of runtime.md §4.3, fields in alphabetical key order.
+// hashInput is the hashed content of docs/spec/runtime.md §4.3, fields in alphabetical key order.
 type hashInput struct {
 	Argv       []string    `json:"argv"`
 	DiffIDs    []string    `json:"diff_ids"`
@@ -44,7 +44,7 @@ type hashInput struct {
 	WorkingDir string      `json:"working_dir"`
 }
 
-// ConfigHash is the configuration hash of runtime.md §4.3: SHA-256 of the canonical JSON
+// ConfigHash is the configuration hash of docs/spec/runtime.md §4.3: SHA-256 of the canonical JSON
 // of what decides a container's behaviour. Healthcheck, restart policy, actual host
 // ports and labels are left out so that changing them does not recreate the container.
 func ConfigHash(s *ContainerSpec, img ImageConfig) (string, error) {

@@ -7,7 +7,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// Healthcheck defaults (manifest.md §16).
+// Healthcheck defaults (docs/spec/manifest.md §16).
 const (
 	defaultInterval    = manifest.DefaultHealthInterval
 	defaultTimeout     = manifest.DefaultHealthTimeout
@@ -18,7 +18,7 @@ const (
 // health resolves a resource's healthcheck. kindTest is the kind's default test (nil
 // for container and dockerfile): a healthcheck without `test` keeps it with the given
 // timings, and only the default test waits for tcpPort and gets probeEnv
-// (runtime.md §3.2-3.3, §11.2). ["NONE"] disables any healthcheck.
+// (docs/spec/runtime.md §3.2-3.3, §11.2). ["NONE"] disables any healthcheck.
 func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeEnv []EnvVar) *Healthcheck {
 	hc := rs.r.Healthcheck
 	test, isDefault := kindTest, true

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// Issue 12 item 7, manifest.md §15.3, §26.1 phase 5: a host path that held a reference
+// Issue 12 item 7, docs/spec/manifest.md §15.3, §26.1 phase 5: a host path that held a reference
 // is checked on the filesystem once resolved, as the validator checks a literal one:
 // a link out of the manifest directory is invalid-volume, a sensitive host directory
 // the warning sensitive-host-path. A relative host path carries the manifest directory

@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// buildContainer fills a container or dockerfile node (runtime.md §3.4-3.5).
+// buildContainer fills a container or dockerfile node (docs/spec/runtime.md §3.4-3.5).
 func (b *builder) buildContainer(rs *resource, n *Node) {
 	c := rs.r.Container
 	if c == nil {
@@ -61,7 +61,7 @@ func (b *builder) buildContainer(rs *resource, n *Node) {
 	n.Health = b.health(rs, nil, 0, nil)
 }
 
-// argv resolves entrypoint or command (manifest.md §13): the string form becomes
+// argv resolves entrypoint or command (docs/spec/manifest.md §13): the string form becomes
 // ["sh","-c",s]; `command: []` is nil (image default); entrypoint [""] is kept.
 func (b *builder) argv(rs *resource, name string, a *manifest.Argv) []string {
 	if a == nil {
@@ -93,7 +93,7 @@ func (b *builder) argv(rs *resource, name string, a *manifest.Argv) []string {
 }
 
 // buildSpec resolves a dockerfile resource's build section: context relative to the
-// manifest directory, Dockerfile relative to the context (manifest.md §11).
+// manifest directory, Dockerfile relative to the context (docs/spec/manifest.md §11).
 func (b *builder) buildSpec(rs *resource) *BuildSpec {
 	bd := rs.r.Build
 	if bd == nil {
@@ -133,7 +133,7 @@ func absUnder(dir, p string) string {
 	return filepath.Clean(p)
 }
 
-// volumes resolves volume mappings (manifest.md §15): host paths against the manifest
+// volumes resolves volume mappings (docs/spec/manifest.md §15): host paths against the manifest
 // directory, named volumes as named. Mappings that held references are re-checked,
 // including duplicate targets.
 func (b *builder) volumes(rs *resource, vols []manifest.Str) []VolumeBinding {
@@ -187,7 +187,7 @@ func (b *builder) volume(v string) (VolumeBinding, error) {
 	return vb, nil
 }
 
-// hostPathRecheck applies the filesystem rules of manifest.md §15.3 to a host path
+// hostPathRecheck applies the filesystem rules of docs/spec/manifest.md §15.3 to a host path
 // that held references (phase 5): the validator could not see where its symbolic links
 // lead. Like phase 7, it reads the filesystem and changes nothing.
 func (b *builder) hostPathRecheck(rs *resource, path string, vb VolumeBinding) error {

@@ -7,7 +7,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// Postgres defaults (manifest.md §8, runtime.md §3.2).
+// Postgres defaults (docs/spec/manifest.md §8, docs/spec/runtime.md §3.2).
 const (
 	defaultPostgresVersion = "16"
 	defaultPostgresUser    = "postgres"
@@ -15,7 +15,7 @@ const (
 	defaultPostgresData    = "/var/lib/postgresql/data"
 )
 
-// databaseNameRule is the explicit database name grammar of manifest.md §8.
+// databaseNameRule is the explicit database name grammar of docs/spec/manifest.md §8.
 var databaseNameRule = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // buildPostgres fills a postgres node: env, port, volume, default healthcheck, outputs.
@@ -60,7 +60,7 @@ func (b *builder) buildPostgres(rs *resource, n *Node) {
 }
 
 // postgresPassword is the resolved password, or the generated one when the field is
-// omitted or resolves to empty (manifest.md §8): from the store, else the placeholder.
+// omitted or resolves to empty (docs/spec/manifest.md §8): from the store, else the placeholder.
 func (b *builder) postgresPassword(rs *resource, pg *manifest.Postgres) string {
 	if pg.Password.Set {
 		v, ok := b.resolve(rs, rs.base+".password")
@@ -93,7 +93,7 @@ func loopbackPort(port uint16) PortBinding {
 }
 
 // kindVolume is the postgres/redis `volume` field: the default volume unless false,
-// or the named volume (runtime.md §3.2).
+// or the named volume (docs/spec/runtime.md §3.2).
 func kindVolume(resource, project string, v manifest.Volume, target, targetEnv string) []VolumeBinding {
 	if v.Set && !v.Enabled {
 		return nil

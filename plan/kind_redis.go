@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// Redis defaults (manifest.md §9, runtime.md §3.3).
+// Redis defaults (docs/spec/manifest.md §9, docs/spec/runtime.md §3.3).
 const (
 	defaultRedisVersion = "7"
 	defaultRedisPort    = 6379
@@ -57,7 +57,7 @@ func (b *builder) buildRedis(rs *resource, n *Node) {
 }
 
 // kindImage is the image of a postgres or redis resource: `image` when set, else
-// <name>:<version>-alpine, normalised (manifest.md §8-§9). A resolved value that does
+// <name>:<version>-alpine, normalised (docs/spec/manifest.md §8-§9). A resolved value that does
 // not parse is reported on the field it came from.
 func (b *builder) kindImage(rs *resource, version, image manifest.Str, name, defVersion string) string {
 	if image.Set {

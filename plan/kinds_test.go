@@ -11,7 +11,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// manifest.md §29 items 20-22, 24, 27: postgres images, names and volumes.
+// docs/spec/manifest.md §29 items 20-22, 24, 27: postgres images, names and volumes.
 func TestPostgresDefaults(t *testing.T) {
 	tests := []struct {
 		name, yaml                  string
@@ -67,7 +67,7 @@ func TestPostgresDefaults(t *testing.T) {
 	}
 }
 
-// runtime.md §17 items 1 and 4: container id, labels and the kind environment.
+// docs/spec/runtime.md §17 items 1 and 4: container id, labels and the kind environment.
 func TestPostgresSpec(t *testing.T) {
 	store := fakeSecrets{"db": "ABCDEFGHJKLMNPQRSTUVWXYZ"}
 	p := build(t, manifestOf("shop", "db: {postgres: {}}"), Options{Secrets: store, DataRoot: "/d"})
@@ -109,7 +109,7 @@ func TestPostgresSpec(t *testing.T) {
 	}
 }
 
-// manifest.md §29 item 28 and §16 defaults; runtime.md §17 item 6 (probe -p).
+// docs/spec/manifest.md §29 item 28 and §16 defaults; docs/spec/runtime.md §17 item 6 (probe -p).
 func TestPostgresHealthcheck(t *testing.T) {
 	tests := []struct {
 		name, yaml string
@@ -144,7 +144,7 @@ func TestPostgresHealthcheck(t *testing.T) {
 	}
 }
 
-// manifest.md §29 items 29-30; runtime.md §17 item 7.
+// docs/spec/manifest.md §29 items 29-30; docs/spec/runtime.md §17 item 7.
 func TestRedis(t *testing.T) {
 	tests := []struct {
 		name, yaml   string
@@ -215,7 +215,7 @@ func TestRedis(t *testing.T) {
 	}
 }
 
-// runtime.md §17 item 6, manifest.md §29 item 58: a custom postgres port everywhere.
+// docs/spec/runtime.md §17 item 6, docs/spec/manifest.md §29 item 58: a custom postgres port everywhere.
 func TestPostgresPort(t *testing.T) {
 	n := build(t, manifestOf("shop", "db: {postgres: {port: 6543}}"), Options{Secrets: fakeSecrets{"db": "pw"}}).Nodes[0]
 	if envMap(n)["PGPORT"].Value != "6543" {
@@ -232,7 +232,7 @@ func TestPostgresPort(t *testing.T) {
 	}
 }
 
-// Outputs are listed in the order manifest.Properties gives (manifest.md §12), so
+// Outputs are listed in the order manifest.Properties gives (docs/spec/manifest.md §12), so
 // LSH_* variables and views agree with unknown-property messages.
 func TestOutputNamesMatchProperties(t *testing.T) {
 	p := build(t, manifestOf("shop", "db: {postgres: }\ncache: {redis: }\napi: {container: {image: \"x:1\"}}"), Options{})

@@ -8,17 +8,17 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// containerIDRule is containerd's identifier rule (runtime.md §4.1).
+// containerIDRule is containerd's identifier rule (docs/spec/runtime.md §4.1).
 var containerIDRule = regexp.MustCompile(`^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$`)
 
-// repoComponentRule is the repository path component of manifest.md §18.1.
+// repoComponentRule is the repository path component of docs/spec/manifest.md §18.1.
 var repoComponentRule = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`)
 
-// maxContainerID is the longest identifier used unsanitised (runtime.md §4.1).
+// maxContainerID is the longest identifier used unsanitised (docs/spec/runtime.md §4.1).
 const maxContainerID = 76
 
 // ContainerID returns the containerd identifier of a resource's container
-// (runtime.md §4.1): <project>_<resource> when containerd accepts it, otherwise a
+// (docs/spec/runtime.md §4.1): <project>_<resource> when containerd accepts it, otherwise a
 // sanitised form made injective by the FNV-1a hash of the candidate.
 func ContainerID(project, resource string) string {
 	candidate := project + "_" + resource
@@ -54,7 +54,7 @@ func sanitizedWithHash(s string) string {
 }
 
 // BuiltImageName is the name a dockerfile resource's image is stored under
-// (runtime.md §3.5): docker.io/lightshuttle/<project>_<resource>:dev, sanitised like a
+// (docs/spec/runtime.md §3.5): docker.io/lightshuttle/<project>_<resource>:dev, sanitised like a
 // container identifier when that is not a valid repository component.
 func BuiltImageName(project, resource string) string {
 	x := project + "_" + resource
@@ -64,13 +64,13 @@ func BuiltImageName(project, resource string) string {
 	return "docker.io/lightshuttle/" + x + ":dev"
 }
 
-// NetworkName is the project network's name, lightshuttle-<dns(project)> (runtime.md §5.1).
+// NetworkName is the project network's name, lightshuttle-<dns(project)> (docs/spec/runtime.md §5.1).
 func NetworkName(project string) string {
 	return "lightshuttle-" + manifest.DNSLabel(project)
 }
 
 // BridgeName is the bridge interface of a network: "lsh-" and the FNV-1a hash of the
-// network name, 12 characters, within the kernel's 15-character limit (runtime.md §5.1).
+// network name, 12 characters, within the kernel's 15-character limit (docs/spec/runtime.md §5.1).
 func BridgeName(network string) string {
 	return "lsh-" + manifest.FNV32a(network)
 }
@@ -83,7 +83,7 @@ func DefaultVolumeName(project, resource string) string {
 // DefaultDataRoot is lsctl's state directory when --data-root is not given.
 const DefaultDataRoot = "/var/lib/lsctl"
 
-// ProjectDir is <data-root>/projects/<project> (runtime.md §1.2).
+// ProjectDir is <data-root>/projects/<project> (docs/spec/runtime.md §1.2).
 func ProjectDir(dataRoot, project string) string {
 	if dataRoot == "" {
 		dataRoot = DefaultDataRoot

@@ -14,7 +14,7 @@ func fnvHex(s string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// runtime.md §4.1; §17 items 1-2.
+// docs/spec/runtime.md §4.1; §17 items 1-2.
 func TestContainerID(t *testing.T) {
 	tests := []struct{ project, resource, want string }{
 		{"shop", "db", "shop_db"},                        // item 1
@@ -39,7 +39,7 @@ func TestContainerID(t *testing.T) {
 	}
 }
 
-// runtime.md §5.1 and §3.5.
+// docs/spec/runtime.md §5.1 and §3.5.
 func TestNetworkAndImageNames(t *testing.T) {
 	if got := NetworkName("shop"); got != "lightshuttle-shop" {
 		t.Errorf("NetworkName(shop) = %q", got)

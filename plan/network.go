@@ -5,7 +5,7 @@ import (
 	"net/netip"
 )
 
-// Host offsets within a project /24 (runtime.md §5.2): .1 is the gateway.
+// Host offsets within a project /24 (docs/spec/runtime.md §5.2): .1 is the gateway.
 const (
 	firstOffset = 2
 	lastOffset  = 254
@@ -69,7 +69,7 @@ func addOffset(base netip.Addr, off int) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
-// HostsFile is the project's shared /etc/hosts (runtime.md §5.4): loopback entries,
+// HostsFile is the project's shared /etc/hosts (docs/spec/runtime.md §5.4): loopback entries,
 // then one line per resource in declaration order with its plain and qualified names.
 // Resources without an address yet (no subnet assigned) are left out.
 func (p *Plan) HostsFile() []byte {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// runtime.md §5.2 and §17 item 12: host offsets.
+// docs/spec/runtime.md §5.2 and §17 item 12: host offsets.
 func TestOffsets(t *testing.T) {
 	yaml := manifestOf("shop", "db: {postgres: {}}\napi: {container: {image: \"x:1\"}}\nweb: {container: {image: \"x:1\"}}")
 	tests := []struct {
@@ -34,7 +34,7 @@ func TestOffsets(t *testing.T) {
 	}
 }
 
-// runtime.md §5.4 and §17 items 11-12: addresses and the hosts file.
+// docs/spec/runtime.md §5.4 and §17 items 11-12: addresses and the hosts file.
 func TestAssignSubnetAndHostsFile(t *testing.T) {
 	p := build(t, manifestOf("shop", "db: {postgres: {}}\napi: {container: {image: \"x:1\"}}"), Options{})
 	if got := string(p.HostsFile()); got != "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" {

@@ -52,13 +52,13 @@ func (b *builder) buildNode(rs *resource, deps []string, offset int) {
 	b.nodes[r.Name] = n
 }
 
-// lshName is upper(D) of manifest.md §23: upper case, "-" replaced by "_".
+// lshName is upper(D) of docs/spec/manifest.md §23: upper case, "-" replaced by "_".
 func lshName(s string) string {
 	return strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
 }
 
 // injectLSH returns LSH_<DEP>_<PROP> for every output of every direct dependency, except
-// keys the resource declares in env or secrets (manifest.md §23). When two dependencies
+// keys the resource declares in env or secrets (docs/spec/manifest.md §23). When two dependencies
 // map to one prefix, the first in the merged list wins and lsh-collision is reported.
 func (b *builder) injectLSH(rs *resource, n *Node) []EnvVar {
 	declared := map[string]bool{}
@@ -96,7 +96,7 @@ func (b *builder) injectLSH(rs *resource, n *Node) []EnvVar {
 	return out
 }
 
-// setOutputs records the outputs in their documented order (manifest.md §12).
+// setOutputs records the outputs in their documented order (docs/spec/manifest.md §12).
 func setOutputs(n *Node, kv ...string) {
 	n.Outputs = make(map[string]string, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// manifest.md §29 items 78-79 and §22.3.
+// docs/spec/manifest.md §29 items 78-79 and §22.3.
 func TestDependencyCycles(t *testing.T) {
 	tests := []struct {
 		name, resources string
@@ -66,7 +66,7 @@ ok: {container: {image: "x:1", depends_on: [m]}}
 	}
 }
 
-// manifest.md §22.3 step 2: one report per component, by smallest member, before the
+// docs/spec/manifest.md §22.3 step 2: one report per component, by smallest member, before the
 // location sort of the diagnostics.
 func TestFindCyclesOrder(t *testing.T) {
 	names := []string{"z", "y", "m", "n", "solo"}

@@ -6,7 +6,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// The OpenTelemetry variables lsctl injects (runtime.md §20.2).
+// The OpenTelemetry variables lsctl injects (docs/spec/runtime.md §20.2).
 const (
 	EnvOTelEndpoint   = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	EnvOTelService    = "OTEL_SERVICE_NAME"
@@ -14,7 +14,7 @@ const (
 )
 
 // InjectOTel points every container and dockerfile resource at the stack's OTLP
-// endpoint (runtime.md §20.2): OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME=<resource>
+// endpoint (docs/spec/runtime.md §20.2): OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME=<resource>
 // and OTEL_RESOURCE_ATTRIBUTES naming the project and the resource, each one only
 // when the resource does not set it in env or secrets. The values depend only on the
 // project, the resource and the endpoint (the project gateway's), so the

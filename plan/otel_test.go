@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// runtime.md §20.2 (§17 item 91): container and dockerfile resources get the three
+// docs/spec/runtime.md §20.2 (§17 item 91): container and dockerfile resources get the three
 // OTEL_* variables, after the LSH_* ones; postgres and redis get none; a variable the
 // manifest sets in env or secrets is not replaced; injecting twice changes nothing.
 func TestInjectOTel(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// manifest.md §26.1 phase 5: fields holding references are re-checked once resolved,
+// docs/spec/manifest.md §26.1 phase 5: fields holding references are re-checked once resolved,
 // and reported at the field. §29 item 23 through an env value.
 func TestResolvedValueChecks(t *testing.T) {
 	a63, a64 := strings.Repeat("a", 63), strings.Repeat("a", 64)

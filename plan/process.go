@@ -9,7 +9,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// defaultPath is the PATH given to a process whose image sets none (runtime.md §3.1).
+// defaultPath is the PATH given to a process whose image sets none (docs/spec/runtime.md §3.1).
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // ErrNoCommand is returned by MergeProcess when neither the image nor the manifest gives
@@ -26,7 +26,7 @@ type Process struct {
 }
 
 // MergeProcess combines the spec with the image configuration with Docker semantics
-// (runtime.md §3.1).
+// (docs/spec/runtime.md §3.1).
 func MergeProcess(s *ContainerSpec, img ImageConfig) (Process, error) {
 	args := mergeArgs(s.Entrypoint, s.Command, img)
 	if len(args) == 0 {
@@ -77,7 +77,7 @@ func (p Process) checkNUL() error {
 	return nil
 }
 
-// mergeArgs applies the entrypoint/command table of runtime.md §3.1: an explicit
+// mergeArgs applies the entrypoint/command table of docs/spec/runtime.md §3.1: an explicit
 // entrypoint discards the image CMD; entrypoint [""] clears the image ENTRYPOINT.
 func mergeArgs(entrypoint, command []string, img ImageConfig) []string {
 	var ep, cmd []string

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// runtime.md §3.1: argv table, env layers, user, working directory, stop signal.
+// docs/spec/runtime.md §3.1: argv table, env layers, user, working directory, stop signal.
 func TestMergeProcessArgv(t *testing.T) {
 	img := ImageConfig{Entrypoint: []string{"/entry"}, Cmd: []string{"serve"}}
 	tests := []struct {
@@ -85,7 +85,7 @@ func TestNormalizeSignal(t *testing.T) {
 	}
 }
 
-// runtime.md §4.3: what changes the hash and what does not.
+// docs/spec/runtime.md §4.3: what changes the hash and what does not.
 func TestConfigHash(t *testing.T) {
 	base := func() *ContainerSpec {
 		return &ContainerSpec{Resource: "api", Kind: "container", Image: "docker.io/library/busybox:1", Hostname: "api",

@@ -7,7 +7,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// redactedText replaces a secret value in relayed text (runtime.md §8.4).
+// redactedText replaces a secret value in relayed text (docs/spec/runtime.md §8.4).
 const redactedText = "********"
 
 // minRedactLen is the shortest secret value that is redacted: shorter ones would mask

@@ -2,7 +2,7 @@ package plan
 
 import "testing"
 
-// runtime.md §8.4 and §17 item 64: secret values and their percent-encoded forms.
+// docs/spec/runtime.md §8.4 and §17 item 64: secret values and their percent-encoded forms.
 func TestRedactor(t *testing.T) {
 	r := NewRedactor([]string{"p@ss:w/rd", "abc", "secret", "secret-longer", ""})
 	tests := []struct{ in, want string }{

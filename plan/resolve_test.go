@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// manifest.md §29 items 56-59, runtime.md §17 items 6 and 10: outputs from resolved values.
+// docs/spec/manifest.md §29 items 56-59, docs/spec/runtime.md §17 items 6 and 10: outputs from resolved values.
 func TestPostgresOutputs(t *testing.T) {
 	tests := []struct {
 		name, fields string
@@ -52,7 +52,7 @@ api:
 	}
 }
 
-// manifest.md §29 item 26, runtime.md §17 item 4: generated passwords.
+// docs/spec/manifest.md §29 item 26, docs/spec/runtime.md §17 item 4: generated passwords.
 func TestGeneratedPassword(t *testing.T) {
 	yaml := manifestOf("shop", "db: {postgres: {password: \"${env.DB_PWD:-}\"}}\nother: {postgres: {password: set}}")
 	tests := []struct {
@@ -78,7 +78,7 @@ func TestGeneratedPassword(t *testing.T) {
 	}
 }
 
-// manifest.md §29 items 60, 63, 64 and §25: env resolution and missing-env.
+// docs/spec/manifest.md §29 items 60, 63, 64 and §25: env resolution and missing-env.
 func TestEnvResolution(t *testing.T) {
 	tests := []struct {
 		name, value string
@@ -104,7 +104,7 @@ func TestEnvResolution(t *testing.T) {
 					!diags[0].Pos.IsZero() || p != nil {
 					t.Fatalf("diags = %v, want one missing-env starting %q", diags, tt.missing)
 				}
-				// validate tolerates unset variables (manifest.md §26.2).
+				// validate tolerates unset variables (docs/spec/manifest.md §26.2).
 				if _, diags := buildDiags(t, yaml, Options{Env: testEnv(tt.env)}); len(diags) != 0 {
 					t.Errorf("without RequireEnv: %v", diags)
 				}
@@ -120,7 +120,7 @@ func TestEnvResolution(t *testing.T) {
 	}
 }
 
-// manifest.md §29 items 74-75, §22.1 order, §28 worked example.
+// docs/spec/manifest.md §29 items 74-75, §22.1 order, §28 worked example.
 func TestMergedDependencies(t *testing.T) {
 	yaml := manifestOf("shop", `
 cache: {redis: {}}
@@ -186,7 +186,7 @@ x:
 	}
 }
 
-// runtime.md §17 item 10: a url with an env password, no ${ left.
+// docs/spec/runtime.md §17 item 10: a url with an env password, no ${ left.
 func TestURLFromEnvPassword(t *testing.T) {
 	yaml := manifestOf("shop", `
 db: {postgres: {password: "${env.DB_PWD}"}}
@@ -201,7 +201,7 @@ api:
 	}
 }
 
-// manifest.md §29 items 80-82 and §23.
+// docs/spec/manifest.md §29 items 80-82 and §23.
 func TestLSHInjection(t *testing.T) {
 	yaml := manifestOf("shop", `
 api-db: {postgres: {}}
@@ -247,7 +247,7 @@ api:
 	}
 }
 
-// manifest.md §29 items 61-62 with the loader's Env: the dotenv file wins, and an empty
+// docs/spec/manifest.md §29 items 61-62 with the loader's Env: the dotenv file wins, and an empty
 // dotenv entry hides the process environment.
 func TestDotenvPrecedence(t *testing.T) {
 	process := func(n string) (string, bool) {

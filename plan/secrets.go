@@ -12,10 +12,10 @@ import (
 	"sync"
 )
 
-// passwordAlphabet is the 57-character alphabet of runtime.md §8.1 (no 0 O 1 I l).
+// passwordAlphabet is the 57-character alphabet of docs/spec/runtime.md §8.1 (no 0 O 1 I l).
 const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
-// passwordLength is the length of a generated password (runtime.md §8.1).
+// passwordLength is the length of a generated password (docs/spec/runtime.md §8.1).
 const passwordLength = 24
 
 // GeneratePassword returns 24 characters drawn uniformly from the 57-character alphabet
@@ -38,7 +38,7 @@ func GeneratePassword() (string, error) {
 	return string(out), nil
 }
 
-// secretsFile is the on-disk form of secrets.json (runtime.md §8.2).
+// secretsFile is the on-disk form of secrets.json (docs/spec/runtime.md §8.2).
 type secretsFile struct {
 	Version   int                      `json:"version"`
 	Project   string                   `json:"project"`
@@ -50,7 +50,7 @@ type secretsRecord struct {
 }
 
 // FileSecrets is the generated-password store
-// <data-root>/projects/<project>/secrets.json (runtime.md §8.2). Callers that write
+// <data-root>/projects/<project>/secrets.json (docs/spec/runtime.md §8.2). Callers that write
 // (Ensure, Remove) hold the project lock; the mutex only protects the in-memory copy.
 type FileSecrets struct {
 	path, project string

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// runtime.md §8.1, §17 item 4: 24 characters of the 57-character alphabet.
+// docs/spec/runtime.md §8.1, §17 item 4: 24 characters of the 57-character alphabet.
 func TestGeneratePassword(t *testing.T) {
 	if len(passwordAlphabet) != 57 || strings.ContainsAny(passwordAlphabet, "0O1Il") {
 		t.Fatalf("alphabet %q", passwordAlphabet)
@@ -37,7 +37,7 @@ func TestGeneratePassword(t *testing.T) {
 	}
 }
 
-// runtime.md §8.2, §17 item 5: store, reuse, permissions, removal.
+// docs/spec/runtime.md §8.2, §17 item 5: store, reuse, permissions, removal.
 func TestFileSecrets(t *testing.T) {
 	root := t.TempDir()
 	s, err := OpenSecrets(root, "shop")

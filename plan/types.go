@@ -12,7 +12,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// Plan is the fully resolved form of a manifest (runtime.md §2).
+// Plan is the fully resolved form of a manifest (docs/spec/runtime.md §2).
 type Plan struct {
 	Project      string
 	ManifestFile string // as shown in diagnostics
@@ -30,19 +30,19 @@ type Node struct {
 	Name      string
 	Kind      manifest.Kind
 	Index     int      // declaration index
-	DependsOn []string // merged dependencies (manifest.md §22.1)
-	// Outputs are the resource's properties (manifest.md §12), in OutputNames order.
+	DependsOn []string // merged dependencies (docs/spec/manifest.md §22.1)
+	// Outputs are the resource's properties (docs/spec/manifest.md §12), in OutputNames order.
 	Outputs     map[string]string
 	OutputNames []string
 	Restart     RestartPolicy
 	Health      *Healthcheck // nil: no healthcheck (ready when running)
 	Spec        ContainerSpec
-	// SecretValues are the values to redact (runtime.md §8.4): passwords, secrets
+	// SecretValues are the values to redact (docs/spec/runtime.md §8.4): passwords, secrets
 	// values, password/url outputs. Never printed unless --show-secrets.
 	SecretValues []string
 }
 
-// RestartPolicy is the `restart` field (runtime.md §12.5).
+// RestartPolicy is the `restart` field (docs/spec/runtime.md §12.5).
 type RestartPolicy string
 
 // Restart policies.
@@ -52,7 +52,7 @@ const (
 	RestartAlways    RestartPolicy = "always"
 )
 
-// Healthcheck is a resolved healthcheck (runtime.md §11).
+// Healthcheck is a resolved healthcheck (docs/spec/runtime.md §11).
 type Healthcheck struct {
 	// Test is the manifest form as resolved: ["CMD", argv...] or ["CMD-SHELL", s...].
 	Test []string
@@ -65,12 +65,12 @@ type Healthcheck struct {
 	StartPeriod   time.Duration
 	StartInterval time.Duration
 	// TCPPort, when non-zero, is waited for by TCP connect to <ip>:<port> from the host
-	// before exec probes start (default postgres/redis healthchecks, runtime.md §11.2).
+	// before exec probes start (default postgres/redis healthchecks, docs/spec/runtime.md §11.2).
 	TCPPort uint16
 }
 
 // Deadline is the readiness deadline measured from task start when --wait-timeout is
-// not given: start_period + retries × (interval + timeout) (runtime.md §11.4).
+// not given: start_period + retries × (interval + timeout) (docs/spec/runtime.md §11.4).
 func (h *Healthcheck) Deadline() time.Duration {
 	return h.StartPeriod + time.Duration(h.Retries)*(h.Interval+h.Timeout)
 }
@@ -105,14 +105,14 @@ type VolumeBinding struct {
 	Kind   VolumeKind
 	Source string // volume name, or absolute host path
 	Target string
-	// ReadOnly mounts it read-only (the mode suffix :ro, manifest.md §15.1).
+	// ReadOnly mounts it read-only (the mode suffix :ro, docs/spec/manifest.md §15.1).
 	ReadOnly bool
 	// Within is the manifest directory for a host path written relative to it: the
-	// mount refuses a source whose symbolic links lead outside (manifest.md §15.3).
+	// mount refuses a source whose symbolic links lead outside (docs/spec/manifest.md §15.3).
 	// "" for named volumes and absolute host paths.
 	Within string
 	// TargetFromImageEnv names an image Env variable whose value, when present,
-	// replaces Target (postgres: PGDATA, runtime.md §3.2).
+	// replaces Target (postgres: PGDATA, docs/spec/runtime.md §3.2).
 	TargetFromImageEnv string
 	// DefaultFor is the resource owning a default volume <project>_<resource>_data
 	// ("" for explicitly named volumes): such a volume refuses another owner (§7.1).
@@ -128,7 +128,7 @@ func (v VolumeBinding) ModeSuffix() string {
 	return ""
 }
 
-// BuildSpec describes a dockerfile resource's image build (runtime.md §9.7).
+// BuildSpec describes a dockerfile resource's image build (docs/spec/runtime.md §9.7).
 type BuildSpec struct {
 	Context    string   // absolute
 	Dockerfile string   // absolute
@@ -139,7 +139,7 @@ type BuildSpec struct {
 // ContainerSpec is everything containerdrt needs to create the resource's container.
 // Image-dependent parts (image Env/Entrypoint/Cmd/User/...) are merged by containerdrt.
 type ContainerSpec struct {
-	ID       string // container identifier (runtime.md §4.1)
+	ID       string // container identifier (docs/spec/runtime.md §4.1)
 	Project  string
 	Resource string
 	Kind     manifest.Kind
@@ -150,7 +150,7 @@ type ContainerSpec struct {
 	Entrypoint []string
 	// Command nil: image default (also for `command: []`).
 	Command []string
-	// Env holds layers 3-5 of runtime.md §3.1 in order: kind variables, manifest env,
+	// Env holds layers 3-5 of docs/spec/runtime.md §3.1 in order: kind variables, manifest env,
 	// secrets (Secret), then LSH_* variables. MergeProcess adds the image Env, the PATH
 	// default and HOSTNAME.
 	Env        []EnvVar
@@ -160,9 +160,9 @@ type ContainerSpec struct {
 	HostOffset int        // host part of IP within the project /24 (2..254)
 	Ports      []PortBinding
 	Volumes    []VolumeBinding
-	Labels     map[string]string // ownership labels known at plan time (runtime.md §4.2)
+	Labels     map[string]string // ownership labels known at plan time (docs/spec/runtime.md §4.2)
 
-	// Project files bind-mounted read-only (runtime.md §5.4).
+	// Project files bind-mounted read-only (docs/spec/runtime.md §5.4).
 	HostsPath, ResolvConfPath, HostnamePath string
 	LogPath                                 string
 	// Files are secrets handed to the container as read-only files.
@@ -201,7 +201,7 @@ func (s *ContainerSpec) InlineCommand() []string {
 	return out
 }
 
-// NetworkSpec describes the project network (runtime.md §5).
+// NetworkSpec describes the project network (docs/spec/runtime.md §5).
 type NetworkSpec struct {
 	Project string
 	Name    string // lightshuttle-<dns(project)>
@@ -212,7 +212,7 @@ type NetworkSpec struct {
 	Gateway netip.Addr
 }
 
-// Label keys (runtime.md §4.2).
+// Label keys (docs/spec/runtime.md §4.2).
 const (
 	LabelProject       = "lightshuttle.project"
 	LabelResource      = "lightshuttle.resource"
@@ -236,7 +236,7 @@ const (
 )
 
 // ImageConfig is the part of an image configuration the plan and the hash need
-// (runtime.md §9.6, §4.3).
+// (docs/spec/runtime.md §9.6, §4.3).
 type ImageConfig struct {
 	Env        []string
 	Entrypoint []string

@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// manifest.md §28: the worked example, loaded from testdata with its .env file, from a
+// docs/spec/manifest.md §28: the worked example, loaded from testdata with its .env file, from a
 // current directory that is not the manifest directory.
 func TestWorkedExample(t *testing.T) {
 	dir, err := filepath.Abs("testdata/worked")

@@ -1,4 +1,4 @@
-// lsctl dashboard (runtime.md §15.5, §20.6): tabs, the live state from /api/events,
+// lsctl dashboard (docs/spec/runtime.md §15.5, §20.6): tabs, the live state from /api/events,
 // and the periodic reads of stats, the startup trace and the OTLP receiver's data.
 "use strict";
 

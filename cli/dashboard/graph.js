@@ -1,5 +1,5 @@
 // The dependency graph: resources in columns by dependency depth, an arrow from each
-// dependency to its dependents, each box coloured by its status (runtime.md §20.6).
+// dependency to its dependents, each box coloured by its status (docs/spec/runtime.md §20.6).
 "use strict";
 
 import { svg } from "./util.js";

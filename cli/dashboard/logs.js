@@ -1,5 +1,5 @@
 // A resource's container log, followed live or read once, with a text filter
-// (the logs endpoint of runtime.md §15.2).
+// (the logs endpoint of docs/spec/runtime.md §15.2).
 "use strict";
 
 import { el } from "./util.js";

@@ -1,5 +1,5 @@
 // Log records the apps sent over OTLP, with a severity and a text filter
-// (runtime.md §20.5-20.6).
+// (docs/spec/runtime.md §20.5-20.6).
 "use strict";
 
 import { el, fmtTime, getJSON } from "./util.js";

@@ -1,5 +1,5 @@
 // The resources table: live status, health history, restarts, CPU and memory, and a
-// restart button per resource (runtime.md §20.6). The API has no stop or start
+// restart button per resource (docs/spec/runtime.md §20.6). The API has no stop or start
 // endpoint, so there are no such buttons.
 "use strict";
 

@@ -1,5 +1,5 @@
 // The startup timeline: lsctl's own trace of this up, one row per resource with its
-// image, prepare, start and readiness phases, and the critical path (runtime.md §20.4).
+// image, prepare, start and readiness phases, and the critical path (docs/spec/runtime.md §20.4).
 "use strict";
 
 import { el, bar, fmtMS, getJSON } from "./util.js";

@@ -1,5 +1,5 @@
 // Traces the apps sent: the list, then one trace's spans as a waterfall
-// (runtime.md §20.5-20.6).
+// (docs/spec/runtime.md §20.5-20.6).
 "use strict";
 
 import { el, bar, fmtMS, fmtTime, getJSON } from "./util.js";

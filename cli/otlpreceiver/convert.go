@@ -8,7 +8,7 @@ import (
 )
 
 // resourceAttr is the attribute lsctl injects to name the resource that sent data
-// (runtime.md §20.2).
+// (docs/spec/runtime.md §20.2).
 const resourceAttr = "lightshuttle.resource"
 
 // origin is who sent a batch: the service.name and lightshuttle.resource attributes

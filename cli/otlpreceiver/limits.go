@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// The receiver's bounds (runtime.md §20.1). A stored record keeps at most
+// The receiver's bounds (docs/spec/runtime.md §20.1). A stored record keeps at most
 // maxAttributes attributes of maxKeyBytes+maxValueBytes and a log body of
 // maxLogBodyBytes, so one record costs a few KiB at most and a signal's ring at most
 // Buffer times that, whatever the apps send.

@@ -1,5 +1,5 @@
 // Package otlpreceiver is the OTLP endpoint a running stack's owner serves to its
-// containers (runtime.md §20): OTLP/HTTP (protobuf and JSON) and OTLP/gRPC for
+// containers (docs/spec/runtime.md §20): OTLP/HTTP (protobuf and JSON) and OTLP/gRPC for
 // traces, logs and metrics, decoded with the OpenTelemetry collector's pdata, kept in
 // bounded rings and optionally forwarded to an external collector. Nothing in it
 // waits on the lifecycle engine, and nothing in the engine waits on it.

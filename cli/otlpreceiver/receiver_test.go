@@ -80,7 +80,7 @@ func post(t *testing.T, url, ct string, body []byte, header ...string) *http.Res
 	return resp
 }
 
-// runtime.md §20.1: OTLP/HTTP protobuf traces are stored and answered with an
+// docs/spec/runtime.md §20.1: OTLP/HTTP protobuf traces are stored and answered with an
 // ExportTraceServiceResponse in protobuf.
 func TestHTTPProtobufTraces(t *testing.T) {
 	r, base, _ := testReceiver(t, Options{})
@@ -157,7 +157,7 @@ func statusOf(t *testing.T, resp *http.Response) *spb.Status {
 }
 
 // Bad input gets the OTLP status with a google.rpc.Status body, stores nothing and is
-// counted (runtime.md §20.1).
+// counted (docs/spec/runtime.md §20.1).
 func TestHTTPBadInput(t *testing.T) {
 	r, base, _ := testReceiver(t, Options{})
 	var bomb bytes.Buffer
@@ -203,7 +203,7 @@ func TestHTTPBadInput(t *testing.T) {
 }
 
 // A flood: with every decoding slot taken, HTTP answers 429 with Retry-After and
-// gRPC ResourceExhausted, at once rather than queueing (runtime.md §20.1).
+// gRPC ResourceExhausted, at once rather than queueing (docs/spec/runtime.md §20.1).
 func TestFloodIsRefused(t *testing.T) {
 	r, base, grpcAddr := testReceiver(t, Options{})
 	for i := 0; i < maxInFlight; i++ {

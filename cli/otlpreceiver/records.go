@@ -2,7 +2,7 @@ package otlpreceiver
 
 import "time"
 
-// Span is one received span as the control API shows it (runtime.md §20.3). Every
+// Span is one received span as the control API shows it (docs/spec/runtime.md §20.3). Every
 // string is truncated and the attributes are capped (limits.go), so a span costs at
 // most maxRecordBytes whatever was sent.
 type Span struct {

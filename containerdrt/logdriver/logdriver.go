@@ -1,5 +1,5 @@
 // Package logdriver is the hidden `lsctl __log-driver PATH` command that the containerd
-// shim runs as the binary logger of every lsctl container (runtime.md §10.1).
+// shim runs as the binary logger of every lsctl container (docs/spec/runtime.md §10.1).
 package logdriver
 
 import (
@@ -20,7 +20,7 @@ const Command = "__log-driver"
 // drainAfterTerm bounds how long the driver keeps reading after SIGTERM.
 const drainAfterTerm = 2 * time.Second
 
-// File descriptors the shim passes (runtime.md §10.1).
+// File descriptors the shim passes (docs/spec/runtime.md §10.1).
 const (
 	fdStdout = 3
 	fdStderr = 4

@@ -40,7 +40,7 @@ func driver(t *testing.T) (cmd *exec.Cmd, stdout, stderr *os.File, path string) 
 	outR.Close()
 	errR.Close()
 	readyW.Close()
-	// runtime.md §10.1: fd 5 is closed once the log file is open.
+	// docs/spec/runtime.md §10.1: fd 5 is closed once the log file is open.
 	if _, err := io.ReadAll(readyR); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func lines(t *testing.T, path string) []string {
 	return out
 }
 
-// runtime.md §10.1: both streams are copied until end of file, including a final
+// docs/spec/runtime.md §10.1: both streams are copied until end of file, including a final
 // partial line, and the driver exits 0.
 func TestRunCopiesUntilEOF(t *testing.T) {
 	cmd, out, errw, path := driver(t)
@@ -82,7 +82,7 @@ func TestRunCopiesUntilEOF(t *testing.T) {
 	}
 }
 
-// runtime.md §10.1: on SIGTERM the driver keeps reading for at most 2 s, writes the
+// docs/spec/runtime.md §10.1: on SIGTERM the driver keeps reading for at most 2 s, writes the
 // final partial line and exits 0, even if a writer keeps its end open.
 func TestRunStopsAfterTerm(t *testing.T) {
 	cmd, out, errw, path := driver(t)

@@ -15,7 +15,7 @@ import (
 )
 
 // pollInterval is the fallback when inotify is unavailable or misses an event
-// (runtime.md §10.2: at most once a second).
+// (docs/spec/runtime.md §10.2: at most once a second).
 const pollInterval = time.Second
 
 // Follow streams the records appended to path, starting at byte offset from of the

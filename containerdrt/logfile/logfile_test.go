@@ -31,7 +31,7 @@ func newTestWriter(t *testing.T, maxSize int64) (*Writer, string) {
 	return w, path
 }
 
-// runtime.md §17 item 56: JSON lines {"ts","stream","line"}, ts with nine fractional digits, UTC.
+// docs/spec/runtime.md §17 item 56: JSON lines {"ts","stream","line"}, ts with nine fractional digits, UTC.
 func TestRecordFormat(t *testing.T) {
 	w, path := newTestWriter(t, MaxFileSize)
 	if err := w.Write(Stdout, `he said "hi"`); err != nil {
@@ -63,7 +63,7 @@ func TestFormatTSAlwaysNineDigits(t *testing.T) {
 	}
 }
 
-// runtime.md §10.1: lines split at 16 KiB, invalid UTF-8 replaced, final partial line kept.
+// docs/spec/runtime.md §10.1: lines split at 16 KiB, invalid UTF-8 replaced, final partial line kept.
 func TestCopySplitsLines(t *testing.T) {
 	long := strings.Repeat("a", MaxLineSize+10)
 	euro := strings.Repeat("b", MaxLineSize-1) + "€tail" // € straddles the 16 KiB boundary
@@ -131,7 +131,7 @@ func short(ss []string) []string {
 	return out
 }
 
-// runtime.md §17 item 56: rotation before exceeding the size, at most .log, .log.1, .log.2.
+// docs/spec/runtime.md §17 item 56: rotation before exceeding the size, at most .log, .log.1, .log.2.
 func TestRotationKeepsThreeFiles(t *testing.T) {
 	w, path := newTestWriter(t, 400)
 	for i := range 40 {
@@ -165,7 +165,7 @@ func TestRotationKeepsThreeFiles(t *testing.T) {
 	}
 }
 
-// runtime.md §10.2: --tail counts records across rotated files, oldest file first.
+// docs/spec/runtime.md §10.2: --tail counts records across rotated files, oldest file first.
 func TestReadTailAcrossFiles(t *testing.T) {
 	w, path := newTestWriter(t, 300)
 	for i := range 12 {
@@ -206,7 +206,7 @@ func TestReadMissingFileIsEmpty(t *testing.T) {
 	}
 }
 
-// runtime.md §10.2: following waits for a missing file and survives rotation.
+// docs/spec/runtime.md §10.2: following waits for a missing file and survives rotation.
 func TestFollowAcrossRotation(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "api.log")

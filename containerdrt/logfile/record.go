@@ -1,4 +1,4 @@
-// Package logfile reads and writes lsctl's container log files (runtime.md §10): one JSON
+// Package logfile reads and writes lsctl's container log files (docs/spec/runtime.md §10): one JSON
 // object per line, {"ts","stream","line"}, rotated at 10 MiB into .log.1 and .log.2.
 package logfile
 
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TSFormat is the "ts format" of runtime.md: RFC 3339 in UTC with exactly nine
+// TSFormat is the "ts format" of docs/spec/runtime.md: RFC 3339 in UTC with exactly nine
 // fractional digits.
 const TSFormat = "2006-01-02T15:04:05.000000000Z07:00"
 

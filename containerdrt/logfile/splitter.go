@@ -8,7 +8,7 @@ import (
 )
 
 // MaxLineSize is the longest line one record holds; longer lines are split into
-// several records (runtime.md §10.1).
+// several records (docs/spec/runtime.md §10.1).
 const MaxLineSize = 16 << 10
 
 // Copy reads r until end of stream or error and writes one record per line to w on

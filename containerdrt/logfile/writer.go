@@ -12,7 +12,7 @@ import (
 )
 
 // MaxFileSize is the size a log file never exceeds: the write that would exceed it
-// rotates first (runtime.md §10.1).
+// rotates first (docs/spec/runtime.md §10.1).
 const MaxFileSize = 10 << 20
 
 // Writer appends records to a log file, rotating it. It is safe for concurrent use;

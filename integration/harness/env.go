@@ -164,7 +164,7 @@ func newDataRoot(t testing.TB) string {
 	return t.TempDir()
 }
 
-// Environ is the environment that points a built lsctl at this Env (runtime.md §1.1),
+// Environ is the environment that points a built lsctl at this Env (docs/spec/runtime.md §1.1),
 // to append to os.Environ() for exec.Cmd.Env.
 func (e *Env) Environ(t testing.TB) []string {
 	t.Helper()
@@ -174,7 +174,7 @@ func (e *Env) Environ(t testing.TB) []string {
 		"LSCTL_DATA_ROOT=" + e.DataRoot,
 		"LSCTL_SUBNET_POOL=" + e.SubnetPool,
 		"CNI_PATH=" + e.CNIPath,
-		// The shim runs the log driver; a go test binary cannot be it (runtime.md §10.1).
+		// The shim runs the log driver; a go test binary cannot be it (docs/spec/runtime.md §10.1).
 		"LSCTL_LOG_DRIVER=" + LogDriver(t),
 		"NO_COLOR=1",
 	}

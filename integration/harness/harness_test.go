@@ -47,7 +47,7 @@ func (r *recorder) Helper()               {}
 func (r *recorder) Skipf(string, ...any)  { r.skipped = true }
 func (r *recorder) Fatalf(string, ...any) { r.failed = true }
 
-// A missing prerequisite skips outside CI and fails in CI (DESIGN.md testing pyramid item 3:
+// A missing prerequisite skips outside CI and fails in CI (docs/architecture.md testing pyramid item 3:
 // in CI a skip is a failure).
 func TestUnavailableSkipsOrFails(t *testing.T) {
 	tests := []struct {

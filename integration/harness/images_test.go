@@ -72,7 +72,7 @@ func imageConfig(t *testing.T, file string) (string, ocispec.Image) {
 }
 
 // The built archives carry the names the tests use and the official images' contract
-// (NOTES.md "The test images must honour the official images' contract").
+// (docs/architecture.md "The test images must honour the official images' contract").
 func TestImageArchivesHonourTheContract(t *testing.T) {
 	e := &Env{ImagesDir: imagesDir()}
 	tests := []struct {

@@ -1,4 +1,4 @@
-// Command otelclient is the app of the observability integration tests (runtime.md
+// Command otelclient is the app of the observability integration tests (docs/spec/runtime.md
 // §17 item 93): with the official OpenTelemetry Go SDK it exports a trace over
 // OTLP/HTTP, another over OTLP/gRPC and log records over OTLP/HTTP, all to the
 // endpoint lsctl injects (OTEL_EXPORTER_OTLP_ENDPOINT; gRPC on the same host, port

@@ -11,7 +11,7 @@ import (
 )
 
 // UsageError is a command-line mistake (unknown target, stray argument): exit code 2
-// (runtime.md §16.1). It implements urfave's ExitCoder.
+// (docs/spec/runtime.md §16.1). It implements urfave's ExitCoder.
 type UsageError struct {
 	Command string // "lsctl export"
 	Msg     string

@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // cases are the manifests exported by the golden and engine tests: the worked example
-// of manifest.md §28 and a manifest using every field.
+// of docs/spec/manifest.md §28 and a manifest using every field.
 var cases = []string{"worked", "full"}
 
 // knownSecrets are the secret values of the test manifests (their .env files and

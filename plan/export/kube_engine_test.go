@@ -267,7 +267,7 @@ func checkProbes(t *testing.T, sv *service, c corev1.Container) {
 	}
 }
 
-// TestKubernetesNamesNeverCollide: foo_bar and foo-bar get distinct objects (manifest.md
+// TestKubernetesNamesNeverCollide: foo_bar and foo-bar get distinct objects (docs/spec/manifest.md
 // §19), and every emitted file name is distinct.
 func TestKubernetesNamesNeverCollide(t *testing.T) {
 	p := loadCase(t, "full")

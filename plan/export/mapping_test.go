@@ -113,7 +113,7 @@ func TestComposeKeepsLiteralText(t *testing.T) {
 }
 
 // TestOverrides: per-target and per-resource enabled, replicas and image_pull_policy
-// (manifest.md §5.3); a disabled resource is dropped from its dependents' order too.
+// (docs/spec/manifest.md §5.3); a disabled resource is dropped from its dependents' order too.
 func TestOverrides(t *testing.T) {
 	p := planOf(t, twoServices+`export:
   compose:
@@ -167,7 +167,7 @@ func equalMaps(a, b map[string]string) bool {
 }
 
 // Bad input: an override naming a missing resource is the manifest's
-// unknown-export-resource error (manifest.md §5.3).
+// unknown-export-resource error (docs/spec/manifest.md §5.3).
 func TestUnknownExportResource(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lightshuttle.yml")

@@ -7,7 +7,7 @@ import (
 )
 
 // dnsName is the Kubernetes object name of a manifest name: the DNS-label derivation of
-// manifest.md §19, so that `foo_bar` (foo-bar-01efffdd) and `foo-bar` never collide.
+// docs/spec/manifest.md §19, so that `foo_bar` (foo-bar-01efffdd) and `foo-bar` never collide.
 func dnsName(s string) string { return manifest.DNSLabel(s) }
 
 // envIdent turns a resource name into the upper-case prefix of a compose variable:

@@ -25,7 +25,7 @@ type stack struct {
 type service struct {
 	node       *plan.Node
 	Name       string // resource name (compose service name)
-	DNS        string // Kubernetes object name (manifest.md §19)
+	DNS        string // Kubernetes object name (docs/spec/manifest.md §19)
 	Image      string // normalised reference
 	Build      *plan.BuildSpec
 	Env        []envVar // sorted by name

@@ -1,5 +1,5 @@
 // Command lsctl-log-driver is the binary log driver that the containerd shim runs for
-// every lsctl container (runtime.md §10.1). It is lsctl's `__log-driver` on its own:
+// every lsctl container (docs/spec/runtime.md §10.1). It is lsctl's `__log-driver` on its own:
 // one process per running container, so it links nothing but the log file writer.
 package main
 
