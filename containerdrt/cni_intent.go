@@ -26,8 +26,12 @@ type cniIntent struct {
 	Capability  map[string]any  `json:"capability_args"`
 }
 
+// intentFilePrefix names intent files, which lie beside libcni's own cache entries
+// (a directory of their own would be left empty after every drop).
+const intentFilePrefix = "lsctl-intent-"
+
 func (c *Client) intentPath(id string) string {
-	return filepath.Join(c.cniCacheDir(), "lsctl-intents", id+".json")
+	return filepath.Join(c.cniCacheDir(), intentFilePrefix+id+".json")
 }
 
 // recordIntent writes the intent of an ADD about to run.

@@ -110,10 +110,10 @@ func (c *Client) removeOrphanTask(ctx context.Context, id string) error {
 // undoIntents undoes the interrupted network connects of the project's containers
 // that no longer exist (an up killed during a CNI ADD).
 func (c *Client) undoIntents(ctx context.Context, project string) error {
-	intents, _ := filepath.Glob(filepath.Join(filepath.Dir(c.intentPath("x")), project+"_*.json"))
+	intents, _ := filepath.Glob(filepath.Join(c.cniCacheDir(), intentFilePrefix+project+"_*.json"))
 	var errs []error
 	for _, path := range intents {
-		id := strings.TrimSuffix(filepath.Base(path), ".json")
+		id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), intentFilePrefix), ".json")
 		if _, err := c.cd.LoadContainer(ctx, id); !errdefs.IsNotFound(err) {
 			continue // its container exists: its own removal detaches it
 		}

@@ -71,7 +71,7 @@ resources:
 	if len(iptablesLinesWith(t, []string{"18088"})) == 0 {
 		t.Fatal("portmap's rules are not there: the kill did not interrupt the ADD half-way")
 	}
-	intents, _ := filepath.Glob(filepath.Join(env.DataRoot, "cni", "cache", "lsctl-intents", "*.json"))
+	intents, _ := filepath.Glob(filepath.Join(env.DataRoot, "cni", "cache", "lsctl-intent-*.json"))
 	if len(intents) != 1 {
 		t.Fatalf("intents recorded: %v", intents)
 	}
