@@ -188,8 +188,10 @@ func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendi
 // cniAdd runs CNI ADD for rt, then keeps lsctl's isolation jump first in FORWARD.
 func (c *Client) cniAdd(ctx context.Context, network string, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
 	if _, err := c.cniConfig().AddNetworkList(ctx, list, rt); err != nil {
-		// DEL undoes whatever plugins ran before the failure.
-		if c.cniConfig().DelNetworkList(context.WithoutCancel(ctx), list, rt) == nil {
+		// DEL undoes whatever plugins ran before the failure; the firewall plugin's
+		// rules need the result its ADD never returned.
+		dctx := context.WithoutCancel(ctx)
+		if c.cniConfig().DelNetworkList(dctx, list, rt) == nil && removeIntentFirewallRules(dctx, rt.CapabilityArgs) == nil {
 			c.dropIntent(rt.ContainerID)
 		}
 		_ = removeNetns(rt.NetNS)

@@ -80,18 +80,33 @@ func (c *Client) undoIntent(ctx context.Context, id string) error {
 	if err := c.cniConfig().DelNetworkList(ctx, list, rt); err != nil {
 		return fmt.Errorf("disconnect container %s from network %q (an interrupted connect): %w", id, in.Network, err)
 	}
-	// The firewall plugin's DEL works from the ADD's result, which was never cached:
-	// its two rules per address are removed by their known form.
-	if ips, ok := in.Capability["ips"].([]any); ok {
-		for _, ip := range ips {
+	if err := removeIntentFirewallRules(ctx, in.Capability); err != nil {
+		return err
+	}
+	c.dropIntent(id)
+	return nil
+}
+
+// removeIntentFirewallRules removes the firewall plugin's rules for the addresses of
+// an ADD whose result nobody has: that plugin's DEL works from the result only, so its
+// two rules per address are removed by their known form.
+func removeIntentFirewallRules(ctx context.Context, capability map[string]any) error {
+	var ips []string
+	switch v := capability["ips"].(type) {
+	case []string: // as lsctl builds it
+		ips = v
+	case []any: // as read back from an intent file
+		for _, ip := range v {
 			if s, ok := ip.(string); ok {
-				if err := removeFirewallRules(ctx, strings.TrimSuffix(s, "/24")); err != nil {
-					return err
-				}
+				ips = append(ips, s)
 			}
 		}
 	}
-	c.dropIntent(id)
+	for _, ip := range ips {
+		if err := removeFirewallRules(ctx, strings.TrimSuffix(ip, "/24")); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

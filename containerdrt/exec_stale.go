@@ -84,17 +84,22 @@ func processAlive(pid int) bool {
 }
 
 // drainAbandoned keeps the FIFOs of an abandoned probe open for reading for
-// staleReadFor, discarding what comes, then removes their directory. The reader must
+// staleReadFor, discarding what comes; their directory is removed at once. The reader must
 // stay that long: a FIFO reads as ended both before its writer (the shim) has opened
 // it and after it closed it, so only time tells the shim's blocked open to go on.
 func drainAbandoned(dir string, fifos []string) {
 	deadline := time.Now().Add(staleReadFor)
 	var wg sync.WaitGroup
-	for _, path := range fifos { // each read to the deadline, together
-		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-		if err != nil {
-			continue
+	var files []*os.File
+	for _, path := range fifos {
+		if f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			files = append(files, f)
 		}
+	}
+	// The open readers keep the FIFOs alive for the shim (it reaches them through a
+	// handle of its own): the directory goes now, even if this process ends first.
+	_ = os.RemoveAll(dir)
+	for _, f := range files { // each read to the deadline, together
 		wg.Go(func() {
 			defer f.Close()
 			buf := make([]byte, 4096)
@@ -108,7 +113,6 @@ func drainAbandoned(dir string, fifos []string) {
 		})
 	}
 	wg.Wait()
-	_ = os.RemoveAll(dir)
 }
 
 // olderThan reports whether path was last modified more than d ago.
