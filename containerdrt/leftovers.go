@@ -14,6 +14,7 @@ import (
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errgrpc"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -58,9 +59,11 @@ func (c *Client) RemoveLeftovers(ctx context.Context, project string) ([]string,
 // removeTaskWithoutContainer removes a task whose container record is gone. The task
 // service reaches a task only through its container, so a placeholder record of the
 // same id (labelled with the project, so that a crash now leaves something down
-// lists) stands in while the task is killed and deleted.
+// lists) stands in while the task is killed and deleted. containerd 1.6 refuses a
+// container without a spec; an empty one does, since the shim never reads it again.
 func (c *Client) removeTaskWithoutContainer(ctx context.Context, project, id string) error {
 	_, err := c.cd.NewContainer(ctx, id, containerd.WithRuntime(runcRuntime, nil),
+		containerd.WithSpec(&specs.Spec{Version: specs.Version}),
 		containerd.WithContainerLabels(map[string]string{plan.LabelProject: project}))
 	if err != nil && !errdefs.IsAlreadyExists(err) {
 		return c.wrapUnavailable(fmt.Errorf("reach task %s left without its container: %w", id, err))
