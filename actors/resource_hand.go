@@ -18,6 +18,8 @@ func (a *resource) intercept(msg any) bool {
 		a.onHandStart(m)
 	case handKill:
 		a.killedAt = a.o.Now()
+	case slowStep:
+		a.onSlowStep(m)
 	case exited:
 		return a.takeHandExit(m)
 	default:

@@ -64,6 +64,10 @@ type Runtime interface {
 	// Health reports whether containerd answers now: nil, else an error wrapping
 	// ErrUnavailable. An answer may be up to a second old.
 	Health(ctx context.Context) error
+	// TaskState describes container id's task as containerd reports it now ("running",
+	// "created", "no task yet", "UNKNOWN (...)", "containerd does not answer"), within
+	// three seconds: what a slow step waits for.
+	TaskState(ctx context.Context, id string) string
 }
 
 // Container is a prepared container whose task exists.

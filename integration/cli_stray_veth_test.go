@@ -15,7 +15,7 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Issue 12 item 4: a container whose namespace pin went while some process still held
+// docs/spec/runtime.md §17 item 103 (issue 12 item 4): a container whose namespace pin went while some process still held
 // the namespace keeps its veth through CNI DEL (the plugins cannot enter a namespace
 // they cannot find), and deleting the bridge does not take it. down must not say the
 // network is removed while such a veth is left: it deletes it with the bridge.
