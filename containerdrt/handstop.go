@@ -93,6 +93,19 @@ func (c *Client) KillByHand(ctx context.Context, id string, sig syscall.Signal, 
 	return handled, c.setStopped(context.WithoutCancel(ctx), cont, "")
 }
 
+// MarkStoppedByHand labels the container stopped by hand after a kill by hand ended
+// its task under an owner, as KillByHand does without one.
+func (c *Client) MarkStoppedByHand(ctx context.Context, id string) error {
+	cont, err := c.cd.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return fmt.Errorf("label container %s stopped: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c.wrapUnavailable(fmt.Errorf("label container %s stopped: %w", id, err))
+	}
+	return c.setStopped(ctx, cont, logfile.FormatTS(time.Now()))
+}
+
 // setStopped writes the stopped-by-hand label of cont; "" clears it.
 func (c *Client) setStopped(ctx context.Context, cont containerd.Container, ts string) error {
 	if _, err := cont.SetLabels(ctx, map[string]string{plan.LabelStopped: ts}); err != nil {

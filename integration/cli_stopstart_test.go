@@ -94,8 +94,12 @@ func TestCLIStopStartSupervised(t *testing.T) {
 	if code, _, errOut := cliRun(t, env, dir, "exec", "shell", "--", "true"); code != 1 || !strings.Contains(errOut, `resource "shell" is not running (status stopped)`) {
 		t.Errorf("exec in a killed resource: exit %d, %s", code, errOut)
 	}
+	shellCreated := createdAt(t, env, plan.ContainerID(project, "shell"))
 	if code, out, errOut := cliRun(t, env, dir, "start"); code != 0 || out != "web: already running\nshell: started\nshell: running\n" {
 		t.Errorf("start: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := createdAt(t, env, plan.ContainerID(project, "shell")); !got.Equal(shellCreated) {
+		t.Errorf("start after a kill by hand recreated shell; it must reuse the kept container, as after a stop")
 	}
 	if code, _, errOut := cliRun(t, env, dir, "down"); code != 0 {
 		t.Fatalf("down: %s", errOut)
