@@ -48,6 +48,9 @@ func (s *session) runAction(c *ucli.Context) error {
 	if err := checkResourceNames(ld.manifest, []string{o.Resource}); err != nil {
 		return err
 	}
+	if err := s.ensureDataRoot(); err != nil { // a project never up may find none
+		return err
+	}
 	if !c.Bool("no-deps") {
 		if err := s.startDependencies(c.Context, ld, o.Resource); err != nil {
 			return err
