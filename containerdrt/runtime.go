@@ -47,6 +47,9 @@ type Runtime interface {
 	// StopByHand stops the task like Stop and keeps the container, so that the next
 	// Prepare of the same configuration gives it a fresh task (`lsctl stop`, `start`).
 	StopByHand(ctx context.Context, id string, grace time.Duration) (exitCode int, err error)
+	// MarkStoppedByHand labels the container as StopByHand does, once a kill by hand
+	// has ended its task, so that the next Prepare revives it and ps says stopped.
+	MarkStoppedByHand(ctx context.Context, id string) error
 	// Signal sends sig to the task; handled reports whether its PID 1 can act on it
 	// (`lsctl kill`). A missing task is ErrNotFound.
 	Signal(ctx context.Context, id string, sig syscall.Signal) (handled bool, err error)
