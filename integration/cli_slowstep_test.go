@@ -19,13 +19,7 @@ import (
 func TestCLIUpSaysWhatItWaitsFor(t *testing.T) {
 	env := harness.Require(t)
 	const project = "cliwait"
-	dir, out := upDetached(t, env, fmt.Sprintf(`project: {name: %s}
-resources:
-  job:
-    container:
-      image: %s
-      command: "exec sleep 3600"
-`, project, harness.ImageRef("busybox")), "busybox")
+	dir, out := upDetached(t, env, sleeperManifest(project), "busybox")
 	pid, _ := supervisorOf(t, out)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)

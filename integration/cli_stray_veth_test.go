@@ -22,13 +22,7 @@ import (
 func TestCLIDownRemovesVethOfALostNamespace(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clistray"
-	dir, _ := upDetached(t, env, fmt.Sprintf(`project: {name: %s}
-resources:
-  job:
-    container:
-      image: %s
-      command: "exec sleep 3600"
-`, project, harness.ImageRef("busybox")), "busybox")
+	dir, _ := upDetached(t, env, sleeperManifest(project), "busybox")
 
 	bridge := plan.BridgeName(plan.NetworkName(project))
 	ports, err := os.ReadDir(filepath.Join("/sys/class/net", bridge, "brif"))
