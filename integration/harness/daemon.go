@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // Daemon is a second, private containerd that a test stops and starts again: tests of
@@ -83,7 +85,7 @@ func (d *Daemon) pid() (int, error) {
 		return 0, fmt.Errorf("containerd %s does not run: %w", d.Name, err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || !running(pid) {
+	if err != nil || !containerdrt.ProcessAlive(pid) {
 		return 0, fmt.Errorf("containerd %s does not run (pid file says %q)", d.Name, data)
 	}
 	return pid, nil
@@ -98,7 +100,7 @@ func (d *Daemon) Kill(sig syscall.Signal) {
 		d.t.Fatalf("signal containerd %s (pid %d): %v", d.Name, pid, err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for running(pid) { // not this process's child: nothing to wait on but its /proc entry
+	for containerdrt.ProcessAlive(pid) { // not this process's child: nothing to wait on but its /proc entry
 		if time.Now().After(deadline) {
 			d.t.Fatalf("containerd %s (pid %d) still runs 30 s after %v", d.Name, pid, sig)
 		}
@@ -151,15 +153,4 @@ func (d *Daemon) provision(args ...string) (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err
-}
-
-// running reports whether pid is a live process (not a zombie).
-func running(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(fields) > 0 && fields[0] != "Z"
 }
