@@ -81,7 +81,8 @@ lint:
 # the real-stack benchmark of docs/spec/runtime.md §19 prints its table (stack | floor up | lsctl up |
 # ratio | target | lsctl down | peak RSS), medians of BENCH_RUNS runs (default 5) after
 # one warm-up run, lsctl and the floor alternating; the footprint benchmark prints the
-# memory of lsctl's processes (supervisor, log drivers) for 1, 10 and 50 running containers.
+# memory of lsctl's processes (supervisor, log drivers) for 1, 10 and 50 running containers;
+# the pgredis benchmark times up -d and down of postgres + redis (password) + an app.
 # The full log stays in $(LOG_DIR).
 bench: provision build
 	$(GO) test -bench . -benchmem -run '^$$' $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
@@ -91,6 +92,7 @@ bench: provision build
 		./integration/ 2>&1 | tee $(LOG_DIR)/bench.log
 	@echo; sed -n -e '/real-stack benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' \
 		-e '/footprint benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' $(LOG_DIR)/bench.log
+	@grep 'pgredis benchmark' $(LOG_DIR)/bench.log | tail -n 1 | sed 's/^ *[a-z_]*\.go:[0-9]*: //'
 
 # soak runs integration/soak_test.go's TestSoak (issue 11 item 6) for SOAK_CYCLES cycles
 # (the suite runs 10): up -d/down of a postgres, redis and busybox stack, with lsctl killed
