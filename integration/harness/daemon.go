@@ -31,7 +31,7 @@ type Daemon struct {
 func (d *Daemon) Address() string { return filepath.Join(d.RunDir, "containerd.sock") }
 
 // RequireDaemon starts a private containerd called name (unique per test: it names
-// the directories /run/lsctl-<name> and /var/lib/lsctl-<name>) and returns an Env on
+// the directories /run/lsctl-<name>-<pid> and /var/lib/lsctl-<name>-<pid>) and returns an Env on
 // it. After the test, the Env is cleaned up while the daemon still runs, then the
 // daemon is stopped with every task it ran, and its directories are removed.
 func RequireDaemon(t testing.TB, name string) (*Env, *Daemon) {
@@ -40,8 +40,10 @@ func RequireDaemon(t testing.TB, name string) (*Env, *Daemon) {
 		unavailable(t, "test containerd at %s does not answer (%v); provision it with: "+
 			"sudo integration/provision.sh all", Address(), err)
 	}
-	d := &Daemon{t: t, Name: name, Flavor: flavor(),
-		RunDir: "/run/lsctl-" + name, LibDir: "/var/lib/lsctl-" + name}
+	// The process id keeps two test runs on one machine (two checkouts, two flavors)
+	// from sharing a daemon's directories.
+	dir := fmt.Sprintf("lsctl-%s-%d", name, os.Getpid())
+	d := &Daemon{t: t, Name: name, Flavor: flavor(), RunDir: "/run/" + dir, LibDir: "/var/lib/" + dir}
 	t.Cleanup(d.remove)
 	d.Start()
 	env := newEnv(t, d.Address(), d.Flavor)
