@@ -178,6 +178,11 @@ func TestCLIObservability(t *testing.T) {
 	if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never", "--no-otel"); code != 0 {
 		t.Fatalf("up -d --no-otel: exit %d\n%s%s", code, out, errOut)
 	}
+	// up -d returns once custom runs; its lines follow, the count last.
+	awaitTrue(t, func() bool {
+		_, logs, _ := cliRun(t, env, dir, "logs", "--tail", "1", "--no-prefix", "custom")
+		return strings.HasPrefix(logs, "otel-count=")
+	}, "custom, recreated by up --no-otel, never printed its count")
 	if _, logs, _ := cliRun(t, env, dir, "logs", "--tail", "1", "--no-prefix", "custom"); logs != "otel-count=1\n" {
 		t.Errorf("after --no-otel, custom's last lines:\n%s", logs)
 	}
