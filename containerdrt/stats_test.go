@@ -15,7 +15,7 @@ import (
 // Issue 13 (lsctl stats): the metrics containerd reports for a task read as the
 // Sample docker stats would show. cgroup1.json is a recording: a busybox task on the
 // test containerd after CPU, memory, network and disk work (integration
-// TestRecordTaskMetrics, `-args -record`, re-records it; this host mounts cgroup v1,
+// TestRecordTaskMetrics, built with `-tags record`, re-records it; this host mounts cgroup v1,
 // whose blkio accounts no I/O at all, not even at its root, so blkio is empty). cgroup2.json is in the
 // shape containerd's cgroup2 manager fills (a postgres-sized task with a 512 MiB
 // limit): no host here can record v2 metrics, whose every resource controller is
