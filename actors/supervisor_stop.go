@@ -96,6 +96,11 @@ func (s *supervisor) maybeTeardown() {
 				root.Send(self, teardownDone{kept: kept})
 				return
 			}
+		} else if len(remainingContainers(rt, project, min(timeout, shutdownListWait))) > 0 {
+			// One-off containers (lsctl run --rm=false) are not the stack's: the network
+			// goes with the last of them, when down removes them (§5.5).
+			root.Send(self, teardownDone{})
+			return
 		}
 		err := containerdrt.TeardownNetworkWithin(context.Background(), rt, project, timeout)
 		var te *containerdrt.TeardownError
@@ -120,6 +125,10 @@ func (s *supervisor) onTeardown(m teardownDone) {
 	s.publish(StackStopped)
 	s.h.finish(s.self, s.failure, s.errs)
 }
+
+// shutdownListWait bounds the look for containers left after a shutdown: with
+// containerd not answering, the network goes as it always did.
+const shutdownListWait = 2 * time.Second
 
 // remainingContainers lists the resources whose containers the project still has; a
 // list that fails keeps nothing back (the teardown then reports its own errors).

@@ -251,14 +251,15 @@ func (c *Client) detachNetwork(ctx context.Context, id string) error {
 			ContainerID: att.ContainerID, NetNS: att.NetNS, IfName: att.IfName,
 			Args: att.CniArgs, CapabilityArgs: att.CapabilityArgs,
 		}
-		lost := !fileExists(att.NetNS)
-		if lost {
+		if !fileExists(att.NetNS) {
 			rt.NetNS = "" // the plugins then only release host-side state
+			if err := c.releaseLostAttachment(ctx, cfg, list, rt, att.Network); err != nil {
+				errs = append(errs, err)
+				continue // the DEL would drop the cached result that names what is left
+			}
 		}
 		if err := cfg.DelNetworkList(ctx, list, rt); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect container %s from network %q: %w", id, att.Network, err))
-		} else if lost {
-			errs = append(errs, removeMasquerade(ctx, att.Network, att.ContainerID))
 		}
 	}
 	if len(atts) == 0 {

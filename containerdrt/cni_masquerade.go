@@ -3,7 +3,34 @@ package containerdrt
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/containernetworking/cni/libcni"
+	types100 "github.com/containernetworking/cni/pkg/types/100"
 )
+
+// releaseLostAttachment removes what CNI DEL leaves of an attachment whose namespace
+// pin is gone while some process still holds the namespace (docs/spec/runtime.md §5.5):
+// the plugins cannot enter it, so the container's veth lives on with its outbound NAT
+// rules. The host end of the veth, named in the cached ADD result, is deleted (which
+// deletes the pair), then the NAT rules by their comment. Call it before the DEL, which
+// drops the cached result.
+func (c *Client) releaseLostAttachment(ctx context.Context, cfg *libcni.CNIConfig, list *libcni.NetworkConfigList,
+	rt *libcni.RuntimeConf, network string) error {
+	if cached, err := cfg.GetNetworkListCachedResult(list, rt); err == nil && cached != nil {
+		if res, err := types100.NewResultFromResult(cached); err == nil {
+			for _, ifc := range res.Interfaces {
+				// The host end has no sandbox; the bridge has none either, and stays.
+				if ifc.Sandbox == "" && strings.HasPrefix(ifc.Name, "veth") && c.linkExists(ifc.Name) {
+					if err := c.removeLink(ifc.Name); err != nil && c.linkExists(ifc.Name) {
+						return fmt.Errorf("delete veth %s of container %s: %w", ifc.Name, rt.ContainerID, err)
+					}
+				}
+			}
+		}
+	}
+	return removeMasquerade(ctx, network, rt.ContainerID)
+}
 
 // removeMasquerade removes the bridge plugin's outbound NAT of one container: the
 // POSTROUTING jump commented `name: "<network>" id: "<id>"` and the chain it jumps to.

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -395,7 +396,7 @@ func (c *Client) TeardownNetwork(ctx context.Context, project string) error {
 		}
 	}
 	if linkErr == nil {
-		linkErr = c.removeStrayPorts(rec, ports)
+		linkErr = c.checkStrayPorts(rec, ports)
 	}
 	if err := errors.Join(<-isolated, linkErr); err != nil {
 		return err
@@ -427,33 +428,29 @@ func ReadNetworkOffsets(dataRoot, project string) (map[string]int, error) {
 	return out, nil
 }
 
-// removeStrayPorts deletes the host ends of veths that were still on the project's
-// bridge when it went and survived it (docs/spec/runtime.md §5.5): their container's
-// CNI DEL could not reach its namespace (the pin was gone) while some process still
-// held the namespace, which keeps the pair alive. What cannot be deleted is named,
-// with the command that does it, so down fails instead of saying the network is gone.
-func (c *Client) removeStrayPorts(rec *networkRecord, ports []string) error {
-	network := rec.Name
+// checkStrayPorts fails the teardown when an interface that was a port of the
+// project's bridge outlives it (docs/spec/runtime.md §5.5): a veth whose container's
+// removal failed, or whose namespace some process still holds. It names them with
+// the command that removes them, and keeps them in the record so that the next
+// teardown checks them again although the bridge is gone. lsctl does not delete
+// them itself: a container that still exists may be using one.
+func (c *Client) checkStrayPorts(rec *networkRecord, ports []string) error {
 	var left []string
-	var errs []error
 	for _, port := range ports {
-		if !c.linkExists(port) {
-			continue // a veth leaves with its namespace or with the DEL that removed it
-		}
-		if err := c.removeLink(port); err != nil {
+		if c.linkExists(port) && !slices.Contains(left, port) {
 			left = append(left, port)
-			errs = append(errs, fmt.Errorf("%s: %w", port, err))
 		}
 	}
 	if len(left) == 0 {
 		return nil
 	}
 	rec.Strays = left
-	if err := writeFileAtomic(c.recordPath(network), mustJSON(rec), 0o600); err != nil {
-		errs = append(errs, fmt.Errorf("write network record: %w", err))
+	if err := writeFileAtomic(c.recordPath(rec.Name), mustJSON(rec), 0o600); err != nil {
+		return fmt.Errorf("write network record: %w", err)
 	}
-	return fmt.Errorf("network %q: interfaces left behind by failed removals: %s (delete them with `ip link delete %s`): %w",
-		network, strings.Join(left, ", "), strings.Join(left, "` and `ip link delete "), errors.Join(errs...))
+	return fmt.Errorf("network %q: interfaces left behind by failed removals: %s (a process may still hold "+
+		"their container's network namespace; delete them with `ip link delete %s`)",
+		rec.Name, strings.Join(left, ", "), strings.Join(left, "` and `ip link delete "))
 }
 
 // portsOf lists the interfaces attached to a bridge, from sysfs.

@@ -315,9 +315,10 @@ func TestTeardownRemovesNetwork(t *testing.T) {
 	}
 }
 
-// docs/spec/runtime.md §5.5: veths that survive their bridge are deleted with it, and
-// one that cannot be deleted fails the teardown, named with the command that removes it.
-func TestTeardownRemovesStrayPorts(t *testing.T) {
+// docs/spec/runtime.md §5.5: interfaces that were ports of the bridge and outlive it
+// fail the teardown, named with the command that removes them, and are checked again
+// by the next teardown although the bridge is gone.
+func TestTeardownReportsStrayPorts(t *testing.T) {
 	tn := newTestNet(t)
 	ctx := context.Background()
 	p := testPlan("shop", "db", "web")
@@ -325,22 +326,15 @@ func TestTeardownRemovesStrayPorts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tn.links[p.Network.Bridge] = true
-	tn.links["veth0a"], tn.links["vethstuck"] = true, true // veth0b left with its namespace
-	tn.net.bridgePorts = func(string) []string { return []string{"veth0a", "veth0b", "vethstuck"} }
-	deleteLink := tn.net.deleteLink
-	tn.net.deleteLink = func(name string) error {
-		if name == "vethstuck" {
-			return errors.New("operation not permitted")
-		}
-		return deleteLink(name)
-	}
+	tn.links["vethstuck"] = true // veth0b left with its namespace
+	tn.net.bridgePorts = func(string) []string { return []string{"veth0b", "vethstuck"} }
 	err := tn.TeardownNetwork(ctx, "shop")
-	if err == nil || !strings.Contains(err.Error(), "interfaces left behind by failed removals: vethstuck") ||
+	if err == nil || !strings.Contains(err.Error(), "interfaces left behind by failed removals: vethstuck (") ||
 		!strings.Contains(err.Error(), "ip link delete vethstuck") {
-		t.Fatalf("teardown with an undeletable veth: %v", err)
+		t.Fatalf("teardown with a veth left: %v", err)
 	}
-	if want := []string{p.Network.Bridge, "veth0a"}; strings.Join(tn.deleted, " ") != strings.Join(want, " ") {
-		t.Errorf("deleted links %v, want %v", tn.deleted, want)
+	if want := []string{p.Network.Bridge}; strings.Join(tn.deleted, " ") != strings.Join(want, " ") {
+		t.Errorf("deleted links %v, want only the bridge %v", tn.deleted, want)
 	}
 	if !fileExists(tn.recordPath(p.Network.Name)) {
 		t.Error("the network record went although an interface of the network is left")
