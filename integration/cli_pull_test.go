@@ -26,27 +26,47 @@ resources:
 `, project, ref)
 }
 
-// pushVersion pushes busybox with /version holding v, pushed to registry as ref.
-func pushVersion(t *testing.T, e *rtEnv, ref, v string) {
+// proxiedRegistry is the test registry behind a registryProxy; lsctl pulls through
+// the proxy.
+type proxiedRegistry struct {
+	e        *rtEnv // pushes from the runtime tests' namespace
+	registry string
+	proxy    *registryProxy
+}
+
+func newProxiedRegistry(t *testing.T) *proxiedRegistry {
+	t.Helper()
+	e := newRTEnv(t)
+	registry := startRegistry(t, e)
+	return &proxiedRegistry{e: e, registry: registry, proxy: startRegistryProxy(t, registry)}
+}
+
+// push pushes img as repo (name:tag) and returns the reference through the proxy.
+func (r *proxiedRegistry) push(t *testing.T, repo string, img *busyboxImage) string {
+	t.Helper()
+	pushImage(t, r.e, r.registry+"/"+repo, img)
+	return r.proxy.addr + "/" + repo
+}
+
+// versionImage is busybox with /version holding v.
+func versionImage(t *testing.T, v string) *busyboxImage {
 	t.Helper()
 	base, err := baseBusybox()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pushImage(t, e, ref, withFileLayer(base, "version", []byte(v+"\n")))
+	return withFileLayer(base, "version", []byte(v+"\n"))
 }
 
 // docs/spec/runtime.md §17 item 30, §9.2: with the image present, `--pull missing` contacts no
 // registry and keeps the container; `--pull always` asks the registry again and, the tag
 // now naming a changed image, recreates the container from it.
 func TestCLIPullMissingAndAlways(t *testing.T) {
-	e := newRTEnv(t)
 	env := harness.Require(t)
 	const project = "clipull"
-	registry := startRegistry(t, e)
-	proxy := startRegistryProxy(t, registry)
-	pushVersion(t, e, registry+"/lsctl/pull:1", "one")
-	dir := cliWriteManifest(t, pullManifest(project, proxy.addr+"/lsctl/pull:1"))
+	reg := newProxiedRegistry(t)
+	proxy := reg.proxy
+	dir := cliWriteManifest(t, pullManifest(project, reg.push(t, "lsctl/pull:1", versionImage(t, "one"))))
 	upWith := func(pull string) string {
 		t.Helper()
 		code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", pull)
@@ -68,7 +88,7 @@ func TestCLIPullMissingAndAlways(t *testing.T) {
 	if proxy.manifests.Load() == 0 || !strings.Contains(out, "app: pulled ") || version() != "one" {
 		t.Fatalf("first up -d did not pull the absent image (%d manifest requests):\n%s", proxy.manifests.Load(), out)
 	}
-	pushVersion(t, e, registry+"/lsctl/pull:1", "two") // the same tag, another image
+	reg.push(t, "lsctl/pull:1", versionImage(t, "two")) // the same tag, another image
 
 	before := proxy.requests.Load()
 	out = upWith("missing")
@@ -93,20 +113,19 @@ func TestCLIPullMissingAndAlways(t *testing.T) {
 // registry on 127.0.0.1 slowed down by the proxy) cancels it: exit 130, and nothing of the
 // project is left: no container, snapshot, lease, content ingest or lsctl process.
 func TestCLISigintDuringPull(t *testing.T) {
-	e := newRTEnv(t)
 	env := harness.Require(t)
 	const project = "clipullint"
-	registry := startRegistry(t, e)
-	proxy := startRegistryProxy(t, registry)
+	reg := newProxiedRegistry(t)
+	proxy := reg.proxy
 	base, err := baseBusybox()
 	if err != nil {
 		t.Fatal(err)
 	}
 	big := make([]byte, 1<<20)
 	rand.Read(big)
-	pushImage(t, e, registry+"/lsctl/slow:1", withFileLayer(base, "big.bin", big))
+	ref := reg.push(t, "lsctl/slow:1", withFileLayer(base, "big.bin", big))
 	proxy.trickle.Store(true)
-	dir := cliWriteManifest(t, pullManifest(project, proxy.addr+"/lsctl/slow:1"))
+	dir := cliWriteManifest(t, pullManifest(project, ref))
 	up := startFgUp(t, env, dir, true, "--grace", "5s")
 	select {
 	case <-proxy.blobRequested:
