@@ -8,7 +8,7 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// docs/spec/runtime.md §17 items 24 and 23, §7.2: a postgres with `volume: false` loses a table
+// docs/spec/runtime.md §17 items 24 and 23, §7.2, §5.3: a postgres with `volume: false` loses a table
 // when the resource restarts (its container is recreated, §12.6) and across down and up, while
 // one with the default volume keeps it both times. Also §17 item 52: the postgres image's
 // `StopSignal: SIGINT` reaches the server at a restart (PostgreSQL logs a fast shutdown).
@@ -51,8 +51,13 @@ resources:
 		}
 	}
 	for _, db := range []string{"kept", "lost"} {
+		mac := containerMAC(t, env, dir, db)
 		if code, out, errOut := cliRun(t, env, dir, "restart", db); code != 0 {
 			t.Fatalf("restart %s: exit %d\n%s%s", db, code, out, errOut)
+		}
+		// §5.3: recreated at its address, it keeps its MAC, so neighbour entries stay right.
+		if again := containerMAC(t, env, dir, db); again != mac {
+			t.Errorf("%s: MAC %s before the restart, %s after", db, mac, again)
 		}
 	}
 	assertMarkers("lsctl restart")
@@ -74,6 +79,16 @@ func pgSQL(t *testing.T, env *harness.Env, dir, db, sql string) string {
 	code, out, errOut := cliRun(t, env, dir, "exec", "-T", db, "--", "psql", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-tAc", sql)
 	if code != 0 {
 		t.Fatalf("psql %q in %s: exit %d\n%s%s", sql, db, code, out, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+// containerMAC is the MAC address of resource res's eth0.
+func containerMAC(t *testing.T, env *harness.Env, dir, res string) string {
+	t.Helper()
+	code, out, errOut := cliRun(t, env, dir, "exec", "-T", res, "--", "cat", "/sys/class/net/eth0/address")
+	if code != 0 {
+		t.Fatalf("read the MAC of %s: exit %d\n%s%s", res, code, out, errOut)
 	}
 	return strings.TrimSpace(out)
 }
