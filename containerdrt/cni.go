@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,7 @@ func conflist(network, bridge string) []byte {
 				"type": "bridge", "bridge": bridge,
 				"isGateway": true, "isDefaultGateway": true, "ipMasq": true, "hairpinMode": true,
 				"ipam":         obj{"type": "static"},
-				"capabilities": obj{"ips": true},
+				"capabilities": obj{"ips": true, "mac": true},
 			},
 			{"type": "portmap", "capabilities": obj{"portMappings": true}, "snat": true},
 			{"type": "firewall", "backend": "iptables"},
@@ -218,16 +219,35 @@ func (c *Client) runtimeConf(s *plan.ContainerSpec, netnsPath string) *libcni.Ru
 			HostPort: int(pb.HostPort), ContainerPort: int(pb.ContainerPort), Protocol: "tcp", HostIP: hostIP,
 		})
 	}
-	return &libcni.RuntimeConf{
-		ContainerID: s.ID,
-		NetNS:       netnsPath,
-		IfName:      cniIfName,
-		Args:        [][2]string{{"IgnoreUnknown", "1"}},
-		CapabilityArgs: map[string]any{
-			"ips":          []string{s.IP.String() + "/24"},
-			"portMappings": maps,
-		},
+	caps := map[string]any{
+		"ips":          []string{s.IP.String() + "/24"},
+		"portMappings": maps,
 	}
+	if mac := macFor(s.IP); mac != "" {
+		caps["mac"] = mac
+	}
+	return &libcni.RuntimeConf{
+		ContainerID:    s.ID,
+		NetNS:          netnsPath,
+		IfName:         cniIfName,
+		Args:           [][2]string{{"IgnoreUnknown", "1"}},
+		CapabilityArgs: caps,
+	}
+}
+
+// macFor is the MAC address of the container interface at ip: locally administered,
+// 02:6c followed by the four bytes of the IPv4 address, as Docker derives its own. A
+// container recreated at the same address (a restart) keeps its MAC, so the host's and
+// the other containers' neighbour entries for that address stay right. With a random
+// MAC they pointed at the removed interface until they expired, tens of seconds,
+// whenever the new interface's gratuitous ARP went out before its bridge port
+// forwarded (docs/spec/runtime.md §5.3).
+func macFor(ip netip.Addr) string {
+	if !ip.Is4() {
+		return ""
+	}
+	v4 := ip.As4()
+	return fmt.Sprintf("02:6c:%02x:%02x:%02x:%02x", v4[0], v4[1], v4[2], v4[3])
 }
 
 // detachNetwork runs CNI DEL for every cached attachment of the container and

@@ -448,3 +448,23 @@ func attachNetwork(ctx context.Context, c *Client, s *plan.ContainerSpec) (strin
 	}
 	return att.netnsPath, att.ports, nil
 }
+
+// docs/spec/runtime.md §5.3: a container's MAC follows from its address, so a container
+// recreated at the same address keeps it, and the bridge plugin is told to use it.
+func TestMACFollowsTheAddress(t *testing.T) {
+	c := &Client{}
+	s := &plan.ContainerSpec{ID: "shop_db", IP: netip.MustParseAddr("10.213.4.7")}
+	if got := c.runtimeConf(s, "/ns").CapabilityArgs["mac"]; got != "02:6c:0a:d5:04:07" {
+		t.Errorf("mac = %v, want 02:6c:0a:d5:04:07", got)
+	}
+	if got := macFor(netip.MustParseAddr("fd00::7")); got != "" {
+		t.Errorf("an IPv6 address got the MAC %q", got)
+	}
+	list, err := libcni.ConfListFromBytes(conflist("lightshuttle-shop", "lsh-12345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps := list.Plugins[0].Network.Capabilities; list.Plugins[0].Network.Type != "bridge" || !caps["mac"] || !caps["ips"] {
+		t.Errorf("the bridge plugin does not take the mac capability: %s", list.Plugins[0].Bytes)
+	}
+}

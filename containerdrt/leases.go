@@ -24,6 +24,32 @@ func (c *Client) withProjectLease(ctx context.Context, project string) (context.
 		leases.WithLabel(plan.LabelProject, project))
 }
 
+// leased runs f under a lease of its own that is deleted afterwards even when ctx was
+// cancelled, collecting garbage at once when f failed. The client's Pull makes a lease of a day and
+// deletes it with the caller's context, which fails once Ctrl-C cancelled the pull:
+// the lease would then keep the fetched blobs and the partial download (a content
+// ingest) for a day (docs/spec/runtime.md §12.8, §17 item 41).
+func (c *Client) leased(ctx context.Context, f func(context.Context) error) error {
+	ls := c.cd.LeasesService()
+	l, err := ls.Create(ctx, leases.WithRandomID(), leases.WithExpiration(leaseExpiry))
+	if err != nil {
+		return c.wrapUnavailable(fmt.Errorf("create lease: %w", err))
+	}
+	err = f(leases.WithLease(ctx, l.ID))
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	var opts []leases.DeleteOpt
+	if err != nil {
+		// What a failed f left is held by nothing else: gone before the caller
+		// reports the failure. After success the daemon's next collection will do.
+		opts = append(opts, leases.SynchronousDelete)
+	}
+	if derr := ls.Delete(dctx, l, opts...); derr != nil && !errdefs.IsNotFound(derr) && err == nil {
+		err = c.wrapUnavailable(fmt.Errorf("delete lease %s: %w", l.ID, derr))
+	}
+	return err
+}
+
 // RemoveLeases deletes the project's leases. Each lsctl deletes its own when its work
 // ends, so the ones left belong to a process that was killed; the caller holds the
 // project lock (docs/spec/runtime.md §12.9), so no work of the project is under way. The delete

@@ -40,12 +40,15 @@ func (c *Client) Pull(ctx context.Context, ref string, p Progress) error {
 		defer close(done)
 		tr.run(pctx, ref, start, p)
 	}()
-	_, err := c.cd.Pull(ctx, ref,
-		containerd.WithResolver(c.resolver()),
-		containerd.WithPullUnpack,
-		containerd.WithPullSnapshotter(c.opts.Snapshotter),
-		containerd.WithImageHandler(images.HandlerFunc(tr.handle)),
-	)
+	err := c.leased(ctx, func(ctx context.Context) error {
+		_, err := c.cd.Pull(ctx, ref,
+			containerd.WithResolver(c.resolver()),
+			containerd.WithPullUnpack,
+			containerd.WithPullSnapshotter(c.opts.Snapshotter),
+			containerd.WithImageHandler(images.HandlerFunc(tr.handle)),
+		)
+		return err
+	})
 	stop()
 	<-done
 	if err != nil {

@@ -31,6 +31,7 @@ const (
 // busyboxImage is a busybox image: layers, config and manifest blobs.
 type busyboxImage struct {
 	layers           [][]byte
+	stopSignal       string // the config's StopSignal, none when empty
 	config, manifest []byte
 }
 
@@ -89,12 +90,15 @@ func describe(img *busyboxImage) *busyboxImage {
 		diffIDs = append(diffIDs, "sha256:"+sha(l))
 		layers = append(layers, map[string]any{"mediaType": ociLayerMedia, "digest": "sha256:" + sha(l), "size": len(l)})
 	}
+	config := map[string]any{
+		"Env": []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		"Cmd": []string{"sh"},
+	}
+	if img.stopSignal != "" {
+		config["StopSignal"] = img.stopSignal
+	}
 	img.config, _ = json.Marshal(map[string]any{
-		"architecture": runtime.GOARCH, "os": "linux",
-		"config": map[string]any{
-			"Env": []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			"Cmd": []string{"sh"},
-		},
+		"architecture": runtime.GOARCH, "os": "linux", "config": config,
 		"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs},
 	})
 	img.manifest, _ = json.Marshal(map[string]any{
@@ -103,6 +107,11 @@ func describe(img *busyboxImage) *busyboxImage {
 		"layers": layers,
 	})
 	return img
+}
+
+// withStopSignal is img with StopSignal sig in its config.
+func withStopSignal(img *busyboxImage, sig string) *busyboxImage {
+	return describe(&busyboxImage{layers: img.layers, stopSignal: sig})
 }
 
 // withFileLayer is img plus a layer holding one file (content unique per call makes

@@ -206,6 +206,18 @@ func pushBusybox(t *testing.T, e *rtEnv, ref string) int64 {
 	unique := make([]byte, 256<<10)
 	rand.Read(unique)
 	img := withFileLayer(base, "unique.bin", unique)
+	pushImage(t, e, ref, img)
+	layer := img.layers[len(img.layers)-1]
+	if _, err := e.raw.ContentStore().Info(e.ctx, digest.FromBytes(layer)); err == nil {
+		t.Fatal("unique layer still in the content store: the pull would not download it")
+	}
+	return int64(len(layer))
+}
+
+// pushImage loads img as ref into the runtime tests' namespace, pushes it to the
+// registry ref names, then deletes it there, so that only the registry holds it.
+func pushImage(t *testing.T, e *rtEnv, ref string, img *busyboxImage) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := writeArchive(&buf, img, archiveOCI, ref); err != nil {
 		t.Fatal(err)
@@ -226,9 +238,4 @@ func pushBusybox(t *testing.T, e *rtEnv, ref string) int64 {
 	if err := e.raw.ImageService().Delete(e.ctx, ref, images.SynchronousDelete()); err != nil {
 		t.Fatal(err)
 	}
-	layer := img.layers[len(img.layers)-1]
-	if _, err := e.raw.ContentStore().Info(e.ctx, digest.FromBytes(layer)); err == nil {
-		t.Fatal("unique layer still in the content store: the pull would not download it")
-	}
-	return int64(len(layer))
 }
