@@ -1,0 +1,58 @@
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/lightshuttle/lsctl/integration/harness"
+)
+
+// isolationManifest is one busybox container that waits to be exec'd into.
+func isolationManifest(project string) string {
+	return fmt.Sprintf(`project: {name: %s}
+resources:
+  box:
+    container:
+      image: %s
+      command: "trap 'exit 0' TERM; while :; do sleep 1; done"
+`, project, harness.ImageRef("busybox"))
+}
+
+// docs/spec/runtime.md §20.1, §17: with two projects up on the same host, a container of
+// project B that posts to project A's receiver (A's gateway:4318, which the host
+// routes to) is refused and counted, while A's own container is served.
+func TestCLIOtelReceiverIsolation(t *testing.T) {
+	env := harness.Require(t)
+	dirA := cliWriteManifest(t, isolationManifest("isoa"))
+	dirB := cliWriteManifest(t, isolationManifest("isob"))
+	cliLoadImages(t, env, dirA, "busybox")
+	for _, dir := range []string{dirA, dirB} {
+		if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
+			t.Fatalf("up -d in %s: exit %d\n%s%s", dir, code, out, errOut)
+		}
+		t.Cleanup(func() { cliRun(t, env, dir, "down") })
+	}
+	sockA := controlSocket(env, "isoa")
+	var st struct {
+		HTTP     string
+		Rejected map[string]uint64
+	}
+	if apiGet(t, sockA, "/api/otel", &st); !strings.HasPrefix(st.HTTP, "http://") {
+		t.Fatalf("project A's /api/otel names no receiver: %+v", st)
+	}
+	post := func(dir string) (int, string) {
+		code, out, errOut := cliRun(t, env, dir, "exec", "box", "--", "wget", "-q", "-O-",
+			"--header", "Content-Type: application/json", "--post-data", "{}", st.HTTP+"/v1/traces")
+		return code, out + errOut
+	}
+	if code, out := post(dirA); code != 0 {
+		t.Fatalf("project A's own container could not post to %s: exit %d\n%s", st.HTTP, code, out)
+	}
+	if code, out := post(dirB); code == 0 {
+		t.Fatalf("project B's container posted to project A's receiver %s:\n%s", st.HTTP, out)
+	}
+	if apiGet(t, sockA, "/api/otel", &st); st.Rejected["foreign_source"] == 0 {
+		t.Errorf("project A counted no foreign_source rejection: %+v", st.Rejected)
+	}
+}
