@@ -43,9 +43,12 @@ export function fmtBytes(n) {
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
+// fmtTime is the time of day, with the date when it is not today (the apps' clocks
+// and the timestamps they send are their own).
 export function fmtTime(ts) {
   const d = new Date(ts);
-  return isNaN(d) ? "" : d.toLocaleTimeString();
+  if (isNaN(d)) return "";
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
 // bar is a positioned bar of a timeline track, in percent of the total span.
