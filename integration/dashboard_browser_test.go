@@ -120,7 +120,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		browserStep{"phone viewport", chromedp.EmulateViewport(390, 844)},
 		browserStep{"phone open", chromedp.Navigate(url[1])},
 		browserStep{"phone resources", visibleText(`#resources tr[data-resource="custom"] .status`, "running")},
-		browserStep{"phone fits", chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector('#resources tr[data-resource="custom"] button.restart');
+		browserStep{"phone fits", chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector('#resources tr[data-resource="custom"] button.stop');
 			return b && b.getBoundingClientRect().right <= window.innerWidth && document.documentElement.scrollWidth <= window.innerWidth; })()`)},
 	)
 	screenshot(t, ctx, "phone")

@@ -4,7 +4,7 @@
 // sparkline of the points held.
 "use strict";
 
-import { el, fmtBytes, fmtTime, getJSON } from "./util.js";
+import { el, fmtBytes, fmtTime, getJSON, messageRow } from "./util.js";
 import { sparkline } from "./sparkline.js";
 import { usageHistory } from "./resources.js";
 
@@ -27,7 +27,7 @@ export function renderUsage() {
     row.append(cpuTd, memTd);
     useBody.appendChild(row);
   }
-  if (!useBody.firstChild) message(useBody, 3, "no running task");
+  if (!useBody.firstChild) messageRow(useBody, 3, "no running task");
 }
 
 // seriesKey tells apart the series of one metric by their attributes.
@@ -100,12 +100,6 @@ function serviceTable(svc, series) {
   wrap.appendChild(table);
   box.appendChild(wrap);
   return box;
-}
-
-function message(tbody, cols, text) {
-  const row = el("tr");
-  row.appendChild(el("td", { colspan: String(cols), class: "muted" }, text));
-  tbody.replaceChildren(row);
 }
 
 document.querySelector("#metrics-refresh").addEventListener("click", loadMetrics);

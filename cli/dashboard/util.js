@@ -12,6 +12,13 @@ export function el(tag, attrs = {}, text) {
   return e;
 }
 
+// messageRow replaces a table body's rows with one line of text across cols columns.
+export function messageRow(tbody, cols, text) {
+  const row = el("tr");
+  row.appendChild(el("td", { colspan: String(cols), class: "muted" }, text));
+  tbody.replaceChildren(row);
+}
+
 export function svg(tag, attrs = {}) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
