@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ resources:
 
 // docs/spec/runtime.md §20.1, §17: with two projects up on the same host, a container of
 // project B that posts to project A's receiver (A's gateway:4318, which the host
-// routes to) is refused and counted, while A's own container is served.
+// routes to) is refused and counted, while A's own container and the host are served.
 func TestCLIOtelReceiverIsolation(t *testing.T) {
 	env := harness.Require(t)
 	dirA := cliWriteManifest(t, isolationManifest("isoa"))
@@ -48,6 +49,16 @@ func TestCLIOtelReceiverIsolation(t *testing.T) {
 	}
 	if code, out := post(dirA); code != 0 {
 		t.Fatalf("project A's own container could not post to %s: exit %d\n%s", st.HTTP, code, out)
+	}
+	// The host itself: its connection to the gateway comes from the gateway address.
+	direct := &http.Client{Transport: &http.Transport{}} // no proxy from the environment
+	resp, err := direct.Post(st.HTTP+"/v1/traces", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatalf("the host could not post to %s: %v", st.HTTP, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the host's post to %s: %s", st.HTTP, resp.Status)
 	}
 	if code, out := post(dirB); code == 0 {
 		t.Fatalf("project B's container posted to project A's receiver %s:\n%s", st.HTTP, out)
