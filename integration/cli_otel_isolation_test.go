@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,24 +8,13 @@ import (
 	"github.com/lightshuttle/lsctl/integration/harness"
 )
 
-// isolationManifest is one busybox container that waits to be exec'd into.
-func isolationManifest(project string) string {
-	return fmt.Sprintf(`project: {name: %s}
-resources:
-  box:
-    container:
-      image: %s
-      command: "trap 'exit 0' TERM; while :; do sleep 1; done"
-`, project, harness.ImageRef("busybox"))
-}
-
 // docs/spec/runtime.md §20.1, §17: with two projects up on the same host, a container of
 // project B that posts to project A's receiver (A's gateway:4318, which the host
 // routes to) is refused and counted, while A's own container and the host are served.
 func TestCLIOtelReceiverIsolation(t *testing.T) {
 	env := harness.Require(t)
-	dirA := cliWriteManifest(t, isolationManifest("isoa"))
-	dirB := cliWriteManifest(t, isolationManifest("isob"))
+	dirA := cliWriteManifest(t, sleeperManifest("isoa"))
+	dirB := cliWriteManifest(t, sleeperManifest("isob"))
 	cliLoadImages(t, env, dirA, "busybox")
 	for _, dir := range []string{dirA, dirB} {
 		if code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never"); code != 0 {
@@ -43,7 +31,7 @@ func TestCLIOtelReceiverIsolation(t *testing.T) {
 		t.Fatalf("project A's /api/otel names no receiver: %+v", st)
 	}
 	post := func(dir string) (int, string) {
-		code, out, errOut := cliRun(t, env, dir, "exec", "box", "--", "wget", "-q", "-O-",
+		code, out, errOut := cliRun(t, env, dir, "exec", "job", "--", "wget", "-q", "-O-",
 			"--header", "Content-Type: application/json", "--post-data", "{}", st.HTTP+"/v1/traces")
 		return code, out + errOut
 	}
