@@ -69,7 +69,9 @@ func securityHeaders(h http.Header) {
 
 // sameOriginRequest applies the TCP listener protection of docs/spec/runtime.md §15.5: a
 // loopback Host, no cross-site fetch, and an Origin (when present) that is http, on
-// loopback, and names exactly the Host authority.
+// loopback, and names exactly the Host authority. A state-changing request that only
+// the cookie authenticates must carry Origin: browsers send it on every such fetch, so
+// its absence means a request the page did not make.
 func sameOriginRequest(r *http.Request) bool {
 	if r.Host != "" && !loopbackAuthority(r.Host) {
 		return false
@@ -79,13 +81,27 @@ func sameOriginRequest(r *http.Request) bool {
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		return true
+		return !cookieOnlyWrite(r)
 	}
 	u, err := url.Parse(origin)
 	if err != nil || u.Scheme != "http" || u.Host == "" || !loopbackAuthority(u.Host) {
 		return false
 	}
 	return strings.EqualFold(u.Host, r.Host)
+}
+
+// cookieOnlyWrite reports whether a request other than GET or HEAD carries the token
+// in the dashboard cookie only (neither a bearer header nor ?token=, which a script
+// sends and a forged cross-site request cannot know).
+func cookieOnlyWrite(r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return false
+	}
+	if _, err := r.Cookie(tokenCookie); err != nil {
+		return false
+	}
+	_, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return !bearer && r.URL.Query().Get("token") == ""
 }
 
 // loopbackAuthority reports whether host[:port] names 127.0.0.1, localhost or [::1].

@@ -323,6 +323,38 @@ func TestControlAPITCPProtection(t *testing.T) {
 		{"same origin", "localhost:49152", map[string]string{"Origin": "http://LOCALHOST:49152"}, 200},
 		{"ipv6 loopback", "[::1]:8080", nil, 200},
 	}
+	// A state-changing request that only the cookie authenticates needs Origin.
+	for _, tt := range []struct {
+		name    string
+		cookie  bool
+		headers map[string]string
+		status  int
+	}{
+		{"cookie write without origin", true, nil, 403},
+		{"cookie write with origin", true, map[string]string{"Origin": "http://127.0.0.1:49152"}, 202},
+		{"bearer write without origin", false, nil, 202},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", srv.URL+"/api/resources/db/restart", nil)
+			if tt.cookie {
+				req.AddCookie(&http.Cookie{Name: tokenCookie, Value: testToken})
+			} else {
+				withToken(req)
+			}
+			req.RequestURI, req.Host = "", "127.0.0.1:49152"
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := withToken(httptest.NewRequest("GET", srv.URL+"/healthz", nil))

@@ -15,7 +15,7 @@ var (
 	otlpDroppedDesc = prometheus.NewDesc("lsctl_otlp_dropped_total",
 		"Items dropped from a signal's buffer, oldest first, to make room for newer ones.", []string{"signal"}, nil)
 	otlpRejectedDesc = prometheus.NewDesc("lsctl_otlp_rejected_requests_total",
-		"OTLP requests refused, per reason.", []string{"reason"}, nil)
+		"OTLP requests refused, and connections from outside the project closed (foreign_source), per reason.", []string{"reason"}, nil)
 	otlpForwardDesc = prometheus.NewDesc("lsctl_otlp_forwarded_batches_total",
 		"Batches for the external collector, per result (sent, failed, dropped).", []string{"result"}, nil)
 )

@@ -82,7 +82,9 @@ func (s *session) startTelemetry(st *upState, serve bool) *telemetry {
 	if err != nil {
 		fmt.Fprintf(s.stderr, "warning: OTLP receiver: %v; OTLP/gRPC is not received, OTLP/HTTP is\n", err)
 	}
-	t.recv = otlpreceiver.New(otlpreceiver.Options{Buffer: st.otel.buffer, Forward: t.fwd, Logger: s.log})
+	// Only the project's containers and the host are served (docs/spec/runtime.md §20.1).
+	allowed, _ := netip.ParsePrefix(st.subnet)
+	t.recv = otlpreceiver.New(otlpreceiver.Options{Buffer: st.otel.buffer, Forward: t.fwd, Logger: s.log, Allowed: allowed})
 	t.recv.Serve(hl, gl)
 	return t
 }

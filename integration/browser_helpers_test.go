@@ -2,12 +2,15 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lightshuttle/lsctl/integration/harness"
@@ -41,7 +44,60 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("start chromium: %v", err)
 	}
-	return ctx
+	pageLog := &browserLog{}
+	if err := chromedp.Listen(ctx, pageLog.record); err != nil {
+		t.Fatalf("listen to the tab: %v", err)
+	}
+	return context.WithValue(ctx, browserLogKey{}, pageLog)
+}
+
+// browserLog keeps the page's script exceptions and console errors, which a failing
+// step prints: a page that never renders usually says why there.
+type browserLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+type browserLogKey struct{}
+
+// record runs on the tab's event goroutine, so it only appends.
+func (l *browserLog) record(ev any) {
+	var line string
+	switch e := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := e.ExceptionDetails
+		line = fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber+1, d.Text)
+		if d.Exception != nil {
+			line += " " + d.Exception.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if e.Type != runtime.ConsoleAPICalledTypeError {
+			return
+		}
+		line = "console.error:"
+		for _, a := range e.Args {
+			line += fmt.Sprintf(" %s%s", a.Description, a.Value)
+		}
+	default:
+		return
+	}
+	l.mu.Lock()
+	l.lines = append(l.lines, line)
+	l.mu.Unlock()
+}
+
+// logBrowser prints what the page reported, if anything.
+func logBrowser(t *testing.T, ctx context.Context) {
+	t.Helper()
+	l, ok := ctx.Value(browserLogKey{}).(*browserLog)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		t.Logf("browser: %s", line)
+	}
 }
 
 // browserStep is one named action of a browser test.
@@ -57,6 +113,7 @@ func runSteps(t *testing.T, ctx context.Context, steps ...browserStep) {
 	for _, s := range steps {
 		if err := chromedp.Do(ctx, s.action); err != nil {
 			screenshot(t, ctx, "failed-"+s.name)
+			logBrowser(t, ctx)
 			t.Fatalf("browser step %q: %v", s.name, err)
 		}
 	}

@@ -9,6 +9,7 @@ import { loadStartup } from "./timeline.js";
 import * as logs from "./logs.js";
 import { loadTraces } from "./traces.js";
 import { loadOtelLogs } from "./otellogs.js";
+import { loadMetrics, renderUsage } from "./metrics.js";
 
 let views = [];
 let history = {};
@@ -23,6 +24,7 @@ function showTab(name) {
   if (name === "overview") pollStats();
   if (name === "traces") loadTraces();
   if (name === "otellogs") loadOtelLogs();
+  if (name === "metrics") { pollStats(); loadMetrics(); }
 }
 
 function openLog(name) {
@@ -47,9 +49,11 @@ function schedule() {
   if (!pending) pending = setTimeout(refresh, 100);
 }
 
+// pollStats keeps sampling while a tab that shows CPU and memory is open.
 async function pollStats() {
-  if (tab === "overview") {
+  if (tab === "overview" || tab === "metrics") {
     try { updateStats(await getJSON("/api/stats")); } catch (e) { /* the next poll retries */ }
+    if (tab === "metrics") renderUsage();
   }
 }
 
@@ -74,6 +78,7 @@ async function pollOtel() {
   } catch (e) { p.textContent = e.message; }
   if (tab === "traces") loadTraces();
   if (tab === "otellogs") loadOtelLogs();
+  if (tab === "metrics") loadMetrics();
 }
 
 for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));

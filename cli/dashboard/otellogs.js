@@ -2,7 +2,7 @@
 // (docs/spec/runtime.md §20.5-20.6).
 "use strict";
 
-import { el, fmtTime, getJSON } from "./util.js";
+import { el, fmtTime, getJSON, messageRow } from "./util.js";
 
 const body = document.querySelector("#otellogs tbody");
 const severity = document.querySelector("#otellog-severity");
@@ -16,11 +16,11 @@ export async function loadOtelLogs() {
   try {
     recs = await getJSON(`/api/otel/logs?${q}`);
   } catch (e) {
-    message(e.message);
+    messageRow(body, 4, e.message);
     return;
   }
   body.replaceChildren();
-  if (recs.length === 0) message("no log record received yet");
+  if (recs.length === 0) messageRow(body, 4, "no log record received yet");
   for (const r of recs.reverse()) {
     const row = el("tr", { "data-severity": r.severity });
     row.appendChild(el("td", {}, fmtTime(r.time)));
@@ -29,13 +29,6 @@ export async function loadOtelLogs() {
     row.appendChild(el("td", { class: "body" }, r.body));
     body.appendChild(row);
   }
-}
-
-// message replaces the rows with one line of text.
-function message(text) {
-  const row = el("tr");
-  row.appendChild(el("td", { colspan: "4", class: "muted" }, text));
-  body.replaceChildren(row);
 }
 
 severity.addEventListener("change", loadOtelLogs);

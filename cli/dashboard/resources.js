@@ -1,12 +1,15 @@
-// The resources table: live status, health history, restarts, CPU and memory, and a
-// restart button per resource (docs/spec/runtime.md §20.6). The API has no stop or start
-// endpoint, so there are no such buttons.
+// The resources table: live status, health history, restarts, CPU and memory, and the
+// restart button with the stop or start button that fits the resource's state
+// (docs/spec/runtime.md §20.6).
 "use strict";
 
 import { el, fmtBytes } from "./util.js";
 
 const body = document.querySelector("#resources tbody");
 const samples = new Map(); // resource -> {prev, last} of /api/stats entries
+const usage = new Map(); // resource -> {cpu: [%], mem: [bytes]}, the newest keepUsage samples
+const keepUsage = 60;
+let current = []; // resources in the latest /api/stats answer
 
 function ports(v) {
   if (!v.ports || v.ports.length === 0) return "-";
@@ -24,12 +27,20 @@ function historyCell(events) {
   return td;
 }
 
-function cpuText(name) {
+// cpuPercent is the CPU use between the last two samples, undefined without two.
+function cpuPercent(name) {
   const s = samples.get(name);
-  if (!s || !s.prev) return "-";
+  if (!s || !s.prev) return undefined;
   const dt = Date.parse(s.last.ts) - Date.parse(s.prev.ts);
-  if (dt <= 0) return "-";
-  return `${(((s.last.cpu_ns - s.prev.cpu_ns) / 1e6 / dt) * 100).toFixed(1)} %`;
+  const used = s.last.cpu_ns - s.prev.cpu_ns;
+  // A restart gives a new task whose counter starts again from zero.
+  if (dt <= 0 || used < 0) return undefined;
+  return (used / 1e6 / dt) * 100;
+}
+
+function cpuText(name) {
+  const p = cpuPercent(name);
+  return p === undefined ? "-" : `${p.toFixed(1)} %`;
 }
 
 function memText(name) {
@@ -37,6 +48,37 @@ function memText(name) {
   if (!s) return "-";
   const lim = s.last.memory_limit ? ` / ${fmtBytes(s.last.memory_limit)}` : "";
   return fmtBytes(s.last.memory_bytes) + lim;
+}
+
+// Statuses a hand stop applies to, and those a hand start applies to; in between
+// (pending, pulling, building, stopping) the stop button is shown disabled.
+const stoppable = new Set(["starting", "running", "healthy", "unhealthy"]);
+const startable = new Set(["stopped", "exited", "failed"]);
+
+// stateButton is "start" for a resource that does not run, else "stop".
+function stateButton(v) {
+  if (startable.has(v.status)) return opButton(v.name, "start", true);
+  return opButton(v.name, "stop", stoppable.has(v.status));
+}
+
+// opButton POSTs /api/resources/{name}/{op}. The page's fetch carries the token
+// cookie and its Origin, which the TCP listener requires of a state-changing request
+// (§15.5). A refusal shows as the button's title and the row's .op-error.
+function opButton(name, op, enabled) {
+  const b = el("button", { type: "button", class: op }, op);
+  b.disabled = !enabled;
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    const resp = await fetch(`/api/resources/${encodeURIComponent(name)}/${op}`, { method: "POST" }).catch(e => ({ ok: false, statusText: e.message }));
+    if (resp.ok) return; // the row is redrawn by the events that follow
+    const e = resp.json ? await resp.json().catch(() => ({})) : {};
+    b.title = `${op}: ${e.error || resp.statusText}`;
+    const row = b.closest("tr");
+    const msg = row && row.querySelector(".op-error");
+    if (msg) msg.textContent = b.title;
+    b.disabled = false;
+  });
+  return b;
 }
 
 // render draws one row per view; onLogs opens a resource's log.
@@ -60,17 +102,8 @@ export function renderResources(views, history, onLogs) {
     const actions = el("td", { class: "actions" });
     const logs = el("button", { type: "button", class: "logs" }, "logs");
     logs.addEventListener("click", () => onLogs(v.name));
-    const restart = el("button", { type: "button", class: "restart" }, "restart");
-    restart.addEventListener("click", async () => {
-      restart.disabled = true;
-      const resp = await fetch(`/api/resources/${encodeURIComponent(v.name)}/restart`, { method: "POST" });
-      if (!resp.ok) {
-        const e = await resp.json().catch(() => ({}));
-        restart.title = e.error || resp.statusText;
-        restart.disabled = false;
-      }
-    });
-    actions.append(logs, " ", restart);
+    actions.append(logs, " ", opButton(v.name, "restart", true), " ", stateButton(v));
+    actions.append(el("div", { class: "op-error muted" }));
     row.appendChild(actions);
     body.appendChild(row);
   }
@@ -81,10 +114,26 @@ export function updateStats(stats) {
   for (const s of stats) {
     const old = samples.get(s.resource);
     samples.set(s.resource, { prev: old ? old.last : null, last: s });
+    record(s.resource, cpuPercent(s.resource), s.memory_bytes);
   }
+  current = stats.map(s => s.resource);
   for (const row of body.querySelectorAll("tr[data-resource]")) {
     const name = row.dataset.resource;
     row.querySelector(".cpu").textContent = cpuText(name);
     row.querySelector(".mem").textContent = memText(name);
   }
+}
+
+// record appends one sample to a resource's usage history.
+function record(name, cpu, mem) {
+  if (!usage.has(name)) usage.set(name, { cpu: [], mem: [] });
+  const h = usage.get(name);
+  if (cpu !== undefined) h.cpu.push(cpu);
+  h.mem.push(mem);
+  for (const a of [h.cpu, h.mem]) if (a.length > keepUsage) a.splice(0, a.length - keepUsage);
+}
+
+// usageHistory returns [name, {cpu, mem}] of the resources with a running task.
+export function usageHistory() {
+  return current.filter(n => usage.has(n)).map(n => [n, usage.get(n)]);
 }

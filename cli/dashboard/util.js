@@ -12,6 +12,13 @@ export function el(tag, attrs = {}, text) {
   return e;
 }
 
+// messageRow replaces a table body's rows with one line of text across cols columns.
+export function messageRow(tbody, cols, text) {
+  const row = el("tr");
+  row.appendChild(el("td", { colspan: String(cols), class: "muted" }, text));
+  tbody.replaceChildren(row);
+}
+
 export function svg(tag, attrs = {}) {
   const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -43,9 +50,12 @@ export function fmtBytes(n) {
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
+// fmtTime is the time of day, with the date when it is not today (the apps' clocks
+// and the timestamps they send are their own).
 export function fmtTime(ts) {
   const d = new Date(ts);
-  return isNaN(d) ? "" : d.toLocaleTimeString();
+  if (isNaN(d)) return "";
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
 // bar is a positioned bar of a timeline track, in percent of the total span.

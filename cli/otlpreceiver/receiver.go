@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -38,14 +39,18 @@ type Options struct {
 	Buffer  int        // items kept per signal; 0: DefaultBuffer
 	Forward *Forwarder // nil: nothing is forwarded
 	Logger  *slog.Logger
+	// Allowed is the project subnet: connections from any other source but loopback
+	// are closed unanswered (isolate.go). Zero: every source is served.
+	Allowed netip.Prefix
 }
 
 // Receiver accepts OTLP over HTTP and gRPC into its Store.
 type Receiver struct {
-	store *Store
-	fwd   *Forwarder
-	log   *slog.Logger
-	slots chan struct{} // decoding slots (maxInFlight)
+	store   *Store
+	fwd     *Forwarder
+	log     *slog.Logger
+	allowed netip.Prefix
+	slots   chan struct{} // decoding slots (maxInFlight)
 
 	mu       sync.Mutex
 	rejected map[string]uint64 // by reason
@@ -59,7 +64,7 @@ func New(o Options) *Receiver {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Receiver{store: NewStore(o.Buffer), fwd: o.Forward, log: log,
+	return &Receiver{store: NewStore(o.Buffer), fwd: o.Forward, log: log, allowed: o.Allowed,
 		slots: make(chan struct{}, maxInFlight), rejected: map[string]uint64{}}
 }
 
@@ -70,8 +75,10 @@ func (r *Receiver) Store() *Store { return r.store }
 func (r *Receiver) Forwarder() *Forwarder { return r.fwd }
 
 // Serve serves OTLP/HTTP on httpLn and OTLP/gRPC on grpcLn (either may be nil) in
-// the background, with at most maxConns connections each.
+// the background, with at most maxConns connections each, from the allowed sources.
 func (r *Receiver) Serve(httpLn, grpcLn net.Listener) {
+	refused := func() { r.reject(reasonForeignSource) }
+	httpLn, grpcLn = onlyFrom(httpLn, r.allowed, refused), onlyFrom(grpcLn, r.allowed, refused)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if httpLn != nil {
@@ -111,7 +118,8 @@ func (r *Receiver) Close() {
 }
 
 // Rejected returns the number of rejected requests by reason (bad_request,
-// too_large, unsupported_media_type, busy).
+// too_large, unsupported_media_type, busy) and of connections refused for their
+// source (foreign_source).
 func (r *Receiver) Rejected() map[string]uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -138,7 +146,7 @@ const (
 )
 
 // RejectReasons lists every reason Rejected counts.
-var RejectReasons = []string{reasonBadRequest, reasonTooLarge, reasonMediaType, reasonBadEncoding, reasonBusy}
+var RejectReasons = []string{reasonBadRequest, reasonTooLarge, reasonMediaType, reasonBadEncoding, reasonBusy, reasonForeignSource}
 
 // trySlot takes a decoding slot, waiting at most wait; release gives it back.
 func (r *Receiver) trySlot(wait time.Duration) (release func(), ok bool) {
