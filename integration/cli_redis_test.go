@@ -55,6 +55,7 @@ resources:
       healthcheck: {interval: 500ms, retries: 1}
 `, project, harness.ImageRef("redis"), password))
 	cliLoadImages(t, env, dir, "redis")
+	execs := countExecs(t, env)
 	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
 	if code != 0 || !strings.Contains(out, "cache: healthy after ") {
 		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
@@ -97,5 +98,14 @@ resources:
 	code, out, _ = cliRun(t, env, dir, "ps")
 	if code != 0 || !strings.Contains(out, "cache  redis  unhealthy") {
 		t.Errorf("ps after the password changed: exit %d\n%s", code, out)
+	}
+	// docs/spec/runtime.md §17 item 103: the probes were native (AUTH, then PING, from the host):
+	// the one exec of the container is the CONFIG SET above.
+	if n := execs.of(plan.ContainerID(project, "cache")); n != 1 {
+		t.Errorf("%d execs in the redis container, want 1 (CONFIG SET): the default probe must not exec", n)
+	}
+	code, out, _ = cliRun(t, env, dir, "ps", "--json")
+	if code != 0 || strings.Contains(out, password) || strings.Contains(out, "another") {
+		t.Errorf("ps --json shows a password (exit %d):\n%s", code, out)
 	}
 }
