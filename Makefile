@@ -88,6 +88,7 @@ bench: provision build
 		$(GO) test -v -run '^$$' -bench . -benchtime $${BENCH_RUNS:-5}x -timeout 40m -p 1 \
 		./integration/ 2>&1 | tee $(LOG_DIR)/bench.log
 	@echo; sed -n '/real-stack benchmark/,/^PASS/{/^PASS/d;s/^        //;p}' $(LOG_DIR)/bench.log
+	@echo; sed -n '/idle-stack CPU benchmark/,/^Benchmark\|^PASS/{/^Benchmark\|^PASS/d;s/^        //;p}' $(LOG_DIR)/bench.log
 
 # soak runs integration/soak_test.go's TestSoak (issue 11 item 6) for SOAK_CYCLES cycles
 # (the suite runs 10): up -d/down of a postgres, redis and busybox stack, with lsctl killed

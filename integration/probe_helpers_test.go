@@ -20,7 +20,7 @@ type execCounter struct {
 }
 
 // countExecs subscribes to containerd's exec-added events until the test ends.
-func countExecs(t *testing.T, env *harness.Env) *execCounter {
+func countExecs(t testing.TB, env *harness.Env) *execCounter {
 	t.Helper()
 	c, ctx := ctrClient(t, env)
 	ctx, cancel := context.WithCancel(ctx)
@@ -55,4 +55,15 @@ func (ec *execCounter) of(id string) int {
 	ec.mu.Lock()
 	defer ec.mu.Unlock()
 	return ec.counts[id]
+}
+
+// total is the number of execs added so far in the namespace.
+func (ec *execCounter) total() int {
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	n := 0
+	for _, c := range ec.counts {
+		n += c
+	}
+	return n
 }

@@ -274,6 +274,14 @@ func TestHTTPProbe(t *testing.T) {
 	}
 }
 
+func TestHTTPProbeNotHTTP(t *testing.T) {
+	ip, port := serve(t, func(c net.Conn) { c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n")) })
+	r := run(t, ip, plan.NativeProbe{Protocol: plan.ProbeHTTP, Port: port})
+	if r.OK || !strings.Contains(r.Detail, `not an HTTP answer: "SSH-2.0-OpenSSH_9.2"`) {
+		t.Fatalf("got %+v", r)
+	}
+}
+
 func TestTCPProbe(t *testing.T) {
 	ip, port := serve(t, func(net.Conn) {})
 	if r := run(t, ip, plan.NativeProbe{Protocol: plan.ProbeTCP, Port: port}); !r.OK {
