@@ -47,12 +47,7 @@ type idleRow struct {
 // containerd daemon. The machine is shared, so the whole-machine and containerd figures
 // include others' load; the per-process ones do not. It never fails on a missed target.
 func BenchmarkIdleProbeCPU(b *testing.B) {
-	env := harness.Require(b)
-	b.Cleanup(func() {
-		_ = os.Remove(filepath.Join("/run/lsctl/netns", env.Namespace))
-		_ = os.Remove(filepath.Join("/run/lsctl/exec", env.Namespace))
-	})
-	benchImportBusybox(b, env)
+	env := benchEnv(b)
 	window := idleWindow(b)
 	execs := countExecs(b, env)
 	rows := []idleRow{idleMeasure(b, env, "baseline", window, 0, execs)}
