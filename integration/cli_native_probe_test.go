@@ -37,7 +37,7 @@ func TestCLIPostgresNativeProbe(t *testing.T) {
 	const project = "clipgnative"
 	pgPort := freePort(t)
 	execs := countExecs(t, env)
-	_, out := upDetached(t, env, fmt.Sprintf(`project: {name: %s}
+	dir, out := upDetached(t, env, fmt.Sprintf(`project: {name: %s}
 resources:
   db:
     postgres:
@@ -68,6 +68,16 @@ resources:
 		if err != nil || xerr != nil || res.ExitCode != 0 || isready.ExitCode != 0 {
 			t.Errorf("user %s database %s: native %+v %v; pg_isready over the bridge %+v %v; want both to accept",
 				tc.user, tc.database, res, err, isready, xerr)
+		}
+	}
+	// The probes leave no trace in the server's log (no password sent, no reset) but
+	// the server's own refusal while it starts, which pg_isready meets as well.
+	code, logs, errOut := cliRun(t, env, dir, "logs", "db")
+	for _, line := range strings.Split(logs, "\n") {
+		for _, noise := range []string{"FATAL", "could not receive data", "incomplete startup packet", "unexpected EOF"} {
+			if code != 0 || strings.Contains(line, noise) && !strings.Contains(line, "the database system is starting up") {
+				t.Errorf("postgres log (exit %d) has %q:\n%s%s", code, noise, logs, errOut)
+			}
 		}
 	}
 	if _, err := c.Stop(context.Background(), id, "", 10*time.Second); err != nil {
