@@ -40,8 +40,8 @@ func processArgvContaining(s string) []string {
 
 // Issue 12 item 6 and issue 17 item 6: a password-protected redis gets its password
 // from a file, so no process's argv carries it; its default probe authenticates
-// (REDISCLI_AUTH) and becomes healthy; once the password changes under it, the probe
-// fails and the resource becomes unhealthy.
+// (natively from the host: AUTH, then PING; issue 16 item 3) and becomes healthy; once
+// the password changes under it, the probe fails and the resource becomes unhealthy.
 func TestCLIRedisPassword(t *testing.T) {
 	env := harness.Require(t)
 	const project = "cliredis"

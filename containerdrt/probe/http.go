@@ -45,7 +45,7 @@ func httpGet(ctx context.Context, addr, path string, status int) Result {
 	if err != nil {
 		return failure("GET "+path, err)
 	}
-	drainHTTP(conn, r)
+	drainHTTP(ctx, conn, r)
 	ok := code == status || (status == 0 && code >= 200 && code < 400)
 	detail := "GET " + path + ": " + line
 	if !ok && status != 0 {
@@ -73,7 +73,7 @@ func readStatusLine(r *bufio.Reader) (int, string, error) {
 }
 
 // drainHTTP reads what is left of the answer, bounded in size and time.
-func drainHTTP(conn net.Conn, r *bufio.Reader) {
-	_ = conn.SetReadDeadline(time.Now().Add(httpDrain))
+func drainHTTP(ctx context.Context, conn net.Conn, r *bufio.Reader) {
+	shortDeadline(ctx, conn, httpDrain)
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, httpMaxHead+httpMaxBody))
 }

@@ -49,7 +49,7 @@ func postgres(ctx context.Context, addr, user, database string) Result {
 		switch typ {
 		case 'R': // AuthenticationRequest: the server is accepting connections
 			if len(body) >= 4 && binary.BigEndian.Uint32(body) == 0 {
-				terminate(conn, r) // AuthenticationOk: leave the new session politely
+				terminate(ctx, conn, r) // AuthenticationOk: leave the new session politely
 			}
 			// Otherwise closing now is what psql does before asking for a password;
 			// the server logs nothing for it.
@@ -117,10 +117,10 @@ func pgError(body []byte) Result {
 
 // terminate sends Terminate and waits briefly for the server to close, so that the
 // connection ends with an orderly goodbye rather than a reset the server would log.
-func terminate(conn net.Conn, r *bufio.Reader) {
+func terminate(ctx context.Context, conn net.Conn, r *bufio.Reader) {
 	if _, err := conn.Write([]byte{'X', 0, 0, 0, 4}); err != nil {
 		return
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(pgDrain))
+	shortDeadline(ctx, conn, pgDrain)
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, pgMaxMessage))
 }

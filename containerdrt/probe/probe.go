@@ -31,6 +31,10 @@ func Run(ctx context.Context, ip string, p plan.NativeProbe, timeout time.Durati
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
+	if net.ParseIP(ip) == nil {
+		// Never fall back to the host's own ports: "" would dial localhost.
+		return Result{Detail: fmt.Sprintf("no address to probe: the container has no address on the project network (%q)", ip)}
+	}
 	addr := net.JoinHostPort(ip, strconv.Itoa(int(p.Port)))
 	var r Result
 	switch p.Protocol {
@@ -89,4 +93,14 @@ func tcp(ctx context.Context, addr string) Result {
 	}
 	conn.Close()
 	return Result{OK: true, Detail: addr + " accepts connections"}
+}
+
+// shortDeadline sets conn's read deadline d from now, or at ctx's deadline if sooner:
+// the goodbye after a verdict must not outlive the probe's timeout.
+func shortDeadline(ctx context.Context, conn net.Conn, d time.Duration) {
+	dl := time.Now().Add(d)
+	if c, ok := ctx.Deadline(); ok && c.Before(dl) {
+		dl = c
+	}
+	_ = conn.SetReadDeadline(dl)
 }

@@ -289,6 +289,16 @@ func TestTCPProbe(t *testing.T) {
 	}
 }
 
+func TestProbeWithoutAddress(t *testing.T) {
+	_, port := serve(t, func(net.Conn) {}) // listens on the host: must not be reached
+	for _, bad := range []string{"", "db", "127.0.0.1:80"} {
+		r := run(t, bad, plan.NativeProbe{Protocol: plan.ProbeTCP, Port: port})
+		if r.OK || !strings.Contains(r.Detail, "no address to probe") {
+			t.Errorf("ip %q: got %+v", bad, r)
+		}
+	}
+}
+
 func TestProbeTimesOut(t *testing.T) {
 	ip, port := serve(t, func(c net.Conn) { io.Copy(io.Discard, c) }) // accepts, never answers
 	for _, proto := range []plan.ProbeProtocol{plan.ProbePostgres, plan.ProbeRedis, plan.ProbeHTTP} {
