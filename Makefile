@@ -80,15 +80,21 @@ lint:
 # bench runs the unit benchmarks, then against the test containerd the integration ones:
 # the real-stack benchmark of docs/spec/runtime.md §19 prints its table (stack | floor up | lsctl up |
 # ratio | target | lsctl down | peak RSS), medians of BENCH_RUNS runs (default 5) after
-# one warm-up run, lsctl and the floor alternating. The full log stays in $(LOG_DIR).
+# one warm-up run, lsctl and the floor alternating; the footprint benchmark prints the
+# memory of lsctl's processes (supervisor, log drivers) for 1, 10 and 50 running containers;
+# the pgredis benchmark times up -d and down of postgres + redis (password) + an app.
+# The idle benchmark prints the CPU of 20 resources probed every second natively and by exec.
+# The full log stays in $(LOG_DIR).
 bench: provision build
 	$(GO) test -bench . -benchmem -run '^$$' $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
 	@mkdir -p $(LOG_DIR)
 	$(with_test_env) export LSCTL_TEST_BINARY=$(CURDIR)/bin/lsctl LSCTL_LOG_DRIVER=$(CURDIR)/bin/lsctl-log-driver && \
 		$(GO) test -v -run '^$$' -bench . -benchtime $${BENCH_RUNS:-5}x -timeout 40m -p 1 \
 		./integration/ 2>&1 | tee $(LOG_DIR)/bench.log
-	@echo; sed -n '/real-stack benchmark/,/^PASS/{/^PASS/d;s/^        //;p}' $(LOG_DIR)/bench.log
-	@echo; sed -n '/idle-stack CPU benchmark/,/^Benchmark\|^PASS/{/^Benchmark\|^PASS/d;s/^        //;p}' $(LOG_DIR)/bench.log
+	@echo; sed -n -e '/real-stack benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' \
+		-e '/footprint benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' \
+		-e '/idle-stack CPU benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' $(LOG_DIR)/bench.log
+	@grep 'pgredis benchmark' $(LOG_DIR)/bench.log | tail -n 1 | sed 's/^ *[a-z_]*\.go:[0-9]*: //'
 
 # soak runs integration/soak_test.go's TestSoak (issue 11 item 6) for SOAK_CYCLES cycles
 # (the suite runs 10): up -d/down of a postgres, redis and busybox stack, with lsctl killed

@@ -24,6 +24,7 @@ const (
 	ResourceRestarting = "resource_restarting"
 	ResourceStopping   = "resource_stopping"
 	ResourceStopped    = "resource_stopped"
+	ResourceWaiting    = "resource_waiting"
 )
 
 // TimeFormat is the ts format: RFC 3339 in UTC with exactly nine fractional digits.
@@ -41,6 +42,12 @@ type Event struct {
 	Error       string
 	ExitCode    *int
 	Attempt     int
+	// Step, Waited and Task describe a resource_waiting: the phase (PhasePrepare,
+	// PhaseStart) that has been waiting on containerd for Waited, and the state
+	// containerd reports for the task meanwhile.
+	Step   string
+	Waited time.Duration
+	Task   string
 }
 
 // IsStackEvent reports whether the event is about the whole stack (no resource key).
@@ -80,6 +87,13 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	case ResourceRestarting:
 		b.WriteString(`,"attempt":`)
 		writeJSON(&b, e.Attempt)
+	case ResourceWaiting:
+		b.WriteString(`,"step":`)
+		writeJSON(&b, e.Step)
+		b.WriteString(`,"waited_s":`)
+		writeJSON(&b, int(e.Waited.Seconds()))
+		b.WriteString(`,"task":`)
+		writeJSON(&b, e.Task)
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil

@@ -146,6 +146,9 @@ func TestKillByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.awaitNth(ResourceHealthy, "w", 2, 2*time.Second)
+	if rt.Revived("w") != 1 { // the kill labelled the container: kept, as after a stop
+		t.Errorf("start after a kill by hand recreated the container (revived %d)", rt.Revived("w"))
+	}
 	if err := rt.Exit("w", 3); err != nil { // a crash, not a kill: the policy applies
 		t.Fatal(err)
 	}

@@ -45,6 +45,10 @@ type Options struct {
 	// called from the actors' goroutines, must be safe for concurrent use and must
 	// not block.
 	Phase func(PhaseSpan)
+	// SlowStep is how long a prepare or start may wait on containerd before the
+	// resource says what it waits for (resource_waiting, again every 2×SlowStep);
+	// 0 means DefaultSlowStep, a negative value never.
+	SlowStep time.Duration
 
 	// teardownMargin replaces containerdrt.TeardownMargin; tests shorten it.
 	teardownMargin time.Duration
@@ -72,6 +76,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SlowStep == 0 {
+		o.SlowStep = DefaultSlowStep
 	}
 	if o.teardownMargin <= 0 {
 		o.teardownMargin = containerdrt.TeardownMargin

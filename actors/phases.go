@@ -1,6 +1,9 @@
 package actors
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // The phases of a resource's start that Options.Phase reports (docs/spec/runtime.md §20.4).
 const (
@@ -41,4 +44,60 @@ func (a *resource) reportPhase(phase string, start time.Time, err error) {
 		s.Err = a.o.Redact(err.Error())
 	}
 	a.o.Phase(s)
+}
+
+// DefaultSlowStep is Options.SlowStep's default.
+const DefaultSlowStep = 3 * time.Second
+
+// slowStep is a prepare or start still waiting on containerd after waited; task is
+// what containerd reports for the task meanwhile.
+type slowStep struct {
+	gen    int
+	phase  string
+	waited time.Duration
+	task   string
+}
+
+// watchSlowStep reports, from the operation's goroutine, a step that has been waiting
+// on containerd for Options.SlowStep, then every twice that, until the returned func
+// is called. A task containerd reports UNKNOWN (a shim that does not answer, after a
+// killed lsctl) can hold a create for half a minute: the user sees why.
+// It runs on the operation's goroutine: gen is the incarnation the caller captured on
+// the actor, and everything else it reads is fixed before any operation runs.
+func (a *resource) watchSlowStep(gen int, phase string) (done func()) {
+	every := a.o.SlowStep
+	if every < 0 {
+		return func() {}
+	}
+	root, self, rt, id := a.root, a.self, a.rt, a.node.Spec.ID
+	stop := make(chan struct{})
+	start := time.Now()
+	go func() {
+		t := time.NewTimer(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			task := rt.TaskState(context.Background(), id)
+			select {
+			case <-stop: // answered meanwhile: nothing to report
+				return
+			default:
+			}
+			root.Send(self, slowStep{gen: gen, phase: phase, waited: time.Since(start), task: task})
+			t.Reset(2 * every)
+		}
+	}()
+	return func() { close(stop) }
+}
+
+// onSlowStep tells what the current incarnation waits for.
+func (a *resource) onSlowStep(m slowStep) {
+	if m.gen != a.gen {
+		return
+	}
+	a.emit(Event{Type: ResourceWaiting, Step: m.phase, Waited: m.waited, Task: m.task})
 }

@@ -79,3 +79,31 @@ func TestPhaseSpans(t *testing.T) {
 		t.Errorf("failed readiness reported as %+v", r)
 	}
 }
+
+// Issue 12 item 4: a prepare or start that waits on containerd beyond SlowStep says so,
+// naming the step and what containerd reports for the task, and then again; a quick
+// one says nothing.
+func TestSlowStepSaysWhatItWaitsFor(t *testing.T) {
+	b := newPlan("shop")
+	b.add("db")
+	b.add("api")
+	rt := fakert.New()
+	rt.Set("db", fakert.Behavior{Prepare: 300 * time.Millisecond})
+	s := startStack(t, b.p, rt, Options{SlowStep: 40 * time.Millisecond})
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	first := s.await(ResourceWaiting, "db", time.Second)
+	if first.Step != PhasePrepare || first.Task != "no task yet" || first.Waited < 40*time.Millisecond {
+		t.Errorf("first resource_waiting of db: %+v", first)
+	}
+	if again := s.awaitNth(ResourceWaiting, "db", 2, time.Second); again.Waited <= first.Waited {
+		t.Errorf("second resource_waiting of db waited %s, the first %s", again.Waited, first.Waited)
+	}
+	started := s.await(ResourceStarted, "db", time.Second)
+	for _, e := range s.events() {
+		if e.Type == ResourceWaiting && (e.Resource == "api" || e.TS.After(started.TS)) {
+			t.Errorf("resource_waiting without a slow step: %+v", e)
+		}
+	}
+}

@@ -18,6 +18,8 @@ func (a *resource) intercept(msg any) bool {
 		a.onHandStart(m)
 	case handKill:
 		a.killedAt = a.o.Now()
+	case slowStep:
+		a.onSlowStep(m)
 	case exited:
 		return a.takeHandExit(m)
 	default:
@@ -136,5 +138,24 @@ func (a *resource) takeHandExit(m exited) bool {
 	a.behavior.Become(a.stateHalted)
 	a.setStatus(StatusStopped)
 	a.emit(Event{Type: ResourceStopped})
+	a.markStopped()
 	return true
 }
+
+// markStopped labels the container stopped by hand, as `lsctl kill` without an owner
+// does: the next Prepare revives it (a start waits for the label, being in flight),
+// and a ps after this owner has gone says stopped. Without the label, the container
+// is merely recreated: a failure is not worth a state of its own.
+func (a *resource) markStopped() {
+	if a.container == nil {
+		return
+	}
+	id, gen := a.container.ID(), a.gen
+	a.run(func() opResult {
+		_ = a.rt.MarkStoppedByHand(context.Background(), id)
+		return markedStopped{opBase{gen}}
+	})
+}
+
+// markedStopped: markStopped is done.
+type markedStopped struct{ opBase }

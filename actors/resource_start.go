@@ -87,6 +87,7 @@ func (a *resource) prepare() {
 	a.run(func() opResult {
 		var c containerdrt.Container
 		err := a.timed(PhasePrepare, func() (err error) {
+			defer a.watchSlowStep(gen, PhasePrepare)()
 			c, err = a.rt.Prepare(ctx, &a.node.Spec)
 			return err
 		})
@@ -156,7 +157,10 @@ func (a *resource) startTask() {
 	a.behavior.Become(a.stateStarting)
 	gen, ctx, c := a.gen, a.ctx, a.container
 	a.run(func() opResult {
-		err := a.timed(PhaseStart, func() error { return c.Start(ctx) })
+		err := a.timed(PhaseStart, func() error {
+			defer a.watchSlowStep(gen, PhaseStart)()
+			return c.Start(ctx)
+		})
 		return startDone{opBase{gen}, err, a.o.Now()}
 	})
 }

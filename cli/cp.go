@@ -19,8 +19,11 @@ func (s *session) cpCommand() *ucli.Command {
 		Name:      "cp",
 		Usage:     "copy files and directories between a resource's container and the host",
 		UsageText: "lsctl cp RESOURCE:PATH DEST|-\n   lsctl cp SRC|- RESOURCE:PATH",
-		Description: "Owners, modes, times and links are kept. `-` is a tar stream on stdout or stdin (extracted into " +
-			"the directory RESOURCE:PATH). A path that leaves the container's root through `..` or a symbolic link " +
+		Description: "Owners, modes, times and links are kept. As with docker cp, a source goes into an existing " +
+			"directory under its own name, a directory written SRC/. puts only what it holds there, a new DEST " +
+			"becomes a copy of the source, and DEST/ must be a directory (one that exists, for a file). `-` is a " +
+			"tar stream on stdout or stdin (extracted into the directory RESOURCE:PATH). A path that leaves the " +
+			"container's root through `..` or a symbolic link " +
 			"is refused; the container's links resolve as its own processes see them. A local path with a colon " +
 			"starts with ./ or /.",
 		Action: s.cpAction,
@@ -103,45 +106,89 @@ func (c cpSide) abs(p string) (string, error) {
 
 // copyBetween copies the source path (or a tar stream on stdin) to the destination
 // path (or a tar stream on stdout). Every path is checked before anything is written.
-func (s *session) copyBetween(from cpSide, srcPath string, to cpSide, dstPath string) error {
-	srcPath, err := from.abs(srcPath)
+// The arguments are read as docker cp reads them: see cpSource and destination.
+func (s *session) copyBetween(from cpSide, srcArg string, to cpSide, dstArg string) error {
+	srcPath, err := from.abs(srcArg)
 	if err != nil {
 		return err
 	}
-	if dstPath, err = to.abs(dstPath); err != nil {
+	dstPath, err := to.abs(dstArg)
+	if err != nil {
 		return err
 	}
 	if srcPath == "-" {
 		return s.extractStdin(to.root, dstPath)
 	}
-	src, err := from.root.Resolve(srcPath, false) // a link is copied as a link
+	src, err := sourceOf(from.root, srcPath, srcArg)
 	if err != nil {
 		return err
-	}
-	if ok, err := from.root.Exists(src); !ok {
-		return notFound(from.root.Name(), srcPath, err)
-	}
-	if src == "/" {
-		return errors.New("copying a whole root filesystem is not supported: name a directory below /")
 	}
 	if dstPath == "-" {
-		return from.root.WriteTar(s.stdout, src, path.Base(src))
+		if src.contents {
+			return from.root.WriteTarContents(s.stdout, src.path)
+		}
+		return from.root.WriteTar(s.stdout, src.path, path.Base(src.path))
 	}
-	srcIsDir := from.root.IsDir(src) && !from.root.IsLink(src)
-	dir, rename, err := destination(to.root, dstPath, srcIsDir)
+	return copyTree(from.root, src, to.root, dstPath, dirOnly(dstArg))
+}
+
+// cpSource is what a copy reads: a resolved path, and for a directory written
+// `SRC/.`, only what is in it.
+type cpSource struct {
+	path     string
+	isDir    bool
+	contents bool
+}
+
+// dirOnly reports whether a path as written names a directory: it ends with / or /.
+func dirOnly(arg string) bool {
+	return strings.HasSuffix(arg, "/") || arg == "." || strings.HasSuffix(arg, "/.")
+}
+
+// sourceOf resolves the source p (arg as written): it must exist, be below the root,
+// and be a directory when written as one (`SRC/` or `SRC/.`).
+func sourceOf(from *archive.Root, p, arg string) (cpSource, error) {
+	resolved, err := from.Resolve(p, false) // a link is copied as a link
+	if err != nil {
+		return cpSource{}, err
+	}
+	if ok, err := from.Exists(resolved); !ok {
+		return cpSource{}, notFound(from.Name(), p, err)
+	}
+	if resolved == "/" {
+		return cpSource{}, errors.New("copying a whole root filesystem is not supported: name a directory below /")
+	}
+	src := cpSource{path: resolved, isDir: from.IsDir(resolved) && !from.IsLink(resolved)}
+	if dirOnly(arg) && !src.isDir {
+		return cpSource{}, fmt.Errorf("%s:%s is not a directory: only a directory is written with a trailing / or /.", from.Name(), arg)
+	}
+	src.contents = arg == "." || strings.HasSuffix(arg, "/.")
+	return src, nil
+}
+
+// copyTree copies src to the destination path p as docker cp does: into an existing
+// directory under the source's name (or, for `SRC/.`, what is in it), or as the path
+// itself, a new directory holding the source's contents, or a file replacing a file.
+func copyTree(from *archive.Root, src cpSource, to *archive.Root, p string, dstDirOnly bool) error {
+	dir, rename, err := destination(to, p, src.isDir, dstDirOnly)
 	if err != nil {
 		return err
 	}
+	write := func(w io.Writer) error { return from.WriteTar(w, src.path, path.Base(src.path)) }
+	if src.contents && rename == "" {
+		write = func(w io.Writer) error { return from.WriteTarContents(w, src.path) }
+	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(from.root.WriteTar(pw, src, path.Base(src))) }()
-	err = to.root.ExtractTar(pr, dir, rename)
+	go func() { pw.CloseWithError(write(pw)) }()
+	err = to.ExtractTar(pr, dir, rename)
 	pr.CloseWithError(err)
 	return err
 }
 
-// destination is where a copy lands: into an existing directory under its own name,
-// or as the named path, whose parent must exist.
-func destination(to *archive.Root, p string, srcIsDir bool) (dir, rename string, err error) {
+// destination is where a copy lands: into an existing directory, or as the named
+// path, whose parent must exist. A path written as a directory (`DEST/`) must be one
+// when it exists, and must exist when a file is copied.
+func destination(to *archive.Root, p string, srcIsDir, dirOnly bool) (dir, rename string, err error) {
 	resolved, err := to.Resolve(p, true)
 	if err != nil {
 		return "", "", err
@@ -149,8 +196,14 @@ func destination(to *archive.Root, p string, srcIsDir bool) (dir, rename string,
 	if to.IsDir(resolved) {
 		return resolved, "", nil
 	}
-	if exists, _ := to.Exists(resolved); exists && srcIsDir {
+	exists, _ := to.Exists(resolved)
+	switch {
+	case exists && dirOnly:
+		return "", "", fmt.Errorf("%s:%s is not a directory", to.Name(), p)
+	case exists && srcIsDir:
 		return "", "", fmt.Errorf("cannot copy a directory onto the file %s:%s", to.Name(), p)
+	case dirOnly && !srcIsDir:
+		return "", "", fmt.Errorf("%s:%s: the directory does not exist; create it first, or drop the trailing / to copy the file under that name", to.Name(), p)
 	}
 	parent := path.Dir(resolved)
 	if !to.IsDir(parent) {

@@ -111,6 +111,8 @@ func (el *eventLines) render(e actors.Event) string {
 		return fmt.Sprintf("%s: failed: %s", r, e.Error)
 	case actors.ResourceRestarting:
 		return fmt.Sprintf("%s: restarting (attempt %d)", r, e.Attempt)
+	case actors.ResourceWaiting:
+		return fmt.Sprintf("%s: still waiting for containerd to %s after %s (task: %s)", r, waitingFor(e.Step), e.Waited.Round(time.Second), e.Task)
 	case actors.ResourceStopped:
 		if el.plan.Node(r) == nil { // an orphan the supervisor removed (docs/spec/runtime.md §4.4)
 			return r + ": removed (not in the manifest)"
@@ -166,4 +168,12 @@ func roundDuration(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
+// waitingFor names the step a resource_waiting event waits for.
+func waitingFor(step string) string {
+	if step == actors.PhaseStart {
+		return "start the task"
+	}
+	return "create or adopt the container"
 }

@@ -105,6 +105,9 @@ type eventRecord struct {
 	Error       string `json:"error"`
 	ExitCode    *int   `json:"exit_code"`
 	Attempt     int    `json:"attempt"`
+	Step        string `json:"step"`
+	WaitedS     int    `json:"waited_s"`
+	Task        string `json:"task"`
 }
 
 // line renders `<ts> <resource> <event> [details]`; stack events name the project in
@@ -124,6 +127,8 @@ func (e eventRecord) line(project string) string {
 		parts = append(parts, fmt.Sprintf("exit_code=%d", *e.ExitCode))
 	case e.Type == actors.ResourceRestarting:
 		parts = append(parts, fmt.Sprintf("attempt=%d", e.Attempt))
+	case e.Type == actors.ResourceWaiting:
+		parts = append(parts, fmt.Sprintf("step=%s waited_s=%d task=%s", e.Step, e.WaitedS, strconv.Quote(e.Task)))
 	case e.Error != "":
 		parts = append(parts, "error="+strconv.Quote(e.Error))
 	}

@@ -19,7 +19,8 @@ func (s *session) killCommand() *ucli.Command {
 		Usage:     "send a signal to resources' containers",
 		UsageText: "lsctl kill [-s SIGNAL] [RESOURCE...]",
 		Description: "No name signals every running resource. A resource whose task ends within the stop grace after " +
-			"the signal counts as stopped by hand: its restart policy leaves it stopped until `lsctl start`.",
+			"the signal counts as stopped by hand: its restart policy leaves it stopped until `lsctl start`. With no " +
+			"owner, lsctl waits up to that grace (10s) for the task to end, to record it so.",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "signal name (TERM, SIGHUP, ...) or number"},
 		},
@@ -46,12 +47,21 @@ func (s *session) killAction(c *ucli.Context) error {
 	}
 	send := func(ctx context.Context, v actors.View) (bool, error) { return killViaAPI(ctx, cc, v.Name, sig) }
 	if cc == nil {
+		// No owner: lsctl itself records a kill that ends the task as a stop by hand,
+		// under the project lock as stop does.
+		lock, err := containerdrt.LockProject(s.opts.DataRoot, ld.manifest.Project.Name.Value, "kill")
+		if err != nil {
+			return err
+		}
+		defer lock.Release()
 		rt, err := s.connect(c.Context, containerdrt.PullMissing, false)
 		if err != nil {
 			return err
 		}
 		defer rt.Close()
-		send = func(ctx context.Context, v actors.View) (bool, error) { return rt.Signal(ctx, *v.ContainerID, sig) }
+		send = func(ctx context.Context, v actors.View) (bool, error) {
+			return rt.KillByHand(ctx, *v.ContainerID, sig, defaultGrace)
+		}
 	}
 	for _, v := range targets {
 		handled, err := send(c.Context, v)

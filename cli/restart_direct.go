@@ -24,7 +24,7 @@ func (s *session) restartDirect(ctx context.Context, ld *loaded, resource string
 	if !slices.ContainsFunc(m.Resources, func(r *manifest.Resource) bool { return r.Name == resource }) {
 		return fmt.Errorf("unknown resource %q in project %q", resource, m.Project.Name.Value)
 	}
-	d, err := s.openDirect(ctx, ld, "restart")
+	d, err := s.openDirect(ctx, ld, "restart", false)
 	if err != nil {
 		return err
 	}
@@ -43,8 +43,9 @@ type directStack struct {
 }
 
 // openDirect takes the project lock (held by command) and requires the project
-// network, which only an up creates (docs/spec/runtime.md §12.6 direct mode).
-func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_ *directStack, err error) {
+// network, which only an up creates (docs/spec/runtime.md §12.6 direct mode), unless
+// fresh: `run` may start a project that never was up, its network included (§16.13).
+func (s *session) openDirect(ctx context.Context, ld *loaded, command string, fresh bool) (_ *directStack, err error) {
 	project := ld.manifest.Project.Name.Value
 	if err := s.ensureDataRoot(); err != nil {
 		return nil, err
@@ -58,7 +59,7 @@ func (s *session) openDirect(ctx context.Context, ld *loaded, command string) (_
 			d.close()
 		}
 	}()
-	if !fileExists(filepath.Join(s.opts.DataRoot, "networks", plan.NetworkName(project)+".json")) {
+	if !fresh && !fileExists(filepath.Join(s.opts.DataRoot, "networks", plan.NetworkName(project)+".json")) {
 		return nil, fmt.Errorf("project %q is not running; start it with lsctl up", project)
 	}
 	if d.rt, err = s.connect(ctx, containerdrt.PullMissing, false); err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -26,7 +25,8 @@ func (s *session) runCommand() *ucli.Command {
 			"directory, network and names, and CMD in place of its command; it publishes no host port, is named " +
 			"<project>_<resource>_run_<id>, and is never supervised or restarted. Its dependencies that are not " +
 			"running start first, each once healthy, unless --no-deps. Its exit code becomes lsctl's; " +
-			"`lsctl down` removes a container kept with --rm=false. Needs the project's network (lsctl up).",
+			"`lsctl down` removes a container kept with --rm=false, and the dependencies it started. A project " +
+			"that is not up gets its network first.",
 		Flags: append(attachFlags(),
 			&ucli.BoolFlag{Name: "rm", Value: true, Usage: "remove the container when it exits (--rm=false keeps it)"},
 			&ucli.BoolFlag{Name: "no-deps", Usage: "do not start the dependencies that are not running"},
@@ -48,9 +48,8 @@ func (s *session) runAction(c *ucli.Context) error {
 	if err := checkResourceNames(ld.manifest, []string{o.Resource}); err != nil {
 		return err
 	}
-	project := ld.manifest.Project.Name.Value
-	if !fileExists(filepath.Join(s.opts.DataRoot, "networks", plan.NetworkName(project)+".json")) {
-		return fmt.Errorf("project %q is not running, and a one-off container joins its network; start it with lsctl up -d", project)
+	if err := s.ensureDataRoot(); err != nil { // a project never up may find none
+		return err
 	}
 	if !c.Bool("no-deps") {
 		if err := s.startDependencies(c.Context, ld, o.Resource); err != nil {
@@ -77,7 +76,10 @@ func (s *session) runAction(c *ucli.Context) error {
 }
 
 // startDependencies starts, health-gated and in order, the dependencies of resource
-// that are not running; their lines go to stderr, stdout being the one-off's.
+// that are not running; their lines go to stderr, stdout being the one-off's. With no
+// owner they start as `lsctl start` starts them, the project's network included when
+// it was never up; like the dependencies of `docker compose run` they keep running
+// afterwards, unsupervised until an `up` adopts them, and `down` removes them.
 func (s *session) startDependencies(ctx context.Context, ld *loaded, resource string) error {
 	views, cc, err := s.resourceViews(ctx, ld)
 	if err != nil {
@@ -96,6 +98,7 @@ func (s *session) startDependencies(ctx context.Context, ld *loaded, resource st
 	quiet := *s
 	quiet.stdout = s.stderr
 	sp := quiet.planStart(ld, views, stopped)
+	sp.fresh = true
 	if cc != nil {
 		return quiet.reportAll(quiet.withSignals(ctx, func(ctx context.Context) error { return quiet.startViaAPI(ctx, cc, sp) }))
 	}

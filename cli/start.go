@@ -27,6 +27,7 @@ type startPlan struct {
 	targets []string
 	after   map[string][]string // a resource starts once these (its dependencies) are ready
 	health  map[string]bool     // has a healthcheck: "healthy", else "running"
+	fresh   bool                // the project may have no network yet: created (run's dependencies)
 }
 
 func (s *session) startAction(c *ucli.Context) error {
@@ -90,7 +91,7 @@ func (s *session) startViaAPI(ctx context.Context, cc *controlClient, sp startPl
 // startDirect starts the resources itself when no owner runs: project lock, current
 // manifest, the project's network (docs/spec/runtime.md §12.6 direct mode).
 func (s *session) startDirect(ctx context.Context, ld *loaded, sp startPlan) error {
-	d, err := s.openDirect(ctx, ld, "start")
+	d, err := s.openDirect(ctx, ld, "start", sp.fresh)
 	if err != nil {
 		return err
 	}

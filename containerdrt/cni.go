@@ -251,11 +251,14 @@ func (c *Client) detachNetwork(ctx context.Context, id string) error {
 			ContainerID: att.ContainerID, NetNS: att.NetNS, IfName: att.IfName,
 			Args: att.CniArgs, CapabilityArgs: att.CapabilityArgs,
 		}
-		if !fileExists(att.NetNS) {
+		lost := !fileExists(att.NetNS)
+		if lost {
 			rt.NetNS = "" // the plugins then only release host-side state
 		}
 		if err := cfg.DelNetworkList(ctx, list, rt); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect container %s from network %q: %w", id, att.Network, err))
+		} else if lost {
+			errs = append(errs, removeMasquerade(ctx, att.Network, att.ContainerID))
 		}
 	}
 	if len(atts) == 0 {

@@ -74,11 +74,17 @@ func (c *Client) undoIntent(ctx context.Context, id string) error {
 	}
 	rt := &libcni.RuntimeConf{ContainerID: in.ContainerID, NetNS: in.NetNS, IfName: in.IfName,
 		Args: in.Args, CapabilityArgs: in.Capability}
-	if !fileExists(rt.NetNS) {
+	lost := !fileExists(rt.NetNS)
+	if lost {
 		rt.NetNS = ""
 	}
 	if err := c.cniConfig().DelNetworkList(ctx, list, rt); err != nil {
 		return fmt.Errorf("disconnect container %s from network %q (an interrupted connect): %w", id, in.Network, err)
+	}
+	if lost {
+		if err := removeMasquerade(ctx, in.Network, in.ContainerID); err != nil {
+			return err
+		}
 	}
 	if err := removeIntentFirewallRules(ctx, in.Capability); err != nil {
 		return err

@@ -91,8 +91,12 @@ func (c *Client) reuseOrClear(ctx context.Context, s *plan.ContainerSpec, hash s
 		return nil, fmt.Errorf("container id %q is already used by project %q resource %q: %w", s.ID, p, r, ErrNotOwned)
 	}
 	if labels[plan.LabelConfigHash] == hash && labels[plan.LabelStopping] == "" {
-		if task, err := existing.Task(ctx, nil); err == nil {
-			if st, err := task.Status(ctx); err == nil && st.Status == containerd.Running {
+		task, _, err := c.loadTaskPatiently(ctx, s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("replace container %s: %w", s.ID, err)
+		}
+		if task != nil {
+			if st, err := statusPatiently(ctx, task); err == nil && st.Status == containerd.Running {
 				return c.adopt(ctx, existing, task, labels)
 			}
 		}

@@ -68,12 +68,12 @@ func abandoned(name string) bool {
 	if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
 		return false
 	}
-	return !processAlive(pid)
+	return !ProcessAlive(pid)
 }
 
-// processAlive reports whether pid runs: a zombie (killed, not reaped yet by whoever
+// ProcessAlive reports whether pid runs: a zombie (killed, not reaped yet by whoever
 // inherited it) does not.
-func processAlive(pid int) bool {
+func ProcessAlive(pid int) bool {
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return false

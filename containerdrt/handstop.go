@@ -27,8 +27,8 @@ func (c *Client) StopByHand(ctx context.Context, id string, grace time.Duration)
 	if err != nil {
 		return 0, c.wrapUnavailable(fmt.Errorf("stop container %s: %w", id, err))
 	}
-	if _, err := cont.SetLabels(ctx, map[string]string{plan.LabelStopped: logfile.FormatTS(time.Now())}); err != nil {
-		return 0, c.wrapUnavailable(fmt.Errorf("stop container %s: label it stopped: %w", id, err))
+	if err := c.setStopped(ctx, cont, logfile.FormatTS(time.Now())); err != nil {
+		return 0, fmt.Errorf("stop container %s: %w", id, err)
 	}
 	return c.Stop(ctx, id, "", grace)
 }
@@ -52,6 +52,66 @@ func (c *Client) Signal(ctx context.Context, id string, sig syscall.Signal) (han
 		return false, c.wrapUnavailable(fmt.Errorf("signal container %s: %w", id, err))
 	}
 	return handled, nil
+}
+
+// KillByHand sends sig as Signal does, for `lsctl kill` when no owner runs: a task
+// that ends within grace after the signal counts as stopped by hand, as the owner
+// counts it (docs/spec/runtime.md §16.13), so the container keeps the stopped label that the
+// next Prepare and ps read. The label is written before the signal, as StopByHand
+// does, and taken back when the task outlives the grace (a HUP that reloads) or PID 1
+// drops the signal.
+func (c *Client) KillByHand(ctx context.Context, id string, sig syscall.Signal, grace time.Duration) (handled bool, err error) {
+	task, cont, err := c.loadTask(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if task == nil {
+		return false, fmt.Errorf("signal container %s: no task: %w", id, ErrNotFound)
+	}
+	if sig == syscall.SIGSTOP || sig == syscall.SIGCONT || !(sig == syscall.SIGKILL || signalCaught(task.Pid(), sig)) {
+		return c.Signal(ctx, id, sig) // pauses, resumes or is dropped: nothing ends
+	}
+	exited, err := task.Wait(ctx)
+	if err != nil {
+		return false, c.wrapUnavailable(fmt.Errorf("signal container %s: %w", id, err))
+	}
+	if err := c.setStopped(ctx, cont, logfile.FormatTS(time.Now())); err != nil {
+		return false, err
+	}
+	if handled, err = c.Signal(ctx, id, sig); err != nil {
+		_ = c.setStopped(context.WithoutCancel(ctx), cont, "")
+		return false, err
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-exited:
+		return handled, nil
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return handled, c.setStopped(context.WithoutCancel(ctx), cont, "")
+}
+
+// MarkStoppedByHand labels the container stopped by hand after a kill by hand ended
+// its task under an owner, as KillByHand does without one.
+func (c *Client) MarkStoppedByHand(ctx context.Context, id string) error {
+	cont, err := c.cd.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return fmt.Errorf("label container %s stopped: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c.wrapUnavailable(fmt.Errorf("label container %s stopped: %w", id, err))
+	}
+	return c.setStopped(ctx, cont, logfile.FormatTS(time.Now()))
+}
+
+// setStopped writes the stopped-by-hand label of cont; "" clears it.
+func (c *Client) setStopped(ctx context.Context, cont containerd.Container, ts string) error {
+	if _, err := cont.SetLabels(ctx, map[string]string{plan.LabelStopped: ts}); err != nil {
+		return c.wrapUnavailable(fmt.Errorf("label container %s stopped: %w", cont.ID(), err))
+	}
+	return nil
 }
 
 // revive gives a container stopped by hand, whose task has ended, a fresh task. Its snapshot, pinned network

@@ -158,12 +158,15 @@ func ensureIsolationChain(ctx context.Context) error {
 	return nil
 }
 
-// filterTable is `iptables -S` of the filter table, one rule or chain per entry, each
-// split into its words with quotes removed.
+// filterTable is `iptables -S` of a table (the filter table unless read by readTable),
+// one rule or chain per entry, each split into its words with quotes removed.
 type filterTable [][]string
 
-func readFilterTable(ctx context.Context) (filterTable, error) {
-	out, err := iptablesOutput(ctx, "-S")
+func readFilterTable(ctx context.Context) (filterTable, error) { return readTable(ctx, "filter") }
+
+// readTable reads `iptables -t table -S`.
+func readTable(ctx context.Context, table string) (filterTable, error) {
+	out, err := iptablesTableOutput(ctx, table, "-S")
 	if err != nil {
 		return nil, err
 	}
@@ -254,11 +257,16 @@ func splitRuleLine(line string) (words []string, ok bool) {
 // iptablesRestore applies lines to the filter table in one transaction, leaving the
 // rest of the table as it is; no lines is nothing to do.
 func iptablesRestore(ctx context.Context, lines [][]string) error {
+	return restoreTable(ctx, "filter", lines)
+}
+
+// restoreTable applies lines to table in one transaction, as iptablesRestore does.
+func restoreTable(ctx context.Context, table string, lines [][]string) error {
 	if len(lines) == 0 {
 		return nil
 	}
 	var script strings.Builder
-	script.WriteString("*filter\n")
+	script.WriteString("*" + table + "\n")
 	for _, words := range lines {
 		script.WriteString(joinRuleLine(words))
 		script.WriteByte('\n')
@@ -297,11 +305,16 @@ func iptables(ctx context.Context, args ...string) error {
 }
 
 func iptablesOutput(ctx context.Context, args ...string) (string, error) {
+	return iptablesTableOutput(ctx, "filter", args...)
+}
+
+// iptablesTableOutput runs `iptables -w -t table ARGS...` and returns its output.
+func iptablesTableOutput(ctx context.Context, table string, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	err := runInOwnGroup(func() *exec.Cmd {
 		stdout.Reset()
 		stderr.Reset()
-		cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w", "-t", "filter"}, args...)...)
+		cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w", "-t", table}, args...)...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		return cmd
 	})

@@ -137,3 +137,32 @@ func TestIsolationRulesLive(t *testing.T) {
 		t.Fatalf("one by one: %d rules of %s left", n, bridge)
 	}
 }
+
+// The bridge plugin's NAT of one attachment is found by its comment, and nothing of
+// another container's or another network's is touched.
+func TestMasqueradeRemoval(t *testing.T) {
+	var table filterTable
+	for _, line := range []string{
+		`-N CNI-aaa`, `-N CNI-bbb`,
+		`-A POSTROUTING -s 10.1.0.2/32 -m comment --comment "name: \"lightshuttle-shop\" id: \"shop_db\"" -j CNI-aaa`,
+		`-A POSTROUTING -s 10.1.0.3/32 -m comment --comment "name: \"lightshuttle-shop\" id: \"shop_db2\"" -j CNI-bbb`,
+		`-A CNI-aaa -d 10.1.0.0/24 -m comment --comment "name: \"lightshuttle-shop\" id: \"shop_db\"" -j ACCEPT`,
+	} {
+		words, ok := splitRuleLine(line)
+		if !ok {
+			t.Fatalf("cannot split %s", line)
+		}
+		table = append(table, words)
+	}
+	got := table.masqueradeRemoval("lightshuttle-shop", "shop_db")
+	want := [][]string{
+		{"-D", "POSTROUTING", "-s", "10.1.0.2/32", "-m", "comment", "--comment", `name: "lightshuttle-shop" id: "shop_db"`, "-j", "CNI-aaa"},
+		{"-F", "CNI-aaa"}, {"-X", "CNI-aaa"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("removal lines\n got %q\nwant %q", got, want)
+	}
+	if got := table.masqueradeRemoval("lightshuttle-other", "shop_db"); len(got) != 0 {
+		t.Errorf("another network's attachment: %q", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,9 +30,10 @@ type netState struct {
 	portFree func(ip string, port uint16) bool
 	// firewall installs and removes inter-project isolation; nil = iptables.
 	firewall isolator
-	// linkExists and deleteLink act on host interfaces; nil = the real kernel.
-	linkExists func(name string) bool
-	deleteLink func(name string) error
+	// linkExists, deleteLink and bridgePorts act on host interfaces; nil = the real kernel.
+	linkExists  func(name string) bool
+	deleteLink  func(name string) error
+	bridgePorts func(bridge string) []string
 }
 
 // networkRecord is <data-root>/networks/<network-name>.json (docs/spec/runtime.md §5.1).
@@ -45,6 +47,9 @@ type networkRecord struct {
 	Bridge    string            `json:"bridge"`
 	Addresses map[string]string `json:"addresses"`
 	CreatedAt string            `json:"created_at"`
+	// Strays are bridge ports a teardown could not delete: the bridge is gone, so the
+	// next teardown learns of them only from here.
+	Strays []string `json:"strays,omitempty"`
 }
 
 // ownershipError carries one of the spec's exact ownership messages while matching
@@ -382,10 +387,15 @@ func (c *Client) TeardownNetwork(ctx context.Context, project string) error {
 	isolated := make(chan error, 1)
 	go func() { isolated <- c.isolation().remove(ctx, bridge, name) }()
 	var linkErr error
+	ports := rec.Strays
 	if c.linkExists(bridge) {
+		ports = append(ports, c.portsOf(bridge)...)
 		if err := c.removeLink(bridge); err != nil {
 			linkErr = fmt.Errorf("delete bridge %s of network %q: %w", bridge, name, err)
 		}
+	}
+	if linkErr == nil {
+		linkErr = c.removeStrayPorts(rec, ports)
 	}
 	if err := errors.Join(<-isolated, linkErr); err != nil {
 		return err
@@ -415,6 +425,48 @@ func ReadNetworkOffsets(dataRoot, project string) (map[string]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// removeStrayPorts deletes the host ends of veths that were still on the project's
+// bridge when it went and survived it (docs/spec/runtime.md §5.5): their container's
+// CNI DEL could not reach its namespace (the pin was gone) while some process still
+// held the namespace, which keeps the pair alive. What cannot be deleted is named,
+// with the command that does it, so down fails instead of saying the network is gone.
+func (c *Client) removeStrayPorts(rec *networkRecord, ports []string) error {
+	network := rec.Name
+	var left []string
+	var errs []error
+	for _, port := range ports {
+		if !c.linkExists(port) {
+			continue // a veth leaves with its namespace or with the DEL that removed it
+		}
+		if err := c.removeLink(port); err != nil {
+			left = append(left, port)
+			errs = append(errs, fmt.Errorf("%s: %w", port, err))
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	rec.Strays = left
+	if err := writeFileAtomic(c.recordPath(network), mustJSON(rec), 0o600); err != nil {
+		errs = append(errs, fmt.Errorf("write network record: %w", err))
+	}
+	return fmt.Errorf("network %q: interfaces left behind by failed removals: %s (delete them with `ip link delete %s`): %w",
+		network, strings.Join(left, ", "), strings.Join(left, "` and `ip link delete "), errors.Join(errs...))
+}
+
+// portsOf lists the interfaces attached to a bridge, from sysfs.
+func (c *Client) portsOf(bridge string) []string {
+	if c.net.bridgePorts != nil {
+		return c.net.bridgePorts(bridge)
+	}
+	entries, _ := os.ReadDir(filepath.Join("/sys/class/net", bridge, "brif"))
+	ports := make([]string, 0, len(entries))
+	for _, e := range entries {
+		ports = append(ports, e.Name())
+	}
+	return ports
 }
 
 func (c *Client) linkExists(name string) bool {

@@ -315,6 +315,45 @@ func TestTeardownRemovesNetwork(t *testing.T) {
 	}
 }
 
+// docs/spec/runtime.md §5.5: veths that survive their bridge are deleted with it, and
+// one that cannot be deleted fails the teardown, named with the command that removes it.
+func TestTeardownRemovesStrayPorts(t *testing.T) {
+	tn := newTestNet(t)
+	ctx := context.Background()
+	p := testPlan("shop", "db", "web")
+	if err := tn.EnsureNetwork(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	tn.links[p.Network.Bridge] = true
+	tn.links["veth0a"], tn.links["vethstuck"] = true, true // veth0b left with its namespace
+	tn.net.bridgePorts = func(string) []string { return []string{"veth0a", "veth0b", "vethstuck"} }
+	deleteLink := tn.net.deleteLink
+	tn.net.deleteLink = func(name string) error {
+		if name == "vethstuck" {
+			return errors.New("operation not permitted")
+		}
+		return deleteLink(name)
+	}
+	err := tn.TeardownNetwork(ctx, "shop")
+	if err == nil || !strings.Contains(err.Error(), "interfaces left behind by failed removals: vethstuck") ||
+		!strings.Contains(err.Error(), "ip link delete vethstuck") {
+		t.Fatalf("teardown with an undeletable veth: %v", err)
+	}
+	if want := []string{p.Network.Bridge, "veth0a"}; strings.Join(tn.deleted, " ") != strings.Join(want, " ") {
+		t.Errorf("deleted links %v, want %v", tn.deleted, want)
+	}
+	if !fileExists(tn.recordPath(p.Network.Name)) {
+		t.Error("the network record went although an interface of the network is left")
+	}
+	if err := tn.TeardownNetwork(ctx, "shop"); err == nil || !strings.Contains(err.Error(), "vethstuck") {
+		t.Errorf("a second teardown, the bridge gone, forgot the interface left: %v", err)
+	}
+	tn.links["vethstuck"] = false // removed by hand, as the error says
+	if err := tn.TeardownNetwork(ctx, "shop"); err != nil || fileExists(tn.recordPath(p.Network.Name)) {
+		t.Errorf("teardown after the interface went: %v", err)
+	}
+}
+
 // Ensure step 1: a missing conflist is recreated.
 func TestEnsureNetworkRecreatesConflist(t *testing.T) {
 	tn := newTestNet(t)

@@ -47,6 +47,9 @@ type Runtime interface {
 	// StopByHand stops the task like Stop and keeps the container, so that the next
 	// Prepare of the same configuration gives it a fresh task (`lsctl stop`, `start`).
 	StopByHand(ctx context.Context, id string, grace time.Duration) (exitCode int, err error)
+	// MarkStoppedByHand labels the container as StopByHand does, once a kill by hand
+	// has ended its task, so that the next Prepare revives it and ps says stopped.
+	MarkStoppedByHand(ctx context.Context, id string) error
 	// Signal sends sig to the task; handled reports whether its PID 1 can act on it
 	// (`lsctl kill`). A missing task is ErrNotFound.
 	Signal(ctx context.Context, id string, sig syscall.Signal) (handled bool, err error)
@@ -66,6 +69,10 @@ type Runtime interface {
 	// Health reports whether containerd answers now: nil, else an error wrapping
 	// ErrUnavailable. An answer may be up to a second old.
 	Health(ctx context.Context) error
+	// TaskState describes container id's task as containerd reports it now ("running",
+	// "created", "no task yet", "UNKNOWN (...)", "containerd does not answer"), within
+	// three seconds: what a slow step waits for.
+	TaskState(ctx context.Context, id string) string
 }
 
 // Container is a prepared container whose task exists.

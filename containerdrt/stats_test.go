@@ -12,17 +12,23 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Issue 13 (lsctl stats): the metrics containerd reports for a task on cgroup v1
-// (testdata/metrics/cgroup1.json, recorded from a busybox task on this kind of host)
-// and on cgroup v2 (cgroup2.json, in the shape containerd's cgroup2 manager fills, a
-// postgres-sized task with a 512 MiB limit) read as the same Sample.
+// Issue 13 (lsctl stats): the metrics containerd reports for a task read as the
+// Sample docker stats would show. cgroup1.json is a recording: a busybox task on the
+// test containerd after CPU, memory, network and disk work (integration
+// TestRecordTaskMetrics, `-args -record`, re-records it; this host mounts cgroup v1,
+// whose blkio accounts no I/O at all, not even at its root, so blkio is empty). cgroup2.json is in the
+// shape containerd's cgroup2 manager fills (a postgres-sized task with a 512 MiB
+// limit): no host here can record v2 metrics, whose every resource controller is
+// bound to v1; run the recorder on a cgroup v2 host to replace it.
 func TestSampleOfMetrics(t *testing.T) {
 	tests := []struct {
 		file string
 		msg  proto.Message
 		want Sample
 	}{
-		{"cgroup1.json", &v1.Metrics{}, Sample{CPU: 14243273252, MemUsage: 5242880 - 4259840, MemLimit: 9223372036854771712, PIDs: 2}},
+		// Recorded: cpu.usage.total; memory usage.usage less total_inactive_file (the
+		// page cache of the 16 MiB file read back); the unlimited limit as reported.
+		{"cgroup1.json", &v1.Metrics{}, Sample{CPU: 595289112, MemUsage: 26279936 - 16732160, MemLimit: 9223372036854771712, PIDs: 2}},
 		{"cgroup2.json", &v2.Metrics{}, Sample{CPU: 2317548 * time.Microsecond, MemUsage: 67633152 - 29589504, MemLimit: 536870912,
 			BlockRead: 31002624 + 4096, BlockWrite: 50466816 + 8192, PIDs: 7}},
 	}
@@ -51,6 +57,19 @@ func TestSampleV1BlockIO(t *testing.T) {
 	}}}
 	if s := sampleV1(m); s.BlockRead != 101 || s.BlockWrite != 20 {
 		t.Errorf("got read %d write %d", s.BlockRead, s.BlockWrite)
+	}
+}
+
+// The network counters of the recorded task (cgroup1-netdev.txt, recorded with
+// cgroup1.json): eth0's five HTTP requests to web, lo left out.
+func TestNetCountersRecorded(t *testing.T) {
+	f, err := os.Open("testdata/metrics/cgroup1-netdev.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if rx, tx := netCounters(f); rx != 5289 || tx != 2955 {
+		t.Errorf("rx %d tx %d, want 5289 2955", rx, tx)
 	}
 }
 

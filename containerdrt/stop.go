@@ -28,11 +28,11 @@ const killWait = 10 * time.Second
 // an error (exit code 0, or the recorded one).
 func (c *Client) Stop(ctx context.Context, id string, sig string, grace time.Duration) (int, error) {
 	c.releaseStaleExecs() // leaves nothing of a dead lsctl's probes, and lets a shim waiting on them go on
-	task, cont, err := c.loadTask(ctx, id)
+	task, cont, err := c.loadTaskPatiently(ctx, id)
 	if err != nil || task == nil {
 		return 0, err
 	}
-	st, err := task.Status(ctx)
+	st, err := statusPatiently(ctx, task)
 	if err != nil {
 		return 0, ignoreNotFound(err, "stop container "+id)
 	}

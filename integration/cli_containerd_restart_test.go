@@ -58,7 +58,7 @@ func TestCLIContainerdRestartSupervised(t *testing.T) {
 	pid, logPath := supervisorOf(t, out)
 	supervisorLog := func() string { data, _ := os.ReadFile(logPath); return string(data) }
 	containerdRestart(t, env, d, dir, project, syscall.SIGTERM, "the background supervisor (pid", supervisorLog)
-	if !alive(pid) {
+	if !containerdrt.ProcessAlive(pid) {
 		t.Errorf("the supervisor (pid %d) did not survive containerd's restart", pid)
 	}
 }

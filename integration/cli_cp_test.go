@@ -13,7 +13,7 @@ import (
 )
 
 // Issue 13: cp copies files and directories in and out of a running container with
-// owners and modes, and tar streams on stdin and stdout.
+// owners and modes, SRC/. as docker cp reads it, and tar streams on stdin and stdout.
 func TestCLICp(t *testing.T) {
 	env := harness.Require(t)
 	dir := dayStack(t, env, "clicp")
@@ -46,6 +46,34 @@ func TestCLICp(t *testing.T) {
 	var st os.FileInfo
 	if st, _ = os.Stat(filepath.Join(dir, "back")); st == nil || st.Mode().Perm() != 0o640 {
 		t.Errorf("copied out with mode %v, want 0640", st)
+	}
+
+	// docker cp's SRC/.: what is in the directory, into an existing one; without it,
+	// the directory itself goes into an existing one.
+	if code, _, errOut := cliRun(t, env, dir, "exec", "shell", "--", "mkdir", "/tmp/filled"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := cliRun(t, env, dir, "cp", "seed/.", "shell:/tmp/filled"); code != 0 {
+		t.Fatalf("cp seed/. in: %s", errOut)
+	}
+	if code, out, errOut := cliRun(t, env, dir, "exec", "shell", "--", "sh", "-c", "cat /tmp/filled/sub/conf; ls /tmp/filled"); code != 0 || out != "k=v\nsub\n" {
+		t.Errorf("cp seed/. in: exit %d, %q %s", code, out, errOut)
+	}
+	for _, d := range []string{"out", "out2"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errOut := cliRun(t, env, dir, "cp", "shell:/tmp/seed/.", "out"); code != 0 {
+		t.Fatalf("cp shell:/tmp/seed/. out: %s", errOut)
+	}
+	if code, _, errOut := cliRun(t, env, dir, "cp", "shell:/tmp/seed", "out2"); code != 0 {
+		t.Fatalf("cp shell:/tmp/seed out2: %s", errOut)
+	}
+	for p, want := range map[string]bool{"out/sub/conf": true, "out/seed": false, "out2/seed/sub/conf": true, "out2/sub": false} {
+		if _, err := os.Stat(filepath.Join(dir, p)); (err == nil) != want {
+			t.Errorf("after cp out: %s exists %v, want %v", p, err == nil, want)
+		}
 	}
 
 	code, out, errOut = cliRun(t, env, dir, "cp", "shell:/tmp/seed", "-")

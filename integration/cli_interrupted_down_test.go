@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/integration/harness"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -65,8 +66,8 @@ func TestCLIUpAfterInterruptedDown(t *testing.T) {
 	}
 	awaitGone(t, int(old), 15*time.Second)
 	now := taskPID(t, c, ctx, id)
-	if now == old || !alive(int(now)) {
-		t.Errorf("after the interrupted down, slow runs as pid %d (was %d, alive %v): want a fresh container", now, old, alive(int(now)))
+	if now == old || !containerdrt.ProcessAlive(int(now)) {
+		t.Errorf("after the interrupted down, slow runs as pid %d (was %d, alive %v): want a fresh container", now, old, containerdrt.ProcessAlive(int(now)))
 	}
 }
 
@@ -85,7 +86,7 @@ func TestCLIUpWaitsForAStoppingSupervisor(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "waiting for the background supervisor") || strings.Contains(out, "reusing running container") {
 		t.Fatalf("up -d while the supervisor stops the stack: exit %d\n%s%s", code, out, errOut)
 	}
-	if alive(supervisor) {
+	if containerdrt.ProcessAlive(supervisor) {
 		t.Errorf("the stopping supervisor (pid %d) still runs", supervisor)
 	}
 	if now := taskPID(t, c, ctx, plan.ContainerID(project, "slow")); now == old {

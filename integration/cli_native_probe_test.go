@@ -28,7 +28,7 @@ func managedIP(t *testing.T, c *containerdrt.Client, project, resource string) s
 	return ""
 }
 
-// docs/spec/runtime.md §11.1, §17 items 103-104 (issue 16 item 3): the default postgres probe
+// docs/spec/runtime.md §11.1, §17 items 105-106 (issue 16 item 3): the default postgres probe
 // is native. From the first probe of the starting server (initdb, the temporary server
 // without TCP, the real one) until healthy, no exec reaches the container, and the
 // native verdict agrees with pg_isready's where they can be compared.
@@ -88,7 +88,7 @@ resources:
 	}
 }
 
-// docs/spec/manifest.md §16.1, docs/spec/runtime.md §17 items 103 and 106: busybox httpd behind
+// docs/spec/manifest.md §16.1, docs/spec/runtime.md §17 items 105 and 108: busybox httpd behind
 // an http healthcheck and a server behind a tcp one become healthy without any exec;
 // a 404 makes the http one unhealthy.
 func TestCLIHTTPAndTCPHealthchecks(t *testing.T) {

@@ -13,6 +13,17 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
+// sleeperManifest is a project of one busybox container, job, that sleeps.
+func sleeperManifest(project string) string {
+	return fmt.Sprintf(`project: {name: %s}
+resources:
+  job:
+    container:
+      image: %s
+      command: "exec sleep 3600"
+`, project, harness.ImageRef("busybox"))
+}
+
 // orphanTask brings a one-container stack up, kills its supervisor, and deletes the
 // container record under the running task, as containerd dying in the middle of a
 // create leaves it: a shim and a task that no container list shows.
@@ -44,13 +55,7 @@ func orphanTask(t *testing.T, env *harness.Env, dir, project string) {
 func TestCLIOrphanedTask(t *testing.T) {
 	env := harness.Require(t)
 	const project = "cliorph"
-	dir := cliWriteManifest(t, fmt.Sprintf(`project: {name: %s}
-resources:
-  job:
-    container:
-      image: %s
-      command: "exec sleep 3600"
-`, project, harness.ImageRef("busybox")))
+	dir := cliWriteManifest(t, sleeperManifest(project))
 	cliLoadImages(t, env, dir, "busybox")
 	t.Cleanup(func() { cliRun(t, env, dir, "down") })
 

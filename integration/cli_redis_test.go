@@ -99,7 +99,7 @@ resources:
 	if code != 0 || !strings.Contains(out, "cache  redis  unhealthy") {
 		t.Errorf("ps after the password changed: exit %d\n%s", code, out)
 	}
-	// docs/spec/runtime.md §17 item 103: the probes were native (AUTH, then PING, from the host):
+	// docs/spec/runtime.md §17 item 105: the probes were native (AUTH, then PING, from the host):
 	// the one exec of the container is the CONFIG SET above.
 	if n := execs.of(plan.ContainerID(project, "cache")); n != 1 {
 		t.Errorf("%d execs in the redis container, want 1 (CONFIG SET): the default probe must not exec", n)

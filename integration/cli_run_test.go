@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,4 +88,44 @@ func TestCLIRunTerminal(t *testing.T) {
 	if ids := runContainers(t, env, "clirunty"); len(ids) != 0 {
 		t.Errorf("the one-off was not removed: %v", ids)
 	}
+}
+
+// Issue 13: run works on a project that was never up: it creates the network, starts
+// the dependencies health-gated (they keep running, as with docker compose run), and
+// the one-off reaches them by name; down then leaves nothing behind. With --no-deps
+// only the network is created.
+func TestCLIRunFreshProject(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clirunfresh"
+	dir := cliWriteManifest(t, dayManifest(project))
+	cliLoadImages(t, env, dir, "app", "busybox")
+	t.Cleanup(func() { cliRun(t, env, dir, "down") })
+
+	code, out, errOut := cliRun(t, env, dir, "run", "--no-deps", "shell", "--", "sh", "-c", `wget -qO/dev/null -T 1 "$WEB_ADDR/" || echo alone`)
+	if code != 0 || out != "alone\n" || strings.Contains(errOut, "web:") {
+		t.Fatalf("run --no-deps on a fresh project: exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+	if s := psStatus(t, env, dir, "web"); s == "running" || s == "healthy" {
+		t.Errorf("ps: web is %s after run --no-deps, want it not started", s)
+	}
+	if _, err := os.Stat(filepath.Join(env.DataRoot, "networks", plan.NetworkName(project)+".json")); err != nil {
+		t.Errorf("run --no-deps created no network record: %v", err)
+	}
+	if code, _, errOut := cliRun(t, env, dir, "down"); code != 0 {
+		t.Fatalf("down: %s", errOut)
+	}
+	assertProjectGone(t, env, project)
+
+	code, out, errOut = cliRun(t, env, dir, "run", "shell", "--", "sh", "-c",
+		`wget -qO/dev/null "$WEB_ADDR/" && echo reached`)
+	if code != 0 || out != "reached\n" || !strings.Contains(errOut, "web: started\nweb: healthy\n") {
+		t.Fatalf("run shell on a fresh project: exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+	if s := psStatus(t, env, dir, "web"); s != "running" && s != "healthy" {
+		t.Errorf("ps: web is %s after run, want it kept running", s)
+	}
+	if code, out, errOut := cliRun(t, env, dir, "down"); code != 0 || !strings.Contains(out, "web") {
+		t.Fatalf("down: exit %d\n%s%s", code, out, errOut)
+	}
+	assertProjectGone(t, env, project)
 }

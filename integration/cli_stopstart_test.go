@@ -94,8 +94,12 @@ func TestCLIStopStartSupervised(t *testing.T) {
 	if code, _, errOut := cliRun(t, env, dir, "exec", "shell", "--", "true"); code != 1 || !strings.Contains(errOut, `resource "shell" is not running (status stopped)`) {
 		t.Errorf("exec in a killed resource: exit %d, %s", code, errOut)
 	}
+	shellCreated := createdAt(t, env, plan.ContainerID(project, "shell"))
 	if code, out, errOut := cliRun(t, env, dir, "start"); code != 0 || out != "web: already running\nshell: started\nshell: running\n" {
 		t.Errorf("start: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := createdAt(t, env, plan.ContainerID(project, "shell")); !got.Equal(shellCreated) {
+		t.Errorf("start after a kill by hand recreated shell; it must reuse the kept container, as after a stop")
 	}
 	if code, _, errOut := cliRun(t, env, dir, "down"); code != 0 {
 		t.Fatalf("down: %s", errOut)
@@ -104,7 +108,8 @@ func TestCLIStopStartSupervised(t *testing.T) {
 }
 
 // Issue 13: without an owner, stop, start and kill act on containerd directly under
-// the project lock; ps tells a resource stopped by hand from one that exited.
+// the project lock; ps tells a resource stopped by hand from one that exited, and a
+// kill that ends the task is a stop by hand, as with an owner.
 func TestCLIStopStartDirect(t *testing.T) {
 	env := harness.Require(t)
 	const project = "clistopdir"
@@ -131,7 +136,23 @@ func TestCLIStopStartDirect(t *testing.T) {
 	if code, out, errOut := cliRun(t, env, dir, "kill", "-s", "TERM", "shell"); code != 0 || out != "shell: sent SIGTERM\n" || errOut != "" {
 		t.Fatalf("kill -s TERM shell: exit %d\n%s%s", code, out, errOut)
 	}
-	waitForCLI(t, func() bool { return psStatus(t, env, dir, "shell") == "exited" })
+	// As with an owner, a kill that ends the task is a stop by hand: stopped, kept for a quick start.
+	if s := psStatus(t, env, dir, "shell"); s != "stopped" {
+		t.Errorf("ps: shell is %s after a direct kill, want stopped", s)
+	}
+	if code, out, errOut := cliRun(t, env, dir, "start", "shell"); code != 0 || out != "shell: started\nshell: running\n" {
+		t.Fatalf("start shell after kill: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := createdAt(t, env, shellID); !got.Equal(created) {
+		t.Errorf("start after a direct kill recreated shell; it must reuse the kept container")
+	}
+	// A signal that PID 1 drops ends nothing and records nothing.
+	if code, _, errOut := cliRun(t, env, dir, "kill", "-s", "USR1", "shell"); code != 0 || !strings.Contains(errOut, "no handler for SIGUSR1") {
+		t.Errorf("kill -s USR1 shell: exit %d, %s", code, errOut)
+	}
+	if s := psStatus(t, env, dir, "shell"); s != "running" {
+		t.Errorf("ps: shell is %s after a dropped signal, want running", s)
+	}
 	if code, _, errOut := cliRun(t, env, dir, "kill", "-s", "SIGNOPE", "web"); code != 2 || !strings.Contains(errOut, `invalid value "SIGNOPE" for --signal`) {
 		t.Errorf("kill -s SIGNOPE: exit %d, %s", code, errOut)
 	}

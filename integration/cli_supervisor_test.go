@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/integration/harness"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -67,16 +68,6 @@ func supervisorOf(t *testing.T, out string) (int, string) {
 	return pid, m[3]
 }
 
-// alive reports whether pid is a running (not zombie) process.
-func alive(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	return len(fields) > 0 && fields[0] != "Z"
-}
-
 // assertDetached checks that pid leads its own session without a controlling
 // terminal and reads /dev/null.
 func assertDetached(t *testing.T, pid int) {
@@ -99,7 +90,7 @@ func assertDetached(t *testing.T, pid int) {
 func awaitGone(t *testing.T, pid int, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for alive(pid) {
+	for containerdrt.ProcessAlive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d still runs after %s", pid, timeout)
 		}
@@ -121,8 +112,8 @@ func TestCLIBackgroundSupervisor(t *testing.T) {
 	}
 	t.Cleanup(func() { cliRun(t, env, dir, "down") })
 	pid, logPath := supervisorOf(t, out)
-	if want := filepath.Join(plan.ProjectDir(env.DataRoot, project), "supervisor.log"); logPath != want || !alive(pid) {
-		t.Fatalf("supervisor pid %d (alive %v), log %s; want log %s", pid, alive(pid), logPath, want)
+	if want := filepath.Join(plan.ProjectDir(env.DataRoot, project), "supervisor.log"); logPath != want || !containerdrt.ProcessAlive(pid) {
+		t.Fatalf("supervisor pid %d (alive %v), log %s; want log %s", pid, containerdrt.ProcessAlive(pid), logPath, want)
 	}
 	assertDetached(t, pid)
 
@@ -225,7 +216,7 @@ func TestCLIKilledSupervisor(t *testing.T) {
 	if strings.Index(out, "job: stopped") > strings.Index(out, "web: stopped") {
 		t.Errorf("down stopped web before its dependent job:\n%s", out)
 	}
-	if alive(pid2) {
+	if containerdrt.ProcessAlive(pid2) {
 		t.Errorf("the supervisor (pid %d) still runs after down returned", pid2)
 	}
 	assertProjectGone(t, env, project)

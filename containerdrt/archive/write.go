@@ -15,9 +15,20 @@ import (
 // for a directory, everything below it, as a tar stream whose entries start with
 // name. Owners, modes, times, links and device numbers are kept; sockets are skipped.
 func (r *Root) WriteTar(w io.Writer, p, name string) error {
+	return r.writeTar(w, func(a *archiver) error { return a.add(p, name) })
+}
+
+// WriteTarContents writes what is below the directory p, its children's entries
+// named from their own names, without an entry for p itself: `cp SRC/. DEST` fills
+// DEST and leaves DEST's own owner, mode and times alone.
+func (r *Root) WriteTarContents(w io.Writer, p string) error {
+	return r.writeTar(w, func(a *archiver) error { return a.addChildren(p, "") })
+}
+
+func (r *Root) writeTar(w io.Writer, add func(*archiver) error) error {
 	tw := tar.NewWriter(w)
 	a := &archiver{root: r, tw: tw, links: map[[2]uint64]string{}}
-	if err := a.add(p, name); err != nil {
+	if err := add(a); err != nil {
 		return err
 	}
 	return tw.Close()

@@ -23,6 +23,19 @@ func (r *Runtime) StopByHand(ctx context.Context, id string, grace time.Duration
 	return r.Stop(ctx, id, "", grace)
 }
 
+// MarkStoppedByHand keeps a container whose task ended: the next Prepare revives it.
+func (r *Runtime) MarkStoppedByHand(ctx context.Context, id string) error {
+	r.record("mark-stopped", r.resourceOf(id), id)
+	c := r.find(id)
+	if c == nil {
+		return fmt.Errorf("label %s: %w", id, containerdrt.ErrNotFound)
+	}
+	c.mu.Lock()
+	c.handStopped = true
+	c.mu.Unlock()
+	return nil
+}
+
 // Signal ends a running task with 128 + sig for SIGKILL, SIGTERM, SIGINT and SIGQUIT;
 // the fake task survives (and handles) any other signal.
 func (r *Runtime) Signal(ctx context.Context, id string, sig syscall.Signal) (bool, error) {

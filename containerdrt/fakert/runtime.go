@@ -317,3 +317,26 @@ func (r *Runtime) Watch(ctx context.Context, id string) (<-chan containerdrt.Exi
 func (r *Runtime) Health(ctx context.Context) error {
 	return r.outage("health")
 }
+
+// TaskState is "created", "running", "stopped", "no task yet", or "containerd does not
+// answer" while frozen past ctx's end.
+func (r *Runtime) TaskState(ctx context.Context, id string) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := r.answer(ctx); err != nil {
+		return "containerd does not answer"
+	}
+	c := r.find(id)
+	if c == nil {
+		return "no task yet"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.exited:
+		return "stopped"
+	case c.started:
+		return "running"
+	}
+	return "created"
+}

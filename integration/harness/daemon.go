@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
 // Daemon is a second, private containerd that a test stops and starts again: tests of
@@ -29,7 +31,7 @@ type Daemon struct {
 func (d *Daemon) Address() string { return filepath.Join(d.RunDir, "containerd.sock") }
 
 // RequireDaemon starts a private containerd called name (unique per test: it names
-// the directories /run/lsctl-<name> and /var/lib/lsctl-<name>) and returns an Env on
+// the directories /run/lsctl-<name>-<pid> and /var/lib/lsctl-<name>-<pid>) and returns an Env on
 // it. After the test, the Env is cleaned up while the daemon still runs, then the
 // daemon is stopped with every task it ran, and its directories are removed.
 func RequireDaemon(t testing.TB, name string) (*Env, *Daemon) {
@@ -38,8 +40,10 @@ func RequireDaemon(t testing.TB, name string) (*Env, *Daemon) {
 		unavailable(t, "test containerd at %s does not answer (%v); provision it with: "+
 			"sudo integration/provision.sh all", Address(), err)
 	}
-	d := &Daemon{t: t, Name: name, Flavor: flavor(),
-		RunDir: "/run/lsctl-" + name, LibDir: "/var/lib/lsctl-" + name}
+	// The process id keeps two test runs on one machine (two checkouts, two flavors)
+	// from sharing a daemon's directories.
+	dir := fmt.Sprintf("lsctl-%s-%d", name, os.Getpid())
+	d := &Daemon{t: t, Name: name, Flavor: flavor(), RunDir: "/run/" + dir, LibDir: "/var/lib/" + dir}
 	t.Cleanup(d.remove)
 	d.Start()
 	env := newEnv(t, d.Address(), d.Flavor)
@@ -83,7 +87,7 @@ func (d *Daemon) pid() (int, error) {
 		return 0, fmt.Errorf("containerd %s does not run: %w", d.Name, err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || !running(pid) {
+	if err != nil || !containerdrt.ProcessAlive(pid) {
 		return 0, fmt.Errorf("containerd %s does not run (pid file says %q)", d.Name, data)
 	}
 	return pid, nil
@@ -98,7 +102,7 @@ func (d *Daemon) Kill(sig syscall.Signal) {
 		d.t.Fatalf("signal containerd %s (pid %d): %v", d.Name, pid, err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for running(pid) { // not this process's child: nothing to wait on but its /proc entry
+	for containerdrt.ProcessAlive(pid) { // not this process's child: nothing to wait on but its /proc entry
 		if time.Now().After(deadline) {
 			d.t.Fatalf("containerd %s (pid %d) still runs 30 s after %v", d.Name, pid, sig)
 		}
@@ -151,15 +155,4 @@ func (d *Daemon) provision(args ...string) (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err
-}
-
-// running reports whether pid is a live process (not a zombie).
-func running(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(fields) > 0 && fields[0] != "Z"
 }

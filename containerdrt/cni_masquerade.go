@@ -1,0 +1,56 @@
+package containerdrt
+
+import (
+	"context"
+	"fmt"
+)
+
+// removeMasquerade removes the bridge plugin's outbound NAT of one container: the
+// POSTROUTING jump commented `name: "<network>" id: "<id>"` and the chain it jumps to.
+// The plugin's DEL removes them only when it can enter the container's namespace to
+// learn its addresses; when the pin is gone (docs/spec/runtime.md §5.5) lsctl removes
+// them by that comment, which names exactly this attachment.
+func removeMasquerade(ctx context.Context, network, id string) error {
+	table, err := readTable(ctx, "nat")
+	if err != nil {
+		return fmt.Errorf("read the NAT rules of container %s: %w", id, err)
+	}
+	if err := restoreTable(ctx, "nat", table.masqueradeRemoval(network, id)); err != nil {
+		return fmt.Errorf("remove the NAT rules of container %s: %w", id, err)
+	}
+	return nil
+}
+
+// masqueradeRemoval is the restore lines that delete the attachment's POSTROUTING
+// jumps and then flush and delete their chains.
+func (t filterTable) masqueradeRemoval(network, id string) [][]string {
+	comment := fmt.Sprintf("name: %q id: %q", network, id)
+	var jumps, chains [][]string
+	seen := map[string]bool{}
+	for _, r := range t {
+		if len(r) < 4 || r[0] != "-A" || r[1] != "POSTROUTING" || !hasPair(r, "--comment", comment) {
+			continue
+		}
+		jumps = append(jumps, append([]string{"-D"}, r[1:]...))
+		if chain := valueAfter(r, "-j"); chain != "" && !seen[chain] && t.hasChain(chain) {
+			seen[chain] = true
+			chains = append(chains, []string{"-F", chain}, []string{"-X", chain})
+		}
+	}
+	return append(jumps, chains...)
+}
+
+// hasPair reports whether words hold flag immediately followed by value.
+func hasPair(words []string, flag, value string) bool {
+	return valueAfter(words, flag) == value
+}
+
+// valueAfter is the word after the first flag in words, or "".
+func valueAfter(words []string, flag string) string {
+	for i := 0; i+1 < len(words); i++ {
+		if words[i] == flag {
+			return words[i+1]
+		}
+	}
+	return ""
+}
