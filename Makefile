@@ -83,6 +83,7 @@ lint:
 # one warm-up run, lsctl and the floor alternating; the footprint benchmark prints the
 # memory of lsctl's processes (supervisor, log drivers) for 1, 10 and 50 running containers;
 # the pgredis benchmark times up -d and down of postgres + redis (password) + an app.
+# The idle benchmark prints the CPU of 20 resources probed every second natively and by exec.
 # The full log stays in $(LOG_DIR).
 bench: provision build
 	$(GO) test -bench . -benchmem -run '^$$' $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)
@@ -91,7 +92,8 @@ bench: provision build
 		$(GO) test -v -run '^$$' -bench . -benchtime $${BENCH_RUNS:-5}x -timeout 40m -p 1 \
 		./integration/ 2>&1 | tee $(LOG_DIR)/bench.log
 	@echo; sed -n -e '/real-stack benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' \
-		-e '/footprint benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' $(LOG_DIR)/bench.log
+		-e '/footprint benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' \
+		-e '/idle-stack CPU benchmark/,/^[^ ]/{/^[^ ]/d;s/^        //;p}' $(LOG_DIR)/bench.log
 	@grep 'pgredis benchmark' $(LOG_DIR)/bench.log | tail -n 1 | sed 's/^ *[a-z_]*\.go:[0-9]*: //'
 
 # soak runs integration/soak_test.go's TestSoak (issue 11 item 6) for SOAK_CYCLES cycles

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // docs/spec/runtime.md §17 item 32: a probe passing 300 ms after start with interval 5s is
@@ -197,5 +198,31 @@ func TestPortPrecheckBeforeExec(t *testing.T) {
 	start, execs := rt.CallsOf("start")[0].At, rt.CallsOf("exec")
 	if len(rt.CallsOf("wait-port")) != 1 || len(execs) != 1 || execs[0].At.Sub(start) < 80*time.Millisecond {
 		t.Fatalf("exec probes must wait for the port: %+v", rt.Calls())
+	}
+}
+
+// docs/spec/runtime.md §11.1, §17 (native probes): a healthcheck with a native probe is run
+// from the host against the container's address, never by exec, with the same schedule,
+// counting and health events.
+func TestNativeProbeRunsNoExec(t *testing.T) {
+	b := newPlan("p")
+	h := health(50*time.Millisecond, time.Second, 2, 0)
+	h.Native = &plan.NativeProbe{Protocol: plan.ProbeRedis, Port: 6379}
+	b.add("cache").Health = h
+	rt := fakert.New()
+	healthyUntil := 300 * time.Millisecond
+	rt.Set("cache", fakert.Behavior{Probe: func(n int, since time.Duration) bool {
+		return n > 1 && since < healthyUntil
+	}})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.await(ResourceUnhealthy, "cache", 5*time.Second)
+	if n := len(rt.CallsOf("exec")); n != 0 {
+		t.Fatalf("%d exec calls for a native healthcheck", n)
+	}
+	if n := len(rt.CallsOf("probe")); n < 4 {
+		t.Fatalf("%d native probes, want the first failure, the pass and two counted failures", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // Probe schedule bounds during the start period (docs/spec/runtime.md §11.2). The spec's formula
@@ -126,22 +127,38 @@ func (a *resource) watch(ch <-chan containerdrt.ExitStatus) {
 	})
 }
 
-// probe runs one exec probe unless one is already running (probes never overlap).
+// probe runs one probe unless one is already running (probes never overlap): native
+// from the host when the healthcheck has one, else an exec in the task (§11.1).
 func (a *resource) probe() {
 	if a.health.probing {
 		return
 	}
 	a.health.probing = true
-	h, gen, ctx, id := a.node.Health, a.gen, a.ctx, a.container.ID()
+	h, gen, ctx, id, ip := a.node.Health, a.gen, a.ctx, a.container.ID(), a.container.IP()
+	a.run(func() opResult {
+		started := time.Now()
+		res, err := RunProbe(ctx, a.rt, id, ip, h)
+		return probeDone{opBase{gen}, res, err, started, time.Now()}
+	})
+}
+
+// Prober is what runs a healthcheck: containerdrt.Runtime and its client.
+type Prober interface {
+	Exec(ctx context.Context, id string, req containerdrt.ExecRequest) (containerdrt.ExecResult, error)
+	Probe(ctx context.Context, ip string, p plan.NativeProbe, timeout time.Duration) (containerdrt.ExecResult, error)
+}
+
+// RunProbe runs one probe of h against container id at ip: natively when h has a
+// native probe, else by exec with the healthcheck's probe-only environment.
+func RunProbe(ctx context.Context, rt Prober, id, ip string, h *plan.Healthcheck) (containerdrt.ExecResult, error) {
+	if h.Native != nil {
+		return rt.Probe(ctx, ip, *h.Native, h.Timeout)
+	}
 	req := containerdrt.ExecRequest{Argv: h.Argv, Timeout: h.Timeout}
 	for _, e := range h.Env {
 		req.Env = append(req.Env, e.Name+"="+e.Value)
 	}
-	a.run(func() opResult {
-		started := time.Now()
-		res, err := a.rt.Exec(ctx, id, req)
-		return probeDone{opBase{gen}, res, err, started, time.Now()}
-	})
+	return rt.Exec(ctx, id, req)
 }
 
 // onProbe counts the result (§11.3) and schedules the next probe (§11.2).

@@ -185,7 +185,22 @@ func (mp *manifestPrinter) common(cfg *yaml.Node, r *manifest.Resource, n *plan.
 	put(cfg, "restart", quotedNode(restart))
 }
 
-// healthcheck writes the complete healthcheck: test and every timing.
+// putNativeForm writes the http or tcp form with its defaults made explicit.
+func putNativeForm(hc *yaml.Node, n *plan.NativeProbe) {
+	if n.Protocol == plan.ProbeTCP {
+		put(hc, "tcp", intNode(int64(n.Port)))
+		return
+	}
+	form := mapNode()
+	put(form, "port", intNode(int64(n.Port)))
+	put(form, "path", strNode(n.Path))
+	if n.Status != 0 {
+		put(form, "status", intNode(int64(n.Status)))
+	}
+	put(hc, "http", form)
+}
+
+// healthcheck writes the complete healthcheck: the test or native form, and every timing.
 func (mp *manifestPrinter) healthcheck(r *manifest.Resource, n *plan.Node) *yaml.Node {
 	h := n.Health
 	if h == nil {
@@ -204,7 +219,11 @@ func (mp *manifestPrinter) healthcheck(r *manifest.Resource, n *plan.Node) *yaml
 		}
 	}
 	hc := mapNode()
-	put(hc, "test", flowSeq(test))
+	if n := h.Native; n != nil && (n.Protocol == plan.ProbeHTTP || n.Protocol == plan.ProbeTCP) {
+		putNativeForm(hc, n)
+	} else {
+		put(hc, "test", flowSeq(test))
+	}
 	put(hc, "interval", strNode(formatDuration(h.Interval)))
 	put(hc, "timeout", strNode(formatDuration(h.Timeout)))
 	put(hc, "retries", intNode(int64(h.Retries)))

@@ -168,3 +168,34 @@ resources:
 		}
 	}
 }
+
+// docs/spec/runtime.md §16.9, docs/spec/manifest.md §16.1: the http and tcp forms print as
+// written, with their defaults, and the output validates again.
+func TestManifestNativeHealthForms(t *testing.T) {
+	path := writeManifest(t, `project: {name: shop}
+resources:
+  web:
+    container: {image: alpine, healthcheck: {http: {port: 8080}}}
+  db:
+    container: {image: alpine, healthcheck: {tcp: 5432, interval: 1s}}
+`, nil)
+	r := run(t, nil, "--data-root", t.TempDir(), "-f", path, "manifest")
+	if r.code != 0 {
+		t.Fatalf("code %d stderr %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"http:\n", "port: 8080\n", "path: /\n", "tcp: 5432\n", "interval: 1s\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "wget") || strings.Contains(r.stdout, "nc -z") {
+		t.Errorf("output shows the exported test, not the form:\n%s", r.stdout)
+	}
+	out := filepath.Join(t.TempDir(), "resolved.yml")
+	if err := os.WriteFile(out, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if v := run(t, nil, "-f", out, "validate"); v.code != 0 {
+		t.Errorf("resolved manifest does not validate: %s", v.stderr)
+	}
+}

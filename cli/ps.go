@@ -173,10 +173,8 @@ func (s *session) directViews(ctx context.Context, m *manifest.Manifest, p *plan
 	return viewsFromContainers(ctx, rt, m, p, managed), nil
 }
 
-// prober runs a healthcheck command in a running container.
-type prober interface {
-	Exec(ctx context.Context, id string, req containerdrt.ExecRequest) (containerdrt.ExecResult, error)
-}
+// prober runs a healthcheck: by exec in a running container, or natively from the host.
+type prober = actors.Prober
 
 // viewsFromContainers merges the manifest's resources with the containers found, and
 // probes running ones that have a healthcheck in the plan, in parallel.
@@ -214,7 +212,11 @@ func viewsFromContainers(ctx context.Context, rt prober, m *manifest.Manifest, p
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				views[i].Status = probeStatus(ctx, rt, *views[i].ContainerID, h)
+				ip := ""
+				if views[i].IP != nil {
+					ip = *views[i].IP
+				}
+				views[i].Status = probeStatus(ctx, rt, *views[i].ContainerID, ip, h)
 			}()
 		}
 	}
@@ -258,14 +260,10 @@ func fillFromContainer(v *actors.View, c containerdrt.Managed) {
 }
 
 // probeStatus runs one probe bounded by the healthcheck timeout (docs/spec/runtime.md §11.5).
-func probeStatus(ctx context.Context, rt prober, id string, h *plan.Healthcheck) string {
-	env := make([]string, 0, len(h.Env))
-	for _, e := range h.Env {
-		env = append(env, e.Name+"="+e.Value)
-	}
+func probeStatus(ctx context.Context, rt prober, id, ip string, h *plan.Healthcheck) string {
 	ctx, cancel := context.WithTimeout(ctx, h.Timeout+time.Second)
 	defer cancel()
-	res, err := rt.Exec(ctx, id, containerdrt.ExecRequest{Argv: h.Argv, Env: env, Timeout: h.Timeout})
+	res, err := actors.RunProbe(ctx, rt, id, ip, h)
 	if err != nil || res.TimedOut || res.ExitCode != 0 {
 		return actors.StatusUnhealthy
 	}

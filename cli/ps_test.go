@@ -75,10 +75,15 @@ func TestPSJSON(t *testing.T) {
 	}
 }
 
+// fakeProber fails the probes of the containers and addresses in exit.
 type fakeProber struct{ exit map[string]int }
 
 func (f fakeProber) Exec(_ context.Context, id string, _ containerdrt.ExecRequest) (containerdrt.ExecResult, error) {
 	return containerdrt.ExecResult{ExitCode: f.exit[id]}, nil
+}
+
+func (f fakeProber) Probe(_ context.Context, ip string, _ plan.NativeProbe, _ time.Duration) (containerdrt.ExecResult, error) {
+	return containerdrt.ExecResult{ExitCode: f.exit[ip]}, nil
 }
 
 // docs/spec/runtime.md §16.5, §11.5: every plan resource (no container => stopped), probes for
@@ -96,11 +101,11 @@ func TestViewsFromContainers(t *testing.T) {
 	managed := []containerdrt.Managed{
 		{ID: "shop_zz", Resource: "zz", Kind: "container", Running: true},
 		{ID: "shop_db", Resource: "db", Kind: "postgres", Running: true, IP: "10.213.0.2", StartedAt: time.Now()},
-		{ID: "shop_cache", Resource: "cache", Kind: "redis", Running: true},
+		{ID: "shop_cache", Resource: "cache", Kind: "redis", Running: true, IP: "10.213.0.3"},
 		{ID: "shop_api", Resource: "api", Kind: "container", Running: true},
 		{ID: "shop_aa", Resource: "aa", Kind: "container"},
 	}
-	views := viewsFromContainers(context.Background(), fakeProber{exit: map[string]int{"shop_cache": 1}}, m, p, managed)
+	views := viewsFromContainers(context.Background(), fakeProber{exit: map[string]int{"10.213.0.3": 1}}, m, p, managed)
 	var got []string
 	for _, v := range views {
 		got = append(got, v.Name+"="+v.Status)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -221,13 +222,9 @@ func waitHealthy(ctx context.Context, rt *containerdrt.Client, c containerdrt.Co
 			return fmt.Errorf("port %s did not open within %s", addr, h.Deadline())
 		}
 	}
-	env := make([]string, 0, len(h.Env))
-	for _, e := range h.Env {
-		env = append(env, e.Name+"="+e.Value)
-	}
 	last := "no probe ran"
 	for {
-		res, err := rt.Exec(ctx, c.ID(), containerdrt.ExecRequest{Argv: h.Argv, Env: env, Timeout: h.Timeout})
+		res, err := actors.RunProbe(ctx, rt, c.ID(), c.IP(), h)
 		switch {
 		case err == nil && !res.TimedOut && res.ExitCode == 0:
 			return nil
@@ -235,6 +232,8 @@ func waitHealthy(ctx context.Context, rt *containerdrt.Client, c containerdrt.Co
 			last = err.Error()
 		case res.TimedOut:
 			last = "timed out after " + h.Timeout.String()
+		case h.Native != nil:
+			last = res.Output
 		default:
 			last = fmt.Sprintf("exit code %d", res.ExitCode)
 		}

@@ -57,6 +57,8 @@ type Runtime interface {
 	Remove(ctx context.Context, id string) error
 	// Exec runs a probe in the running task.
 	Exec(ctx context.Context, id string, req ExecRequest) (ExecResult, error)
+	// Probe runs a native healthcheck from the host against ip (docs/spec/runtime.md §11.1).
+	Probe(ctx context.Context, ip string, p plan.NativeProbe, timeout time.Duration) (ExecResult, error)
 	// WaitPort waits until a TCP connect to addr ("ip:port") succeeds or ctx ends.
 	WaitPort(ctx context.Context, addr string) error
 	// List returns the containers labelled with the project.

@@ -23,13 +23,7 @@ import (
 // are measured, not asserted). Run it with -benchtime=Nx: N measured runs per stack,
 // after the one-run pass that the testing package makes first (the warm-up).
 func BenchmarkRealStack(b *testing.B) {
-	env := harness.Require(b)
-	// lsctl leaves its per-namespace netns and exec directories, empty, behind.
-	b.Cleanup(func() {
-		_ = os.Remove(filepath.Join("/run/lsctl/netns", env.Namespace))
-		_ = os.Remove(filepath.Join("/run/lsctl/exec", env.Namespace))
-	})
-	benchImportBusybox(b, env)
+	env := benchEnv(b)
 	fl := newStackFloor(b, env, "lsbench-floor")
 	rows := map[string]*benchRow{}
 	var names []string
@@ -46,6 +40,18 @@ func BenchmarkRealStack(b *testing.B) {
 		}
 	}
 	b.Logf("real-stack benchmark (probe %v, containerd %s):\n%s", benchProbe(), env.Flavor, formatBenchTable(table))
+}
+
+// benchEnv is a fresh test environment with the busybox image imported.
+func benchEnv(b *testing.B) *harness.Env {
+	env := harness.Require(b)
+	// lsctl leaves its per-namespace netns and exec directories, empty, behind.
+	b.Cleanup(func() {
+		_ = os.Remove(filepath.Join("/run/lsctl/netns", env.Namespace))
+		_ = os.Remove(filepath.Join("/run/lsctl/exec", env.Namespace))
+	})
+	benchImportBusybox(b, env)
+	return env
 }
 
 // benchImportBusybox imports and unpacks the busybox test image into env's namespace.

@@ -347,7 +347,7 @@ func awaitFile(t *testing.T, path string, timeout time.Duration) {
 }
 
 // ctrClient connects to the test containerd in env's namespace.
-func ctrClient(t *testing.T, env *harness.Env) (*containerd.Client, context.Context) {
+func ctrClient(t testing.TB, env *harness.Env) (*containerd.Client, context.Context) {
 	t.Helper()
 	c, err := containerd.New(env.Address)
 	if err != nil {

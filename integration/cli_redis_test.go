@@ -40,8 +40,8 @@ func processArgvContaining(s string) []string {
 
 // Issue 12 item 6 and issue 17 item 6: a password-protected redis gets its password
 // from a file, so no process's argv carries it; its default probe authenticates
-// (REDISCLI_AUTH) and becomes healthy; once the password changes under it, the probe
-// fails and the resource becomes unhealthy.
+// (natively from the host: AUTH, then PING; issue 16 item 3) and becomes healthy; once
+// the password changes under it, the probe fails and the resource becomes unhealthy.
 func TestCLIRedisPassword(t *testing.T) {
 	env := harness.Require(t)
 	const project = "cliredis"
@@ -55,6 +55,7 @@ resources:
       healthcheck: {interval: 500ms, retries: 1}
 `, project, harness.ImageRef("redis"), password))
 	cliLoadImages(t, env, dir, "redis")
+	execs := countExecs(t, env)
 	code, out, errOut := cliRun(t, env, dir, "up", "-d", "--pull", "never")
 	if code != 0 || !strings.Contains(out, "cache: healthy after ") {
 		t.Fatalf("up -d: exit %d\n%s%s", code, out, errOut)
@@ -97,5 +98,14 @@ resources:
 	code, out, _ = cliRun(t, env, dir, "ps")
 	if code != 0 || !strings.Contains(out, "cache  redis  unhealthy") {
 		t.Errorf("ps after the password changed: exit %d\n%s", code, out)
+	}
+	// docs/spec/runtime.md §17 item 107: the probes were native (AUTH, then PING, from the host):
+	// the one exec of the container is the CONFIG SET above.
+	if n := execs.of(plan.ContainerID(project, "cache")); n != 1 {
+		t.Errorf("%d execs in the redis container, want 1 (CONFIG SET): the default probe must not exec", n)
+	}
+	code, out, _ = cliRun(t, env, dir, "ps", "--json")
+	if code != 0 || strings.Contains(out, password) || strings.Contains(out, "another") {
+		t.Errorf("ps --json shows a password (exit %d):\n%s", code, out)
 	}
 }

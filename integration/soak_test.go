@@ -190,7 +190,7 @@ func resolvedBinary(t *testing.T) string {
 
 // containerdPID reads the test daemon's pid from the file provision.sh writes beside
 // its socket.
-func containerdPID(t *testing.T, env *harness.Env) int {
+func containerdPID(t testing.TB, env *harness.Env) int {
 	t.Helper()
 	path := filepath.Join(filepath.Dir(env.Address), "containerd.pid")
 	b, err := os.ReadFile(path)

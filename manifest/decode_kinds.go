@@ -14,7 +14,8 @@ var (
 		KindContainer:  append(append([]string{"image"}, containerKeys...), sharedFields...),
 		KindDockerfile: append(append([]string{"context", "dockerfile", "build_args", "target"}, containerKeys...), sharedFields...),
 	}
-	healthcheckFields = []string{"test", "interval", "timeout", "retries", "start_period", "start_interval"}
+	healthcheckFields = []string{"test", "http", "tcp", "interval", "timeout", "retries", "start_period", "start_interval"}
+	httpCheckFields   = []string{"port", "path", "status"}
 )
 
 // kindConfig decodes the configuration mapping of a resource of a known kind.
@@ -232,15 +233,42 @@ func (d *decoder) healthcheck(r *Resource, n node, p string) *Healthcheck {
 			h.StartInterval = d.str(f.val, fp, r.Name)
 		case "retries":
 			h.Retries = d.integer(f.val, fp, r.Name)
+		case "http":
+			h.HTTP = d.httpCheck(f.val, fp, r.Name)
+		case "tcp":
+			h.TCP = d.integer(f.val, fp, r.Name)
 		default:
 			d.unknownField(f, p, r.Name, healthcheckFields)
 		}
 	}
 	needsTest := r.Kind == KindContainer || r.Kind == KindDockerfile
-	if needsTest && isNull(keyValue(entries, "test")) {
-		d.errorf("missing-field", p, r.Name, h.Pos, "missing required field %q", "test")
+	if needsTest && isNull(keyValue(entries, "test")) && isNull(keyValue(entries, "http")) && isNull(keyValue(entries, "tcp")) {
+		d.errorf("missing-field", p, r.Name, h.Pos, "missing required field %q (or one of the native forms http, tcp)", "test")
 	}
 	return h
+}
+
+// httpCheck decodes the `http` form of a healthcheck (§16.1); a null one is absent.
+func (d *decoder) httpCheck(n node, p, res string) *HTTPCheck {
+	entries, ok := d.mapping(n, p, res)
+	if !ok || isNull(n) {
+		return nil
+	}
+	c := &HTTPCheck{Pos: n.pos()}
+	for _, f := range entries {
+		fp := joinPath(p, f.key)
+		switch f.key {
+		case "port":
+			c.Port = d.integer(f.val, fp, res)
+		case "path":
+			c.Path = d.str(f.val, fp, res)
+		case "status":
+			c.Status = d.integer(f.val, fp, res)
+		default:
+			d.unknownField(f, p, res, httpCheckFields)
+		}
+	}
+	return c
 }
 
 func (d *decoder) healthTest(h *Healthcheck, n node, p, res string) {

@@ -200,7 +200,22 @@ type Healthcheck struct {
 	StartPeriod   Str
 	StartInterval Str
 	Retries       Int
+	// HTTP and TCP are the native forms probed from the host (container and dockerfile
+	// kinds): `http: {port, path, status}` and `tcp: PORT`, in place of test.
+	HTTP *HTTPCheck
+	TCP  Int
 }
+
+// HTTPCheck is the `http` form of a healthcheck. Path and Status may be unset.
+type HTTPCheck struct {
+	Pos    Pos
+	Port   Int
+	Path   Str
+	Status Int
+}
+
+// TestForm reports whether the healthcheck uses `test` rather than a native form.
+func (h *Healthcheck) TestForm() bool { return h.HTTP == nil && !h.TCP.Set }
 
 // Export is the optional export section (docs/spec/manifest.md §5.3), used by `lsctl export`.
 type Export struct {

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,6 +18,7 @@ const (
 // retries means the default, as in Docker (upstream manifests write them): a warning
 // names the value used instead of an error (issue 15).
 func (v *validator) healthcheck(r *Resource, h *Healthcheck, p string) {
+	v.nativeForms(r, h, p)
 	if h.TestSet && !v.badTest[h] {
 		if msg := testFormError(h.Test); msg != "" {
 			v.errorf("invalid-healthcheck", joinPath(p, "test"), r.Name, h.TestPos, "%s", msg)
@@ -81,3 +84,62 @@ func testFormError(test []Str) string {
 	}
 	return ""
 }
+
+// nativeForms checks the http and tcp forms (§16.1): container and dockerfile kinds only,
+// one form per healthcheck, ports 1-65535, an absolute path, a status 100-599.
+func (v *validator) nativeForms(r *Resource, h *Healthcheck, p string) {
+	forms := 0
+	for _, set := range []bool{h.TestSet, h.HTTP != nil, h.TCP.Set} {
+		if set {
+			forms++
+		}
+	}
+	if h.TestForm() {
+		return
+	}
+	at, field := h.TCP.Pos, "tcp"
+	if h.HTTP != nil {
+		at, field = h.HTTP.Pos, "http"
+	}
+	switch {
+	case r.Kind != KindContainer && r.Kind != KindDockerfile:
+		v.errorf("invalid-healthcheck", joinPath(p, field), r.Name, at,
+			"the %s form is for container and dockerfile resources; a %s resource is probed over its own protocol already, so remove %s or use test", field, r.Kind, field)
+	case forms > 1:
+		v.errorf("invalid-healthcheck", joinPath(p, field), r.Name, at,
+			"a healthcheck takes one of test, http and tcp; remove all but one")
+	}
+	if h.TCP.Set {
+		v.probePort(r, joinPath(p, "tcp"), h.TCP)
+	}
+	if c := h.HTTP; c != nil {
+		v.httpCheck(r, c, joinPath(p, "http"))
+	}
+}
+
+// httpCheck checks the fields of the http form.
+func (v *validator) httpCheck(r *Resource, c *HTTPCheck, p string) {
+	if !c.Port.Set {
+		v.errorf("missing-field", p, r.Name, c.Pos, "missing required field %q: the container port to send GET to", "port")
+	} else {
+		v.probePort(r, joinPath(p, "port"), c.Port)
+	}
+	if path := c.Path.Value; c.Path.Set && (!strings.HasPrefix(path, "/") || strings.ContainsFunc(path, isSpaceOrControl)) {
+		v.errorf("invalid-healthcheck", joinPath(p, "path"), r.Name, c.Path.Pos,
+			"path %s must start with / and contain no spaces or control characters, e.g. /healthz", quote(path))
+	}
+	if c.Status.Set && (c.Status.Value < 100 || c.Status.Value > 599) {
+		v.errorf("invalid-healthcheck", joinPath(p, "status"), r.Name, c.Status.Pos,
+			"status %d is not an HTTP status; use 100-599, or omit it to accept any 2xx or 3xx", c.Status.Value)
+	}
+}
+
+// probePort checks a native probe's container port.
+func (v *validator) probePort(r *Resource, p string, port Int) {
+	if port.Value < 1 || port.Value > 65535 {
+		v.errorf("invalid-port", p, r.Name, port.Pos,
+			"healthcheck port %s is out of range 1-65535", quote(strconv.FormatInt(port.Value, 10)))
+	}
+}
+
+func isSpaceOrControl(c rune) bool { return c <= ' ' || c == 0x7f }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,10 +20,16 @@ const (
 // for container and dockerfile): a healthcheck without `test` keeps it with the given
 // timings, and only the default test waits for tcpPort and gets probeEnv
 // (docs/spec/runtime.md §3.2-3.3, §11.2). ["NONE"] disables any healthcheck.
-func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeEnv []EnvVar) *Healthcheck {
+// native is the kind's native probe, used instead of an exec of the default test.
+func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeEnv []EnvVar, native *NativeProbe) *Healthcheck {
 	hc := rs.r.Healthcheck
 	test, isDefault := kindTest, true
-	if hc != nil && hc.TestSet {
+	if hc != nil && !hc.TestForm() {
+		test, native, isDefault = nativeTest(hc), nativeForm(hc), false
+		if native == nil {
+			return nil // invalid: validation reported it
+		}
+	} else if hc != nil && hc.TestSet {
 		isDefault = false
 		test = make([]string, len(hc.Test))
 		for i := range hc.Test {
@@ -43,6 +50,9 @@ func (b *builder) health(rs *resource, kindTest []string, tcpPort uint16, probeE
 	}
 	if isDefault {
 		h.TCPPort, h.Env = tcpPort, probeEnv
+	}
+	if isDefault || !hc.TestForm() {
+		h.Native = native
 	}
 	h.Interval, h.Timeout = defaultInterval, defaultTimeout
 	h.Retries, h.StartPeriod = defaultRetries, defaultStartPeriod
@@ -81,4 +91,40 @@ func durationOr(s manifest.Str, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// nativeForm is the native probe of an http or tcp healthcheck (docs/spec/manifest.md §16.1),
+// nil when its port is invalid.
+func nativeForm(hc *manifest.Healthcheck) *NativeProbe {
+	if c := hc.HTTP; c != nil {
+		if c.Port.Value < 1 || c.Port.Value > 65535 {
+			return nil
+		}
+		n := &NativeProbe{Protocol: ProbeHTTP, Port: uint16(c.Port.Value), Path: "/"}
+		if c.Path.Set {
+			n.Path = c.Path.Value
+		}
+		n.Status = int(c.Status.Value)
+		return n
+	}
+	if hc.TCP.Value < 1 || hc.TCP.Value > 65535 {
+		return nil
+	}
+	return &NativeProbe{Protocol: ProbeTCP, Port: uint16(hc.TCP.Value)}
+}
+
+// nativeTest is the exec equivalent of an http or tcp healthcheck, kept in Test and
+// Argv for exports whose target has no native form: busybox-style wget and nc, which
+// most base images carry. wget fails on any status of 400 or more (and follows
+// redirects), so an exact status is not checked there.
+func nativeTest(hc *manifest.Healthcheck) []string {
+	if c := hc.HTTP; c != nil {
+		path := "/"
+		if c.Path.Set {
+			path = c.Path.Value
+		}
+		url := fmt.Sprintf("http://127.0.0.1:%d%s", c.Port.Value, path)
+		return []string{"CMD-SHELL", "wget -q -O /dev/null '" + url + "' || exit 1"}
+	}
+	return []string{"CMD-SHELL", fmt.Sprintf("nc -z 127.0.0.1 %d || exit 1", hc.TCP.Value)}
 }

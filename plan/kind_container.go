@@ -58,7 +58,7 @@ func (b *builder) buildContainer(rs *resource, n *Node) {
 		containerPorts = append(containerPorts, strconv.Itoa(int(m.ContainerPort)))
 	}
 	setOutputs(n, "host", rs.r.Name, "ports", strings.Join(containerPorts, ","))
-	n.Health = b.health(rs, nil, 0, nil)
+	n.Health = b.health(rs, nil, 0, nil, nil)
 }
 
 // argv resolves entrypoint or command (docs/spec/manifest.md §13): the string form becomes

@@ -56,7 +56,7 @@ func (b *builder) buildPostgres(rs *resource, n *Node) {
 		"database", database, "url", url)
 	n.SecretValues = []string{password, url}
 	n.Health = b.health(rs, []string{"CMD", "pg_isready", "-h", "127.0.0.1", "-p", ps, "-U", user, "-d", database},
-		port, nil)
+		port, nil, &NativeProbe{Protocol: ProbePostgres, Port: port, User: user, Database: database})
 }
 
 // postgresPassword is the resolved password, or the generated one when the field is

@@ -53,7 +53,7 @@ func (b *builder) buildRedis(rs *resource, n *Node) {
 	n.Spec.Volumes = kindVolume(rs.r.Name, n.Spec.Project, rd.Volume, defaultRedisData, "")
 	setOutputs(n, "host", rs.r.Name, "port", ps, "password", password, "url", url)
 	test := []string{"CMD-SHELL", `test "$(redis-cli -h 127.0.0.1 -p ` + ps + ` ping)" = PONG`}
-	n.Health = b.health(rs, test, port, probeEnv)
+	n.Health = b.health(rs, test, port, probeEnv, &NativeProbe{Protocol: ProbeRedis, Port: port, Password: password})
 }
 
 // kindImage is the image of a postgres or redis resource: `image` when set, else

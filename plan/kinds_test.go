@@ -119,13 +119,15 @@ func TestPostgresHealthcheck(t *testing.T) {
 			Test:     []string{"CMD", "pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", "db"},
 			Argv:     []string{"pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", "db"},
 			Interval: 5 * time.Second, Timeout: 3 * time.Second, Retries: 5, StartPeriod: 5 * time.Second,
-			StartInterval: 5 * time.Second, TCPPort: 5432}},
+			StartInterval: 5 * time.Second, TCPPort: 5432,
+			Native: &NativeProbe{Protocol: ProbePostgres, Port: 5432, User: "postgres", Database: "db"}}},
 		{name: "item28 partial override keeps the test", yaml: "db: {postgres: {port: 6543, user: app, database: shop, healthcheck: {interval: 1s}}}",
 			want: &Healthcheck{
 				Test:     []string{"CMD", "pg_isready", "-h", "127.0.0.1", "-p", "6543", "-U", "app", "-d", "shop"},
 				Argv:     []string{"pg_isready", "-h", "127.0.0.1", "-p", "6543", "-U", "app", "-d", "shop"},
 				Interval: time.Second, Timeout: 3 * time.Second, Retries: 5, StartPeriod: 5 * time.Second,
-				StartInterval: time.Second, TCPPort: 6543}},
+				StartInterval: time.Second, TCPPort: 6543,
+				Native: &NativeProbe{Protocol: ProbePostgres, Port: 6543, User: "app", Database: "shop"}}},
 		{name: "own test, own timings", yaml: "db: {postgres: {healthcheck: {test: [CMD-SHELL, pg_isready, -q], retries: 2, start_interval: 100ms, start_period: 0s, timeout: 1s}}}",
 			want: &Healthcheck{
 				Test:     []string{"CMD-SHELL", "pg_isready", "-q"},
@@ -193,6 +195,10 @@ func TestRedis(t *testing.T) {
 			if n.Health == nil || !reflect.DeepEqual(n.Health.Test, tt.test) || !reflect.DeepEqual(n.Health.Env, tt.probeEnv) ||
 				n.Health.TCPPort != tt.port {
 				t.Fatalf("health = %+v, want test %q env %+v tcp %d", n.Health, tt.test, tt.probeEnv, tt.port)
+			}
+			native := &NativeProbe{Protocol: ProbeRedis, Port: tt.port, Password: n.Outputs["password"]}
+			if !reflect.DeepEqual(n.Health.Native, native) {
+				t.Errorf("native probe = %+v, want %+v", n.Health.Native, native)
 			}
 			if want := []string{"/bin/sh", "-c", tt.test[1]}; !reflect.DeepEqual(n.Health.Argv, want) {
 				t.Errorf("probe argv = %q, want %q", n.Health.Argv, want)

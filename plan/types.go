@@ -65,8 +65,36 @@ type Healthcheck struct {
 	StartPeriod   time.Duration
 	StartInterval time.Duration
 	// TCPPort, when non-zero, is waited for by TCP connect to <ip>:<port> from the host
-	// before exec probes start (default postgres/redis healthchecks, docs/spec/runtime.md §11.2).
+	// before probes start (default postgres/redis healthchecks, docs/spec/runtime.md §11.2).
 	TCPPort uint16
+	// Native, when set, replaces the exec probe: lsctl probes the container's address on
+	// the project bridge from the host over the service's own protocol (docs/spec/runtime.md
+	// §11.1). Test and Argv then keep the exec equivalent, which exports use.
+	Native *NativeProbe
+}
+
+// ProbeProtocol names the protocol of a native probe.
+type ProbeProtocol string
+
+// Native probe protocols (docs/spec/runtime.md §11.1).
+const (
+	ProbePostgres ProbeProtocol = "postgres"
+	ProbeRedis    ProbeProtocol = "redis"
+	ProbeHTTP     ProbeProtocol = "http"
+	ProbeTCP      ProbeProtocol = "tcp"
+)
+
+// NativeProbe is a healthcheck run from the host against <container ip>:Port.
+type NativeProbe struct {
+	Protocol ProbeProtocol
+	Port     uint16
+	// User and Database go in the PostgreSQL startup message.
+	User, Database string
+	// Password is sent with AUTH before a Redis PING; secret, never printed.
+	Password string
+	// Path and Status are the HTTP request path and the expected status (0: any 2xx or 3xx).
+	Path   string
+	Status int
 }
 
 // Deadline is the readiness deadline measured from task start when --wait-timeout is

@@ -51,7 +51,7 @@ type Behavior struct {
 // Call is one recorded Runtime call.
 type Call struct {
 	At       time.Time
-	Op       string // ensure-image, prepare, start, stop, stop-by-hand, kill, signal, remove, exec, wait-port, list, watch, ensure-network, teardown-network
+	Op       string // ensure-image, prepare, start, stop, stop-by-hand, kill, signal, remove, exec, probe, wait-port, list, watch, ensure-network, teardown-network
 	Resource string
 	ID       string
 }

@@ -197,9 +197,28 @@ func (r *Runtime) Exec(ctx context.Context, id string, req containerdrt.ExecRequ
 	if c == nil {
 		return containerdrt.ExecResult{}, fmt.Errorf("exec in %s: %w", id, containerdrt.ErrNotFound)
 	}
+	return r.probeResult(ctx, c, b, req.Timeout)
+}
+
+// Probe is a native probe of the container at ip: recorded as "probe", it behaves as
+// Exec does and never reaches containerd, so an outage does not fail it.
+func (r *Runtime) Probe(ctx context.Context, ip string, _ plan.NativeProbe, timeout time.Duration) (containerdrt.ExecResult, error) {
+	c := r.byIP(ip)
+	if c == nil {
+		return containerdrt.ExecResult{ExitCode: 1, Output: "connect to " + ip + ": no route to host"}, nil
+	}
+	b := r.record("probe", c.resource, c.id)
+	if err := r.answer(ctx); err != nil {
+		return containerdrt.ExecResult{}, err
+	}
+	return r.probeResult(ctx, c, b, timeout)
+}
+
+// probeResult waits the probe latency and judges the probe per the behavior.
+func (r *Runtime) probeResult(ctx context.Context, c *container, b Behavior, timeout time.Duration) (containerdrt.ExecResult, error) {
 	lat := b.ProbeLatency
-	if req.Timeout > 0 && lat > req.Timeout {
-		if err := sleep(ctx, req.Timeout); err != nil {
+	if timeout > 0 && lat > timeout {
+		if err := sleep(ctx, timeout); err != nil {
 			return containerdrt.ExecResult{}, err
 		}
 		return containerdrt.ExecResult{ExitCode: -1, TimedOut: true, Output: "probe timed out"}, nil
@@ -209,7 +228,7 @@ func (r *Runtime) Exec(ctx context.Context, id string, req containerdrt.ExecRequ
 	}
 	since, running := c.sinceStart()
 	if !running {
-		return containerdrt.ExecResult{}, fmt.Errorf("exec in %s: task not running", id)
+		return containerdrt.ExecResult{}, fmt.Errorf("probe of %s: task not running", c.id)
 	}
 	c.mu.Lock()
 	c.probes++
@@ -225,17 +244,23 @@ func (r *Runtime) Exec(ctx context.Context, id string, req containerdrt.ExecRequ
 	return containerdrt.ExecResult{ExitCode: 1, Output: "not ready"}, nil
 }
 
-// WaitPort succeeds PortAfter after the task at the address's IP started.
-func (r *Runtime) WaitPort(ctx context.Context, addr string) error {
-	ip, _, _ := strings.Cut(addr, ":")
+// byIP is the container with that address, or nil.
+func (r *Runtime) byIP(ip string) *container {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	var c *container
 	for _, x := range r.containers {
 		if x.ip == ip {
 			c = x
 		}
 	}
-	r.mu.Unlock()
+	return c
+}
+
+// WaitPort succeeds PortAfter after the task at the address's IP started.
+func (r *Runtime) WaitPort(ctx context.Context, addr string) error {
+	ip, _, _ := strings.Cut(addr, ":")
+	c := r.byIP(ip)
 	if c == nil {
 		return fmt.Errorf("wait for %s: %w", addr, containerdrt.ErrNotFound)
 	}

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -162,6 +163,7 @@ func (c *composer) service(sv *service) omap {
 	}
 	if sv.Health != nil {
 		out = append(out, kv{"healthcheck", c.healthcheck(sv)})
+		c.warnNative(sv)
 	}
 	if sv.Restart != "" {
 		out = append(out, kv{"restart", string(sv.Restart)})
@@ -280,6 +282,24 @@ func (c *composer) healthcheck(sv *service) omap {
 		out = append(out, kv{"start_interval", composeDuration(h.StartInterval)})
 	}
 	return out
+}
+
+// warnNative says how an http or tcp healthcheck was exported: compose has no native
+// HTTP or TCP check, so the probe becomes a command run inside the container.
+func (c *composer) warnNative(sv *service) {
+	n := sv.Health.Native
+	if n == nil || (n.Protocol != plan.ProbeHTTP && n.Protocol != plan.ProbeTCP) {
+		return
+	}
+	tool, what := "nc", "a TCP connect"
+	if n.Protocol == plan.ProbeHTTP {
+		tool, what = "wget", "any status below 400 after redirects"
+		if n.Status != 0 {
+			what += fmt.Sprintf(", not exactly %d", n.Status)
+		}
+	}
+	c.warn = append(c.warn, fmt.Sprintf("resource %s: compose has no native %s healthcheck; the export runs %s inside the container (%s), so the image must have %s",
+		sv.Name, n.Protocol, tool, what, tool))
 }
 
 // composeDuration writes d in compose syntax: whole units from hours down to

@@ -80,6 +80,9 @@ func (k *kube) container(sv *service, hasConfig, hasSecret bool) omap {
 	}
 	if sv.Health != nil {
 		c = append(c, kv{"readinessProbe", probe(sv.Health, false)}, kv{"livenessProbe", probe(sv.Health, true)})
+		if n := sv.Health.Native; n != nil && n.Protocol == plan.ProbeHTTP && n.Status != 0 {
+			k.warn = append(k.warn, fmt.Sprintf("resource %s expects HTTP status %d; a Kubernetes httpGet probe accepts any status from 200 to 399", sv.Name, n.Status))
+		}
 	}
 	return c
 }
@@ -94,10 +97,17 @@ func renderArgs(in []arg, esc, ref func(string) string) []string {
 	return out
 }
 
-// probe maps a healthcheck to an exec probe with whole-second timings of at least 1.
+// probe maps a healthcheck to a probe with whole-second timings of at least 1: httpGet
+// and tcpSocket for the http and tcp forms (the kubelet accepts any status from 200 to
+// 399, so an exact `status` is not checked there), exec for the others.
 // The liveness probe waits for the start period, when failures do not count in lsctl.
 func probe(h *health, liveness bool) omap {
 	p := omap{{"exec", omap{{"command", probeCommand(h)}}}}
+	if n := h.Native; n != nil && n.Protocol == plan.ProbeHTTP {
+		p = omap{{"httpGet", omap{{"path", n.Path}, {"port", int(n.Port)}}}}
+	} else if n != nil && n.Protocol == plan.ProbeTCP {
+		p = omap{{"tcpSocket", omap{{"port", int(n.Port)}}}}
+	}
 	if liveness && h.StartPeriod > 0 {
 		p = append(p, kv{"initialDelaySeconds", seconds(h.StartPeriod, 1)})
 	}

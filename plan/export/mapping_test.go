@@ -231,3 +231,48 @@ func TestKubernetesWarnings(t *testing.T) {
 		}
 	}
 }
+
+// nativeChecks has the http and tcp healthcheck forms (docs/spec/manifest.md §16.1).
+const nativeChecks = `project: {name: shop}
+resources:
+  web:
+    container:
+      image: "busybox:1.36"
+      healthcheck: {http: {port: 8080, path: /healthz, status: 204}, interval: 2s}
+  db:
+    container:
+      image: "busybox:1.36"
+      healthcheck: {tcp: 5432}
+`
+
+// TestNativeChecksExport: Kubernetes gets httpGet and tcpSocket probes; compose, which
+// has no native form, gets wget and nc commands, and both say what they cannot check.
+func TestNativeChecksExport(t *testing.T) {
+	p := planOf(t, nativeChecks)
+	kube := renderCase(t, p, TargetKubernetes)
+	all := ""
+	for _, f := range kube.Files {
+		all += string(f.Data)
+	}
+	for _, want := range []string{"httpGet:\n", "path: /healthz\n", "port: 8080\n", "tcpSocket:\n", "port: 5432\n", "periodSeconds: 2\n"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("kubernetes manifests lack %q:\n%s", want, all)
+		}
+	}
+	if w := strings.Join(kube.Warnings, "\n"); !strings.Contains(w, "resource web expects HTTP status 204") {
+		t.Errorf("kubernetes warnings: %s", w)
+	}
+	compose := renderCase(t, p, TargetCompose)
+	text := fileMap(compose)["compose.yaml"]
+	for _, want := range []string{"wget -q -O /dev/null 'http://127.0.0.1:8080/healthz' || exit 1", "nc -z 127.0.0.1 5432 || exit 1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("compose.yaml lacks %q:\n%s", want, text)
+		}
+	}
+	w := strings.Join(compose.Warnings, "\n")
+	for _, want := range []string{"resource web: compose has no native http healthcheck; the export runs wget", "not exactly 204", "resource db: compose has no native tcp healthcheck"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("compose warnings lack %q:\n%s", want, w)
+		}
+	}
+}
