@@ -213,7 +213,7 @@ func (g *guardian) HandleFailure(_ *actor.ActorSystem, sv actor.Supervisor, chil
 		"panic", h.env.o.Redact(fmt.Sprint(reason)))
 	sv.StopChildren(child)
 	var failure *StartupError
-	if h.phase.Load() == phaseStarting {
+	if h.stackPhase() == phaseStarting {
 		failure = &StartupError{Reason: internalError}
 	}
 	h.finish(child, failure, []error{errors.New("internal error in the stack supervisor: it stopped without " +

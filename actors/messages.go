@@ -121,7 +121,7 @@ type (
 // imageProgress is an image acquisition phase change (not an opResult).
 type imageProgress struct {
 	gen   int
-	phase string
+	phase containerdrt.ProgressPhase
 }
 
 // tickKind tells the timers of a resource apart.

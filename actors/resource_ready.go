@@ -13,7 +13,7 @@ import (
 // becomeReady marks the incarnation ready (§11.4) and tells the supervisor and the
 // dependents on the first readiness, or releases a manual restart's permit.
 func (a *resource) becomeReady() {
-	a.health.ready = true
+	a.health.readiness = readyHealthy
 	a.reportPhase(PhaseReadiness, a.health.readinessFrom, nil) // before the event: see Options.Phase
 	a.releasePermit()                                          // before the event: a client reacting to it may restart again
 	if a.node.Health == nil {
@@ -55,7 +55,7 @@ func (a *resource) stateReady(ctx actor.Context) {
 
 // onResetTick resets the attempt counter after ResetAfter continuously ready (§12.5).
 func (a *resource) onResetTick(m tick) {
-	if m.token == a.reset.token && a.health.ready {
+	if m.token == a.reset.token && a.health.readiness.ready() {
 		a.attempts = 0
 	}
 }
@@ -108,7 +108,7 @@ func (a *resource) scheduleRestart() {
 func (a *resource) stateExited(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case tick:
-		if m.kind == tickBackoff && !m.cancelled && m.token == a.backoff.token && !a.aborted {
+		if m.kind == tickBackoff && !m.cancelled && m.token == a.backoff.token && !a.winding.aborted() {
 			a.backoff.cancel()
 			a.backoff.cancel = nil
 			a.attemptRestart()
@@ -138,7 +138,7 @@ func (a *resource) stateFailed(ctx actor.Context) { a.common(ctx) }
 
 // fail handles a failure of the current incarnation according to why it was starting.
 func (a *resource) fail(reason string) {
-	if from := a.health.readinessFrom; !from.IsZero() && !a.health.ready {
+	if from := a.health.readinessFrom; !from.IsZero() && !a.health.readiness.ready() {
 		a.reportPhase(PhaseReadiness, from, errors.New(reason))
 		a.health.readinessFrom = time.Time{}
 	}

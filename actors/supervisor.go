@@ -13,9 +13,12 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
+// stackPhase is where the whole stack is in its life; it only moves forward.
+type stackPhase int32
+
 // Stack phases, as seen by Restart (docs/spec/runtime.md §15.2).
 const (
-	phaseStarting int32 = iota
+	phaseStarting stackPhase = iota
 	phaseRunning
 	phaseStopping
 	phaseStopped
@@ -48,7 +51,7 @@ type supervisor struct {
 	ctx        context.Context // orphan removal, network, image acquisition
 	cancel     context.CancelFunc
 
-	phase       int32
+	phase       stackPhase
 	netInflight bool
 	netDone     bool
 	ready       map[string]bool
@@ -298,15 +301,15 @@ func (s *supervisor) index(name string) int {
 	return slices.IndexFunc(s.plan.Nodes, func(n *plan.Node) bool { return n.Name == name })
 }
 
-func (s *supervisor) setPhase(p int32) {
+func (s *supervisor) setPhase(p stackPhase) {
 	s.phase = p
-	s.h.phase.Store(p)
+	s.h.phase.Store(int32(p))
 }
 
-func (s *supervisor) publish(typ string) {
+func (s *supervisor) publish(typ EventType) {
 	s.bus.publish(Event{Type: typ, TS: s.o.Now(), Project: s.plan.Project})
 }
 
-func (s *supervisor) publishResource(typ, resource string) {
+func (s *supervisor) publishResource(typ EventType, resource string) {
 	s.bus.publish(Event{Type: typ, Resource: resource, TS: s.o.Now()})
 }

@@ -258,7 +258,7 @@ func fillFromContainer(v *actors.View, c containerdrt.Managed) {
 }
 
 // probeStatus runs one probe bounded by the healthcheck timeout (docs/spec/runtime.md §11.5).
-func probeStatus(ctx context.Context, rt prober, id string, h *plan.Healthcheck) string {
+func probeStatus(ctx context.Context, rt prober, id string, h *plan.Healthcheck) actors.Status {
 	env := make([]string, 0, len(h.Env))
 	for _, e := range h.Env {
 		env = append(env, e.Name+"="+e.Value)
@@ -325,7 +325,7 @@ func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, co
 func writePSTable(w io.Writer, views []actors.View, secrets map[string]string, now time.Time) {
 	rows := [][]string{{"NAME", "KIND", "STATUS", "PORTS", "IMAGE", "AGE"}}
 	for _, v := range views {
-		rows = append(rows, []string{v.Name, v.Kind, v.Status, portsColumn(v.Ports), familiarImage(v.Image), age(v, now)})
+		rows = append(rows, []string{v.Name, v.Kind, string(v.Status), portsColumn(v.Ports), familiarImage(v.Image), age(v, now)})
 	}
 	writeTable(w, rows)
 	if len(secrets) == 0 {

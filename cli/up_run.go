@@ -237,7 +237,7 @@ func (l *upLoop) show(e actors.Event) {
 		if l.tty {
 			l.table = newLiveTable(l.out, l.s.useColor(l.s.stdout), nodeNames(l.st.plan))
 			for _, v := range l.h.List() {
-				l.table.status[v.Name] = v.Status
+				l.table.status[v.Name] = string(v.Status)
 			}
 		}
 	case e.Type == actors.StackStarted || e.Type == actors.StackStopped:
@@ -248,7 +248,7 @@ func (l *upLoop) show(e actors.Event) {
 	case l.table != nil && e.Resource != "":
 		status := ""
 		if v, ok := l.h.Get(e.Resource); ok {
-			status = v.Status
+			status = string(v.Status)
 		}
 		l.table.set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
 		if line != "" {

@@ -40,7 +40,7 @@ func (c *Client) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progr
 	}
 	switch {
 	case present && c.opts.Pull != PullAlways:
-		report(p, ProgressUpdate{Phase: "present", Ref: ref, Elapsed: time.Since(start)})
+		report(p, ProgressUpdate{Phase: PhasePresent, Ref: ref, Elapsed: time.Since(start)})
 		return nil
 	case !present && c.opts.Pull == PullNever:
 		return fmt.Errorf("image %s is not present and --pull=never: %w", FamiliarName(ref), ErrNotFound)

@@ -123,9 +123,23 @@ type Managed struct {
 // Progress receives image acquisition updates; it may be nil.
 type Progress func(ProgressUpdate)
 
+// ProgressPhase names one step of an image acquisition; callers above the runtime add
+// their own display phases of the same type.
+type ProgressPhase string
+
+// The phases EnsureImage reports.
+const (
+	PhasePulling   ProgressPhase = "pulling"    // a pull is running; Done/Total carry bytes
+	PhasePulled    ProgressPhase = "pulled"     // the pull finished
+	PhaseBuilding  ProgressPhase = "building"   // a build started
+	PhaseBuildStep ProgressPhase = "build-step" // one build step completed; Message names it
+	PhaseBuilt     ProgressPhase = "built"      // the build finished
+	PhasePresent   ProgressPhase = "present"    // the image was there already
+)
+
 // ProgressUpdate is one image acquisition update.
 type ProgressUpdate struct {
-	Phase   string // "pulling", "pulled", "building", "build-step", "built", "present"
+	Phase   ProgressPhase
 	Ref     string
 	Done    int64
 	Total   int64
