@@ -98,7 +98,7 @@ func (s *supervisor) onCrash(name string) {
 	s.bus.publish(Event{Type: ResourceFailed, Resource: name, Error: reason, TS: s.o.Now()})
 	switch {
 	case s.phase == phaseStarting:
-		s.startupFailed(name, reason, !s.ready[name], time.Time{})
+		s.startupFailed(name, reason, nil, !s.ready[name], time.Time{})
 	case s.phase == phaseRunning || s.stopSent[name]:
 		s.removeCrashed(name)
 	}

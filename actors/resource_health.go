@@ -90,7 +90,7 @@ func (a *resource) onStarted(m startDone) {
 		return
 	}
 	if m.err != nil {
-		a.fail(fmt.Sprintf("starting task: %v", m.err))
+		a.failBecause(fmt.Sprintf("starting task: %v", m.err), m.err)
 		return
 	}
 	a.health.taskStart = time.Now()

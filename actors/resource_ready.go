@@ -137,7 +137,11 @@ func (a *resource) countRestart() {
 func (a *resource) stateFailed(ctx actor.Context) { a.common(ctx) }
 
 // fail handles a failure of the current incarnation according to why it was starting.
-func (a *resource) fail(reason string) {
+func (a *resource) fail(reason string) { a.failBecause(reason, nil) }
+
+// failBecause is fail with the error that caused it, which a startup failure wraps
+// (StartupError) so that callers can inspect it with errors.Is and errors.As.
+func (a *resource) failBecause(reason string, cause error) {
 	if from := a.health.readinessFrom; !from.IsZero() && !a.health.readiness.ready() {
 		a.reportPhase(PhaseReadiness, from, errors.New(reason))
 		a.health.readinessFrom = time.Time{}
@@ -164,7 +168,7 @@ func (a *resource) fail(reason string) {
 	a.emit(Event{Type: ResourceFailed, Error: reason})
 	a.behavior.Become(a.stateFailed)
 	if a.mode == modeStartup {
-		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), beforeReady: !a.everReady, logSince: a.logSince})
+		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), cause: cause, beforeReady: !a.everReady, logSince: a.logSince})
 	}
 }
 

@@ -30,7 +30,7 @@ func (a *resource) statePending(ctx actor.Context) {
 		if m.err != nil {
 			// The runtime's errors already name the image in the spec's words
 			// ("failed to pull image <ref>: ...", "image build failed: ...").
-			a.fail(m.err.Error())
+			a.failBecause(m.err.Error(), m.err)
 			return
 		}
 		a.imageReady = true
@@ -102,7 +102,7 @@ func (a *resource) onPrepared(m prepared) {
 	}
 	a.preparing = false
 	if m.err != nil {
-		a.fail(fmt.Sprintf("creating container: %v", m.err))
+		a.failBecause(fmt.Sprintf("creating container: %v", m.err), m.err)
 		return
 	}
 	a.setContainer(m)

@@ -274,7 +274,7 @@ func (a *resource) stateRecreating(ctx actor.Context) {
 			return
 		}
 		if m.err != nil {
-			a.fail(fmt.Sprintf("creating container: %v", m.err))
+			a.failBecause(fmt.Sprintf("creating container: %v", m.err), m.err)
 			return
 		}
 		a.setContainer(m)

@@ -104,13 +104,13 @@ func (s *supervisor) Receive(ctx actor.Context) {
 	case networkDone:
 		s.onNetwork(m)
 	case orphanFailed:
-		s.startupFailed(m.resource, fmt.Sprintf("removing container not in the manifest: %v", m.err), false, time.Time{})
+		s.startupFailed(m.resource, fmt.Sprintf("removing container not in the manifest: %v", m.err), m.err, false, time.Time{})
 	case resReady:
 		s.ready[m.name] = true
 		s.checkStarted()
 	case resFailed:
 		if s.phase == phaseStarting {
-			s.startupFailed(m.name, m.reason, m.beforeReady, m.logSince)
+			s.startupFailed(m.name, m.reason, m.cause, m.beforeReady, m.logSince)
 		}
 	case shutdownMsg:
 		s.onShutdown(m.kill)
@@ -196,7 +196,7 @@ func (s *supervisor) onNetwork(m networkDone) {
 		return
 	}
 	if m.err != nil {
-		s.startupFailed("", m.err.Error(), false, time.Time{})
+		s.startupFailed("", m.err.Error(), m.err, false, time.Time{})
 		return
 	}
 	s.netDone = true
@@ -222,11 +222,11 @@ func (s *supervisor) checkStarted() {
 // startupFailed records the first failure, fails the dependents of a resource that
 // was never ready, and rolls back (§12.3). The report's log lines are those the failing
 // attempt's container wrote since logSince (zero: the attempt had no container).
-func (s *supervisor) startupFailed(name, reason string, beforeReady bool, logSince time.Time) {
+func (s *supervisor) startupFailed(name, reason string, cause error, beforeReady bool, logSince time.Time) {
 	if s.phase != phaseStarting || s.failure != nil {
 		return
 	}
-	s.failure = &StartupError{Resource: name, Reason: s.o.Redact(reason)}
+	s.failure = &StartupError{Resource: name, Reason: s.o.Redact(reason), cause: cause}
 	if name != "" && s.o.LastLogLines != nil {
 		for _, l := range s.o.LastLogLines(name, logSince, lastLogLines) {
 			s.failure.LastLines = append(s.failure.LastLines, s.o.Redact(l))

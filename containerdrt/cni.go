@@ -57,8 +57,11 @@ func (c *Client) CheckCNIPlugins() error {
 // cniConfig is libcni bound to the plugin directory and lsctl's result cache, which
 // DEL needs after lsctl restarted (docs/spec/runtime.md §5.3).
 func (c *Client) cniConfig() *libcni.CNIConfig {
-	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), &pluginExec{stderr: os.Stderr})
+	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), c.pluginExec())
 }
+
+// pluginExec runs CNI plugins, their stderr going to Options.PluginOutput.
+func (c *Client) pluginExec() *pluginExec { return &pluginExec{stderr: c.pluginOutput()} }
 
 func (c *Client) cniCacheDir() string {
 	return filepath.Join(c.dataRoot(), "cni", "cache")
