@@ -82,7 +82,7 @@ func (s *session) psAction(c *ucli.Context) error {
 func droppedNotes(dataRoot, project string, views []actors.View) []string {
 	var notes []string
 	for _, v := range views {
-		d, err := logfile.ReadDropped(logPath(dataRoot, project, v.Name))
+		d, err := logfile.ReadDropped(plan.LogPath(dataRoot, project, v.Name))
 		if err == nil && d.Count > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %d log line(s) dropped since %s: %s", v.Name, d.Count, d.Since.Local().Format(time.DateTime), d.Error))
 		}

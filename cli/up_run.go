@@ -87,7 +87,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		l.closeControl = srv.close
 	}
 	for _, n := range p.Nodes {
-		if d, err := logfile.ReadDropped(logPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
+		if d, err := logfile.ReadDropped(plan.LogPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
 			if l.dropped == nil {
 				l.dropped = map[string]int64{}
 			}
@@ -157,7 +157,7 @@ func (l *upLoop) warnDropped() {
 		l.dropped = map[string]int64{}
 	}
 	for _, n := range l.st.plan.Nodes {
-		d, err := logfile.ReadDropped(logPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
+		d, err := logfile.ReadDropped(plan.LogPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
 		if err != nil || d.Count <= l.dropped[n.Name] {
 			continue
 		}
@@ -373,7 +373,7 @@ func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePr
 		lv.index[n.Name] = i
 	}
 	for _, n := range p.Nodes {
-		ch := logfile.Follow(ctx, logPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
+		ch := logfile.Follow(ctx, plan.LogPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
 		go func() {
 			for rec := range ch {
 				out.screenf("%s", lv.line(n.Name, rec))

@@ -12,14 +12,16 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	clog "github.com/containerd/log"
+
+	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Defaults of docs/spec/runtime.md §1.1.
+// Defaults of docs/spec/runtime.md §1.1; the CLI's flags show and use these.
 const (
 	DefaultAddress     = "/run/containerd/containerd.sock"
 	DefaultNamespace   = "lightshuttle"
 	DefaultSnapshotter = "overlayfs"
-	DefaultDataRoot    = "/var/lib/lsctl"
+	DefaultDataRoot    = plan.DefaultDataRoot // the plan names paths below it
 	DefaultSubnetPool  = "10.213.0.0/16"
 	// dialTimeout bounds the connection check: a local socket answers at once or never.
 	dialTimeout = 3 * time.Second

@@ -26,7 +26,8 @@ var (
 // takes a context first and is idempotent where it can be.
 type Runtime interface {
 	// EnsureImage makes the spec's image present (pull, build or load) per the pull
-	// policy and reports progress. It fills nothing in s.
+	// policy and reports progress. It fills nothing in s. Each call acquires on its
+	// own: the engine shares one acquisition between resources (actors/images.go).
 	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progress) error
 	// EnsureNetwork creates or reuses the project network (docs/spec/runtime.md §5.1), assigns the
 	// subnet and every address into the plan (p.AssignSubnet), and writes the project's
