@@ -98,7 +98,7 @@ func (s *supervisor) onCrash(name string) {
 	s.bus.publish(Event{Type: ResourceFailed, Resource: name, Error: reason, TS: s.o.Now()})
 	switch {
 	case s.phase == phaseStarting:
-		s.startupFailed(name, reason, !s.ready[name], time.Time{})
+		s.startupFailed(name, reason, nil, !s.ready[name], time.Time{})
 	case s.phase == phaseRunning || s.stopSent[name]:
 		s.removeCrashed(name)
 	}
@@ -213,7 +213,7 @@ func (g *guardian) HandleFailure(_ *actor.ActorSystem, sv actor.Supervisor, chil
 		"panic", h.env.o.Redact(fmt.Sprint(reason)))
 	sv.StopChildren(child)
 	var failure *StartupError
-	if h.phase.Load() == phaseStarting {
+	if h.stackPhase() == phaseStarting {
 		failure = &StartupError{Reason: internalError}
 	}
 	h.finish(child, failure, []error{errors.New("internal error in the stack supervisor: it stopped without " +

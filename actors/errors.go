@@ -33,7 +33,14 @@ type StartupError struct {
 	// Kept are the resources whose containers ran before this up and were left
 	// running by the rollback, with the network they use.
 	Kept []string
+	// cause is the runtime's error behind Reason, nil when there is none (an exit, a
+	// probe deadline). It is unexported and absent from Error: its text may hold the
+	// secrets that Reason has redacted.
+	cause error
 }
+
+// Unwrap gives errors.Is and errors.As the cause across the actor boundary.
+func (e *StartupError) Unwrap() error { return e.cause }
 
 // Error reads like the CLI line: startup failed: resource "<r>": <reason>.
 func (e *StartupError) Error() string {

@@ -7,24 +7,28 @@ import (
 	"time"
 )
 
+// EventType names an event; the values are wire values of the NDJSON stream
+// (docs/spec/runtime.md §13.1).
+type EventType string
+
 // Event types (docs/spec/runtime.md §13.1).
 const (
-	StackStarting      = "stack_starting"
-	StackStarted       = "stack_started"
-	StackStopping      = "stack_stopping"
-	StackStopped       = "stack_stopped"
-	ResourcePulling    = "resource_pulling"
-	ResourceBuilding   = "resource_building"
-	ResourceStarting   = "resource_starting"
-	ResourceStarted    = "resource_started"
-	ResourceHealthy    = "resource_healthy"
-	ResourceUnhealthy  = "resource_unhealthy"
-	ResourceExited     = "resource_exited"
-	ResourceFailed     = "resource_failed"
-	ResourceRestarting = "resource_restarting"
-	ResourceStopping   = "resource_stopping"
-	ResourceStopped    = "resource_stopped"
-	ResourceWaiting    = "resource_waiting"
+	StackStarting      EventType = "stack_starting"
+	StackStarted       EventType = "stack_started"
+	StackStopping      EventType = "stack_stopping"
+	StackStopped       EventType = "stack_stopped"
+	ResourcePulling    EventType = "resource_pulling"
+	ResourceBuilding   EventType = "resource_building"
+	ResourceStarting   EventType = "resource_starting"
+	ResourceStarted    EventType = "resource_started"
+	ResourceHealthy    EventType = "resource_healthy"
+	ResourceUnhealthy  EventType = "resource_unhealthy"
+	ResourceExited     EventType = "resource_exited"
+	ResourceFailed     EventType = "resource_failed"
+	ResourceRestarting EventType = "resource_restarting"
+	ResourceStopping   EventType = "resource_stopping"
+	ResourceStopped    EventType = "resource_stopped"
+	ResourceWaiting    EventType = "resource_waiting"
 )
 
 // TimeFormat is the ts format: RFC 3339 in UTC with exactly nine fractional digits.
@@ -33,7 +37,7 @@ const TimeFormat = "2006-01-02T15:04:05.000000000Z"
 // Event is one lifecycle event. Which fields are meaningful depends on Type; MarshalJSON
 // writes exactly the fields of docs/spec/runtime.md §13.1 for the type.
 type Event struct {
-	Type        string
+	Type        EventType
 	Resource    string
 	TS          time.Time
 	Project     string
@@ -51,7 +55,7 @@ type Event struct {
 }
 
 // IsStackEvent reports whether the event is about the whole stack (no resource key).
-func (e Event) IsStackEvent() bool { return strings.HasPrefix(e.Type, "stack_") }
+func (e Event) IsStackEvent() bool { return strings.HasPrefix(string(e.Type), "stack_") }
 
 // MarshalJSON writes the keys in the order type, resource, ts, then the type's fields.
 func (e Event) MarshalJSON() ([]byte, error) {

@@ -56,9 +56,9 @@ func TestEventsOfARunHaveTheirFields_58(t *testing.T) {
 	s.awaitNth(ResourceHealthy, "db", 2, 2*time.Second)
 	s.stop(false, 5*time.Second)
 	tsRe := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$`)
-	required := map[string]string{ResourceStarted: "container_id", ResourceExited: "exit_code",
+	required := map[EventType]string{ResourceStarted: "container_id", ResourceExited: "exit_code",
 		ResourceRestarting: "attempt", StackStarted: "project", ResourcePulling: "image"}
-	seen := map[string]bool{}
+	seen := map[EventType]bool{}
 	for _, e := range s.events() {
 		raw, _ := json.Marshal(e)
 		var m map[string]any

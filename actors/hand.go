@@ -82,6 +82,6 @@ func (h *Handle) KillResource(ctx context.Context, name string, sig syscall.Sign
 }
 
 // isRunningStatus reports whether a status means the task runs and was ready.
-func isRunningStatus(s string) bool {
+func isRunningStatus(s Status) bool {
 	return s == StatusRunning || s == StatusHealthy || s == StatusUnhealthy
 }

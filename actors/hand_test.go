@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -45,8 +46,8 @@ func TestStopAndStartByHand(t *testing.T) {
 		t.Fatalf("start db: %v %v", changed, err)
 	}
 	s.awaitNth(ResourceHealthy, "db", 2, 2*time.Second)
-	want := []string{ResourceStopping, ResourceStopped, ResourceStarting, ResourceStarted, ResourceHealthy}
-	if got := typesOf(s.events()[n:], "db"); !equalStrings(got, want) {
+	want := []EventType{ResourceStopping, ResourceStopped, ResourceStarting, ResourceStarted, ResourceHealthy}
+	if got := typesOf(s.events()[n:], "db"); !slices.Equal(got, want) {
 		t.Errorf("db events %v, want %v", got, want)
 	}
 	if got := typesOf(s.events()[n:], "api"); len(got) != 0 {
@@ -171,24 +172,12 @@ func countedBackoff() (Options, *atomic.Int32) {
 	return o, &n
 }
 
-func typesOf(evs []Event, resource string) []string {
-	var out []string
+func typesOf(evs []Event, resource string) []EventType {
+	var out []EventType
 	for _, e := range evs {
 		if e.Resource == resource {
 			out = append(out, e.Type)
 		}
 	}
 	return out
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

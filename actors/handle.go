@@ -177,11 +177,11 @@ func (h *Handle) Get(name string) (View, bool) { return h.env.views.get(name) }
 // Running reports whether the stack has started and no shutdown was asked for.
 // Stopping reports whether a shutdown was asked for or is under way.
 func (h *Handle) Stopping() bool {
-	return h.stopAsked.Load() || h.phase.Load() >= phaseStopping
+	return h.stopAsked.Load() || h.stackPhase() >= phaseStopping
 }
 
 func (h *Handle) Running() bool {
-	return h.phase.Load() == phaseRunning && !h.stopAsked.Load()
+	return h.stackPhase() == phaseRunning && !h.stopAsked.Load()
 }
 
 // Containerd reports whether the runtime answers now: nil, else an error wrapping
@@ -216,7 +216,7 @@ func (h *Handle) accepting(op, name string) (View, error) {
 	if !ok {
 		return v, fmt.Errorf("%s %q: %w", op, name, ErrUnknownResource)
 	}
-	switch phase := h.phase.Load(); {
+	switch phase := h.stackPhase(); {
 	case h.stopAsked.Load() || phase >= phaseStopping:
 		return v, fmt.Errorf("%s %q: %w", op, name, ErrStackStopping)
 	case phase == phaseStarting:
@@ -287,3 +287,6 @@ func (h *Handle) finish(sup *actor.PID, failure *StartupError, errs []error) {
 
 // actorsStopped is called once the supervisor and its children have stopped.
 func (h *Handle) actorsStopped() { close(h.stoppedSys) }
+
+// stackPhase is the supervisor's phase as last published to the Handle.
+func (h *Handle) stackPhase() stackPhase { return stackPhase(h.phase.Load()) }

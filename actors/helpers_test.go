@@ -90,7 +90,7 @@ func (s *stack) events() []Event {
 
 // await returns the first event (in publication order) matching typ and resource,
 // failing the test if none arrives within d.
-func (s *stack) await(typ, resource string, d time.Duration) Event {
+func (s *stack) await(typ EventType, resource string, d time.Duration) Event {
 	s.t.Helper()
 	deadline := time.After(d)
 	for {
@@ -112,7 +112,7 @@ func (s *stack) await(typ, resource string, d time.Duration) Event {
 }
 
 // awaitNth returns the n-th (from 1) event matching typ and resource.
-func (s *stack) awaitNth(typ, resource string, n int, d time.Duration) Event {
+func (s *stack) awaitNth(typ EventType, resource string, n int, d time.Duration) Event {
 	s.t.Helper()
 	deadline := time.After(d)
 	for {
@@ -164,7 +164,7 @@ func (s *stack) waitDone(d time.Duration) {
 }
 
 // index returns the position of the first event matching typ and resource, or -1.
-func index(evs []Event, typ, resource string) int {
+func index(evs []Event, typ EventType, resource string) int {
 	for i, e := range evs {
 		if e.Type == typ && e.Resource == resource {
 			return i
@@ -173,7 +173,7 @@ func index(evs []Event, typ, resource string) int {
 	return -1
 }
 
-func count(evs []Event, typ, resource string) int {
+func count(evs []Event, typ EventType, resource string) int {
 	n := 0
 	for _, e := range evs {
 		if e.Type == typ && e.Resource == resource {

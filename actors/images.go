@@ -23,8 +23,8 @@ type flight struct {
 	done      chan struct{}
 	err       error
 	mu        sync.Mutex
-	phase     string
-	listeners []func(string)
+	phase     containerdrt.ProgressPhase
+	listeners []func(containerdrt.ProgressPhase)
 }
 
 func newImageFlights(ctx context.Context, rt containerdrt.Runtime) *imageFlights {
@@ -32,7 +32,7 @@ func newImageFlights(ctx context.Context, rt containerdrt.Runtime) *imageFlights
 }
 
 // acquire waits for the spec's image; ctx ends only this waiter's interest.
-func (f *imageFlights) acquire(ctx context.Context, s *plan.ContainerSpec, progress func(string)) error {
+func (f *imageFlights) acquire(ctx context.Context, s *plan.ContainerSpec, progress func(containerdrt.ProgressPhase)) error {
 	key := s.Image
 	if s.Build != nil {
 		key = "build:" + s.ID
@@ -66,7 +66,7 @@ func (f *imageFlights) fetch(fl *flight, s *plan.ContainerSpec) {
 func (f *imageFlights) wait() { f.active.Wait() }
 
 // listen registers a progress listener and replays the current phase to it.
-func (fl *flight) listen(l func(string)) {
+func (fl *flight) listen(l func(containerdrt.ProgressPhase)) {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
 	fl.listeners = append(fl.listeners, l)
@@ -76,8 +76,8 @@ func (fl *flight) listen(l func(string)) {
 }
 
 // report forwards acquisition phases that have an event (§13.1) to every listener.
-func (fl *flight) report(phase string) {
-	if phase != "pulling" && phase != "building" {
+func (fl *flight) report(phase containerdrt.ProgressPhase) {
+	if phase != containerdrt.PhasePulling && phase != containerdrt.PhaseBuilding {
 		return
 	}
 	fl.mu.Lock()

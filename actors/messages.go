@@ -43,7 +43,8 @@ type (
 	}
 	resFailed struct {
 		name, reason string
-		beforeReady  bool // never ready: its dependents cannot have started
+		cause        error // what failed, nil when the reason says it all
+		beforeReady  bool  // never ready: its dependents cannot have started
 		// logSince bounds the failure report's log lines to the failing attempt's
 		// (zero: the attempt had no container, so no lines).
 		logSince time.Time
@@ -121,7 +122,7 @@ type (
 // imageProgress is an image acquisition phase change (not an opResult).
 type imageProgress struct {
 	gen   int
-	phase string
+	phase containerdrt.ProgressPhase
 }
 
 // tickKind tells the timers of a resource apart.

@@ -65,7 +65,7 @@ func TestOutageHoldsHealthAndReportsHeldExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitCalls(t, rt, "exec", len(rt.CallsOf("exec")), 3, 2*time.Second)
-	for _, typ := range []string{ResourceUnhealthy, ResourceExited, ResourceRestarting} {
+	for _, typ := range []EventType{ResourceUnhealthy, ResourceExited, ResourceRestarting} {
 		if i := index(s.events(), typ, "web"); i >= 0 {
 			t.Fatalf("%s during the outage; events: %s", typ, describe(s.events()))
 		}

@@ -69,9 +69,9 @@ type resource struct {
 	depOutputs                   map[string]map[string]string
 	container                    containerdrt.Container
 	dying                        string // ID of a container being discarded
-	status                       string
+	status                       Status
 	everReady, stackStarted      bool
-	aborted, stopping, killMode  bool
+	winding                      winding
 
 	// adopted: the current container ran before this up and was reused as it is;
 	// keepAdopted: the stop under way is a rollback, which leaves such a container.
@@ -189,7 +189,7 @@ func (a *resource) newIncarnation(m mode) {
 }
 
 // current reports whether an async result belongs to the current incarnation.
-func (a *resource) current(r opResult) bool { return r.generation() == a.gen && !a.aborted }
+func (a *resource) current(r opResult) bool { return r.generation() == a.gen && !a.winding.aborted() }
 
 // emit publishes a resource event stamped now.
 func (a *resource) emit(e Event) {
@@ -200,7 +200,7 @@ func (a *resource) emit(e Event) {
 	a.bus.publish(e)
 }
 
-func (a *resource) setStatus(s string) {
+func (a *resource) setStatus(s Status) {
 	a.status = s
 	a.views.update(a.node.Name, func(v *View) { v.Status = s })
 }

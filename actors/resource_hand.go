@@ -56,7 +56,7 @@ func (a *resource) onHandStart(m handStart) {
 // takeRequest holds a request's permit and ends the current incarnation; during the
 // shutdown it gives the permit back and reports false.
 func (a *resource) takeRequest(release func()) bool {
-	if a.aborted {
+	if a.winding.aborted() {
 		release()
 		return false
 	}

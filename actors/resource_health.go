@@ -26,6 +26,20 @@ const (
 	maxOutput       = 200 // characters of probe output kept in a failure summary
 )
 
+// readiness is where an incarnation stands towards its probe (docs/spec/runtime.md §11.4):
+// an unready one has never passed; a ready one is unhealthy after Retries failures in a
+// row and healthy again with the next pass.
+type readiness uint8
+
+const (
+	notReady readiness = iota
+	readyHealthy
+	readyUnhealthy
+)
+
+// ready reports whether the incarnation has become ready, healthy or not since.
+func (r readiness) ready() bool { return r != notReady }
+
 // healthState is the probe bookkeeping of one incarnation (docs/spec/runtime.md §11).
 type healthState struct {
 	taskStart time.Time
@@ -33,9 +47,8 @@ type healthState struct {
 	readinessFrom time.Time
 	probing       bool
 	passedOnce    bool
-	ready         bool
-	failures      int // consecutive counted failures
-	unhealthy     bool
+	readiness     readiness
+	failures      int    // consecutive counted failures
 	last          string // summary of the last probe, for the deadline message
 	deadline      time.Duration
 	// unreachable: the last probe failed because containerd did not answer.
@@ -78,7 +91,7 @@ func (a *resource) onStarted(m startDone) {
 		return
 	}
 	if m.err != nil {
-		a.fail(fmt.Sprintf("starting task: %v", m.err))
+		a.failBecause(fmt.Sprintf("starting task: %v", m.err), m.err)
 		return
 	}
 	a.health.taskStart = time.Now()
@@ -177,17 +190,17 @@ func (a *resource) onProbe(m probeDone) {
 	hs.last = probeSummary(m)
 	if pass {
 		hs.passedOnce, hs.failures = true, 0
-		if !hs.ready {
+		if !hs.readiness.ready() {
 			a.becomeReady()
-		} else if hs.unhealthy {
-			hs.unhealthy = false
+		} else if hs.readiness == readyUnhealthy {
+			hs.readiness = readyHealthy
 			a.setStatus(StatusHealthy)
 			a.emit(Event{Type: ResourceHealthy})
 		}
 	} else if !inStart {
 		hs.failures++
-		if hs.ready && !hs.unhealthy && hs.failures >= h.Retries {
-			hs.unhealthy = true
+		if hs.readiness == readyHealthy && hs.failures >= h.Retries {
+			hs.readiness = readyUnhealthy
 			a.setStatus(StatusUnhealthy)
 			a.emit(Event{Type: ResourceUnhealthy})
 		}
@@ -230,7 +243,7 @@ func (a *resource) onHealthTick(m tick) {
 	case tickPort:
 		a.waitPort()
 	case tickDeadline:
-		if !a.health.ready {
+		if !a.health.readiness.ready() {
 			last := a.health.last
 			if last == "" {
 				last = "none"

@@ -13,7 +13,7 @@ import (
 // becomeReady marks the incarnation ready (§11.4) and tells the supervisor and the
 // dependents on the first readiness, or releases a manual restart's permit.
 func (a *resource) becomeReady() {
-	a.health.ready = true
+	a.health.readiness = readyHealthy
 	a.reportPhase(PhaseReadiness, a.health.readinessFrom, nil) // before the event: see Options.Phase
 	a.releasePermit()                                          // before the event: a client reacting to it may restart again
 	if a.node.Health == nil {
@@ -55,7 +55,7 @@ func (a *resource) stateReady(ctx actor.Context) {
 
 // onResetTick resets the attempt counter after ResetAfter continuously ready (§12.5).
 func (a *resource) onResetTick(m tick) {
-	if m.token == a.reset.token && a.health.ready {
+	if m.token == a.reset.token && a.health.readiness.ready() {
 		a.attempts = 0
 	}
 }
@@ -108,7 +108,7 @@ func (a *resource) scheduleRestart() {
 func (a *resource) stateExited(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case tick:
-		if m.kind == tickBackoff && !m.cancelled && m.token == a.backoff.token && !a.aborted {
+		if m.kind == tickBackoff && !m.cancelled && m.token == a.backoff.token && !a.winding.aborted() {
 			a.backoff.cancel()
 			a.backoff.cancel = nil
 			a.attemptRestart()
@@ -137,8 +137,12 @@ func (a *resource) countRestart() {
 func (a *resource) stateFailed(ctx actor.Context) { a.common(ctx) }
 
 // fail handles a failure of the current incarnation according to why it was starting.
-func (a *resource) fail(reason string) {
-	if from := a.health.readinessFrom; !from.IsZero() && !a.health.ready {
+func (a *resource) fail(reason string) { a.failBecause(reason, nil) }
+
+// failBecause is fail with the error that caused it, which a startup failure wraps
+// (StartupError) so that callers can inspect it with errors.Is and errors.As.
+func (a *resource) failBecause(reason string, cause error) {
+	if from := a.health.readinessFrom; !from.IsZero() && !a.health.readiness.ready() {
 		a.reportPhase(PhaseReadiness, from, errors.New(reason))
 		a.health.readinessFrom = time.Time{}
 	}
@@ -164,7 +168,7 @@ func (a *resource) fail(reason string) {
 	a.emit(Event{Type: ResourceFailed, Error: reason})
 	a.behavior.Become(a.stateFailed)
 	if a.mode == modeStartup {
-		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), beforeReady: !a.everReady, logSince: a.logSince})
+		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), cause: cause, beforeReady: !a.everReady, logSince: a.logSince})
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // acquireImage joins (or leads) the stack-wide acquisition of the node's image.
 func (a *resource) acquireImage() {
 	gen, ctx, self, root := a.gen, a.ctx, a.self, a.root
-	notify := func(phase string) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
+	notify := func(phase containerdrt.ProgressPhase) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
 	a.run(func() opResult {
 		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, &a.node.Spec, notify) })}
 	})
@@ -30,7 +30,7 @@ func (a *resource) statePending(ctx actor.Context) {
 		if m.err != nil {
 			// The runtime's errors already name the image in the spec's words
 			// ("failed to pull image <ref>: ...", "image build failed: ...").
-			a.fail(m.err.Error())
+			a.failBecause(m.err.Error(), m.err)
 			return
 		}
 		a.imageReady = true
@@ -56,14 +56,14 @@ func (a *resource) statePending(ctx actor.Context) {
 
 // onImageProgress turns the first pulling/building phase into status and event.
 func (a *resource) onImageProgress(m imageProgress) {
-	if m.gen != a.gen || a.aborted || a.imageReady {
+	if m.gen != a.gen || a.winding.aborted() || a.imageReady {
 		return
 	}
 	switch {
-	case m.phase == "pulling" && a.status != StatusPulling:
+	case m.phase == containerdrt.PhasePulling && a.status != StatusPulling:
 		a.setStatus(StatusPulling)
 		a.emit(Event{Type: ResourcePulling, Image: a.node.Spec.Image})
-	case m.phase == "building" && a.status != StatusBuilding:
+	case m.phase == containerdrt.PhaseBuilding && a.status != StatusBuilding:
 		a.setStatus(StatusBuilding)
 		a.emit(Event{Type: ResourceBuilding, Image: a.node.Spec.Image})
 	}
@@ -103,7 +103,7 @@ func (a *resource) onPrepared(m prepared) {
 	}
 	a.preparing = false
 	if m.err != nil {
-		a.fail(fmt.Sprintf("creating container: %v", m.err))
+		a.failBecause(fmt.Sprintf("creating container: %v", m.err), m.err)
 		return
 	}
 	a.setContainer(m)
@@ -144,7 +144,7 @@ func (a *resource) adoptStale(m prepared) {
 // maybeStart starts the task once it is prepared and every dependency is ready (§12.2
 // step 5): no level barrier.
 func (a *resource) maybeStart() {
-	if a.container == nil || len(a.waiting) > 0 || a.aborted {
+	if a.container == nil || len(a.waiting) > 0 || a.winding.aborted() {
 		return
 	}
 	a.startTask()

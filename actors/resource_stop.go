@@ -48,12 +48,27 @@ func (a *resource) common(ctx actor.Context) {
 	}
 }
 
+// winding records how far the resource is being wound down. Aborted comes first (no
+// new work starts); then a stop and a kill, in either order: the supervisor sends the
+// kill of a second interrupt to every resource, also to those whose stop still waits
+// for their dependents (docs/spec/runtime.md §12.7, §12.8).
+type winding uint8
+
+const (
+	windAborted  winding = 1 << iota // in-flight work cancelled, nothing new starts
+	windStopping                     // the container is being stopped and removed
+	windKilling                      // tasks are killed at once, without grace
+)
+
+func (w winding) aborted() bool { return w&windAborted != 0 }
+func (w winding) killing() bool { return w&windKilling != 0 }
+
 // abort cancels every in-flight operation and timer; nothing new starts afterwards.
 func (a *resource) abort() {
-	if a.aborted {
+	if a.winding.aborted() {
 		return
 	}
-	a.aborted = true
+	a.winding |= windAborted
 	a.afterDrain = nil // a pending replacement must not prepare anything
 	a.cancel()
 	a.gen++
@@ -69,20 +84,20 @@ func (a *resource) stateDraining(ctx actor.Context) { a.common(ctx) }
 // onStop stops and removes the container once every goroutine is back (so that a
 // container still being prepared is removed too).
 func (a *resource) onStop() {
-	if a.stopping {
+	if a.winding&windStopping != 0 {
 		return
 	}
 	a.abort()
-	a.stopping = true
+	a.winding |= windStopping
 	a.afterDrain = a.stopContainer
 }
 
 // onKill kills the task at once (second interrupt, docs/spec/runtime.md §12.8).
 func (a *resource) onKill() {
-	if a.killMode {
+	if a.winding.killing() {
 		return
 	}
-	a.killMode = true
+	a.winding |= windKilling
 	for _, id := range []string{a.containerID(), a.dying} {
 		if id != "" {
 			op := fmt.Sprintf("kill the task of container %s of resource %q", id, a.node.Name)
@@ -118,7 +133,7 @@ func (a *resource) stopContainer() {
 	a.setStatus(StatusStopping)
 	a.emit(Event{Type: ResourceStopping})
 	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
-	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.killMode
+	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.winding.killing()
 	a.run(func() opResult { return a.stopAndRemove(gen, id, grace, kill) })
 }
 
@@ -201,7 +216,7 @@ func (a *resource) stateStopped(ctx actor.Context) {
 
 // onRestart begins a restart of this resource (docs/spec/runtime.md §12.6).
 func (a *resource) onRestart(m restartMsg) {
-	if a.aborted {
+	if a.winding.aborted() {
 		m.release()
 		return
 	}
@@ -259,7 +274,7 @@ func (a *resource) stateRecreating(ctx actor.Context) {
 			return
 		}
 		if m.err != nil {
-			a.fail(fmt.Sprintf("creating container: %v", m.err))
+			a.failBecause(fmt.Sprintf("creating container: %v", m.err), m.err)
 			return
 		}
 		a.setContainer(m)

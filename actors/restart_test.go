@@ -26,7 +26,7 @@ func TestRestartOne_46(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.awaitNth(ResourceHealthy, "db", 2, 2*time.Second)
-	var seq []string
+	var seq []EventType
 	for _, e := range s.events()[n:] {
 		if e.Resource == "db" {
 			seq = append(seq, e.Type)
@@ -35,7 +35,7 @@ func TestRestartOne_46(t *testing.T) {
 			t.Fatalf("dependent touched: %s", e.Type)
 		}
 	}
-	want := []string{ResourceStopping, ResourceStopped, ResourceStarting, ResourceStarted, ResourceHealthy}
+	want := []EventType{ResourceStopping, ResourceStopped, ResourceStarting, ResourceStarted, ResourceHealthy}
 	if len(seq) != len(want) {
 		t.Fatalf("events %v, want %v", seq, want)
 	}

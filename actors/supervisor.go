@@ -13,9 +13,12 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
+// stackPhase is where the whole stack is in its life; it only moves forward.
+type stackPhase int32
+
 // Stack phases, as seen by Restart (docs/spec/runtime.md §15.2).
 const (
-	phaseStarting int32 = iota
+	phaseStarting stackPhase = iota
 	phaseRunning
 	phaseStopping
 	phaseStopped
@@ -48,7 +51,7 @@ type supervisor struct {
 	ctx        context.Context // orphan removal, network, image acquisition
 	cancel     context.CancelFunc
 
-	phase       int32
+	phase       stackPhase
 	netInflight bool
 	netDone     bool
 	ready       map[string]bool
@@ -101,13 +104,13 @@ func (s *supervisor) Receive(ctx actor.Context) {
 	case networkDone:
 		s.onNetwork(m)
 	case orphanFailed:
-		s.startupFailed(m.resource, fmt.Sprintf("removing container not in the manifest: %v", m.err), false, time.Time{})
+		s.startupFailed(m.resource, fmt.Sprintf("removing container not in the manifest: %v", m.err), m.err, false, time.Time{})
 	case resReady:
 		s.ready[m.name] = true
 		s.checkStarted()
 	case resFailed:
 		if s.phase == phaseStarting {
-			s.startupFailed(m.name, m.reason, m.beforeReady, m.logSince)
+			s.startupFailed(m.name, m.reason, m.cause, m.beforeReady, m.logSince)
 		}
 	case shutdownMsg:
 		s.onShutdown(m.kill)
@@ -193,7 +196,7 @@ func (s *supervisor) onNetwork(m networkDone) {
 		return
 	}
 	if m.err != nil {
-		s.startupFailed("", m.err.Error(), false, time.Time{})
+		s.startupFailed("", m.err.Error(), m.err, false, time.Time{})
 		return
 	}
 	s.netDone = true
@@ -219,11 +222,11 @@ func (s *supervisor) checkStarted() {
 // startupFailed records the first failure, fails the dependents of a resource that
 // was never ready, and rolls back (§12.3). The report's log lines are those the failing
 // attempt's container wrote since logSince (zero: the attempt had no container).
-func (s *supervisor) startupFailed(name, reason string, beforeReady bool, logSince time.Time) {
+func (s *supervisor) startupFailed(name, reason string, cause error, beforeReady bool, logSince time.Time) {
 	if s.phase != phaseStarting || s.failure != nil {
 		return
 	}
-	s.failure = &StartupError{Resource: name, Reason: s.o.Redact(reason)}
+	s.failure = &StartupError{Resource: name, Reason: s.o.Redact(reason), cause: cause}
 	if name != "" && s.o.LastLogLines != nil {
 		for _, l := range s.o.LastLogLines(name, logSince, lastLogLines) {
 			s.failure.LastLines = append(s.failure.LastLines, s.o.Redact(l))
@@ -298,15 +301,15 @@ func (s *supervisor) index(name string) int {
 	return slices.IndexFunc(s.plan.Nodes, func(n *plan.Node) bool { return n.Name == name })
 }
 
-func (s *supervisor) setPhase(p int32) {
+func (s *supervisor) setPhase(p stackPhase) {
 	s.phase = p
-	s.h.phase.Store(p)
+	s.h.phase.Store(int32(p))
 }
 
-func (s *supervisor) publish(typ string) {
+func (s *supervisor) publish(typ EventType) {
 	s.bus.publish(Event{Type: typ, TS: s.o.Now(), Project: s.plan.Project})
 }
 
-func (s *supervisor) publishResource(typ, resource string) {
+func (s *supervisor) publishResource(typ EventType, resource string) {
 	s.bus.publish(Event{Type: typ, Resource: resource, TS: s.o.Now()})
 }

@@ -8,19 +8,23 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
+// Status is a resource's state as ps, the control API and the dashboard show it; the
+// values are wire values (docs/spec/runtime.md §12.1).
+type Status string
+
 // Statuses (docs/spec/runtime.md §12.1).
 const (
-	StatusPending   = "pending"
-	StatusPulling   = "pulling"
-	StatusBuilding  = "building"
-	StatusStarting  = "starting"
-	StatusRunning   = "running"
-	StatusHealthy   = "healthy"
-	StatusUnhealthy = "unhealthy"
-	StatusExited    = "exited"
-	StatusFailed    = "failed"
-	StatusStopping  = "stopping"
-	StatusStopped   = "stopped"
+	StatusPending   Status = "pending"
+	StatusPulling   Status = "pulling"
+	StatusBuilding  Status = "building"
+	StatusStarting  Status = "starting"
+	StatusRunning   Status = "running"
+	StatusHealthy   Status = "healthy"
+	StatusUnhealthy Status = "unhealthy"
+	StatusExited    Status = "exited"
+	StatusFailed    Status = "failed"
+	StatusStopping  Status = "stopping"
+	StatusStopped   Status = "stopped"
 )
 
 // View is a resource's state as shown by ps and the control API (docs/spec/runtime.md §14).
@@ -28,7 +32,7 @@ const (
 type View struct {
 	Name        string             `json:"name"`
 	Kind        string             `json:"kind"`
-	Status      string             `json:"status"`
+	Status      Status             `json:"status"`
 	Image       string             `json:"image"`
 	ContainerID *string            `json:"container_id"`
 	IP          *string            `json:"ip"`
@@ -46,7 +50,7 @@ func (v View) MarshalJSON() ([]byte, error) {
 	out := struct {
 		Name        string             `json:"name"`
 		Kind        string             `json:"kind"`
-		Status      string             `json:"status"`
+		Status      Status             `json:"status"`
 		Image       string             `json:"image"`
 		ContainerID *string            `json:"container_id"`
 		IP          *string            `json:"ip"`

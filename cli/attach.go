@@ -93,7 +93,7 @@ func (s *session) attach(ctx context.Context, cc *controlClient, p *plan.Plan, o
 
 // event turns a decoded API event back into the engine's event for rendering.
 func (e apiEvent) event() actors.Event {
-	return actors.Event{Type: e.Type, Resource: e.Resource, ContainerID: e.ContainerID, Error: e.Error,
+	return actors.Event{Type: actors.EventType(e.Type), Resource: e.Resource, ContainerID: e.ContainerID, Error: e.Error,
 		ExitCode: e.ExitCode, Attempt: e.Attempt, TS: time.Now()}
 }
 

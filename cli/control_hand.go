@@ -121,10 +121,10 @@ func signalName(sig syscall.Signal) string {
 
 // handAnswer is the body of a stop, start or kill answer, errors included.
 type handAnswer struct {
-	Changed *bool  `json:"changed"`
-	Status  string `json:"status"`
-	Handled bool   `json:"handled"`
-	Error   string `json:"error"`
+	Changed *bool         `json:"changed"`
+	Status  actors.Status `json:"status"`
+	Handled bool          `json:"handled"`
+	Error   string        `json:"error"`
 }
 
 // postHand asks the owner to stop, start or kill a resource; it returns the HTTP

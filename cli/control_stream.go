@@ -10,6 +10,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // events streams Server-Sent Events (docs/spec/runtime.md §15.3). The subscription is taken
@@ -92,7 +93,7 @@ func (api *controlAPI) logs(w http.ResponseWriter, r *http.Request, name string)
 		tail = n
 	}
 	follow := q.Get("follow") != "" && q.Get("follow") != "0"
-	path := logPath(api.dataRoot, api.cp.Project(), name)
+	path := plan.LogPath(api.dataRoot, api.cp.Project(), name)
 	recs, offset, err := logfile.ReadWithOffset(path, tail)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})

@@ -97,25 +97,25 @@ func (s *session) printEvents(ctx context.Context, cc *controlClient, since stri
 
 // eventRecord is an event with every field of docs/spec/runtime.md §13.1.
 type eventRecord struct {
-	Type        string `json:"type"`
-	Resource    string `json:"resource"`
-	TS          string `json:"ts"`
-	Image       string `json:"image"`
-	ContainerID string `json:"container_id"`
-	Error       string `json:"error"`
-	ExitCode    *int   `json:"exit_code"`
-	Attempt     int    `json:"attempt"`
-	Step        string `json:"step"`
-	WaitedS     int    `json:"waited_s"`
-	Task        string `json:"task"`
+	Type        actors.EventType `json:"type"`
+	Resource    string           `json:"resource"`
+	TS          string           `json:"ts"`
+	Image       string           `json:"image"`
+	ContainerID string           `json:"container_id"`
+	Error       string           `json:"error"`
+	ExitCode    *int             `json:"exit_code"`
+	Attempt     int              `json:"attempt"`
+	Step        string           `json:"step"`
+	WaitedS     int              `json:"waited_s"`
+	Task        string           `json:"task"`
 }
 
 // line renders `<ts> <resource> <event> [details]`; stack events name the project in
 // brackets, and event names drop their resource_/stack_ prefix.
 func (e eventRecord) line(project string) string {
-	subject, what := e.Resource, strings.TrimPrefix(e.Type, "resource_")
-	if strings.HasPrefix(e.Type, "stack_") {
-		subject, what = "["+project+"]", strings.TrimPrefix(e.Type, "stack_")
+	subject, what := e.Resource, strings.TrimPrefix(string(e.Type), "resource_")
+	if strings.HasPrefix(string(e.Type), "stack_") {
+		subject, what = "["+project+"]", strings.TrimPrefix(string(e.Type), "stack_")
 	}
 	parts := []string{e.TS, subject, what}
 	switch {

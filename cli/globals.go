@@ -2,11 +2,12 @@ package cli
 
 import (
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/lightshuttle/lsctl/containerdrt"
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // globalOptions are the resolved global flags of docs/spec/runtime.md §1.1.
@@ -34,17 +35,17 @@ type globalSetting struct {
 // fallbacks. The environment is read through the session's lookup (not os.Getenv,
 // which urfave's EnvVars would use) so in-process tests control it.
 var globalSettings = []globalSetting{
-	{"address", "CONTAINERD_ADDRESS", "/run/containerd/containerd.sock", "containerd socket; unix:// prefix accepted",
+	{"address", "CONTAINERD_ADDRESS", containerdrt.DefaultAddress, "containerd socket; unix:// prefix accepted",
 		func(o *globalOptions) *string { return &o.Address }},
-	{"namespace", "LSCTL_NAMESPACE", "lightshuttle", "containerd namespace for containers and images",
+	{"namespace", "LSCTL_NAMESPACE", containerdrt.DefaultNamespace, "containerd namespace for containers and images",
 		func(o *globalOptions) *string { return &o.Namespace }},
-	{"snapshotter", "CONTAINERD_SNAPSHOTTER", "overlayfs", "snapshotter for unpacking and root filesystems",
+	{"snapshotter", "CONTAINERD_SNAPSHOTTER", containerdrt.DefaultSnapshotter, "snapshotter for unpacking and root filesystems",
 		func(o *globalOptions) *string { return &o.Snapshotter }},
-	{"data-root", "LSCTL_DATA_ROOT", "/var/lib/lsctl", "lsctl state directory",
+	{"data-root", "LSCTL_DATA_ROOT", plan.DefaultDataRoot, "lsctl state directory",
 		func(o *globalOptions) *string { return &o.DataRoot }},
-	{"buildkit-address", "BUILDKIT_HOST", "unix:///run/buildkit/buildkitd.sock", "BuildKit daemon address",
+	{"buildkit-address", "BUILDKIT_HOST", containerdrt.DefaultBuildkitAddress, "BuildKit daemon address",
 		func(o *globalOptions) *string { return &o.BuildkitAddress }},
-	{"subnet-pool", "LSCTL_SUBNET_POOL", "10.213.0.0/16", "IPv4 pool carved into /24 project subnets",
+	{"subnet-pool", "LSCTL_SUBNET_POOL", containerdrt.DefaultSubnetPool, "IPv4 pool carved into /24 project subnets",
 		func(o *globalOptions) *string { return &o.SubnetPool }},
 	{"cni-path", "CNI_PATH", "", "CNI plugin directory (default: first of /opt/cni/bin, /usr/libexec/cni, /usr/lib/cni holding bridge)",
 		func(o *globalOptions) *string { return &o.CNIPath }},
@@ -71,7 +72,7 @@ func (s *session) before(c *ucli.Context) error {
 		*g.target(&s.opts) = s.setting(c, g)
 	}
 	if s.opts.CNIPath == "" {
-		s.opts.CNIPath = discoverCNIPath()
+		s.opts.CNIPath = containerdrt.DiscoverCNIPath()
 	}
 	v, _ := s.lookupEnv("NO_COLOR")
 	s.opts.NoColor = c.Bool("no-color") || v != ""
@@ -87,18 +88,6 @@ func (s *session) setting(c *ucli.Context, g globalSetting) string {
 		return v
 	}
 	return g.def
-}
-
-// discoverCNIPath returns the first conventional CNI directory that holds the bridge
-// plugin, or the first candidate when none does (the preflight then names it).
-func discoverCNIPath() string {
-	candidates := []string{"/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni"}
-	for _, dir := range candidates {
-		if st, err := os.Stat(filepath.Join(dir, "bridge")); err == nil && !st.IsDir() {
-			return dir
-		}
-	}
-	return candidates[0]
 }
 
 // logLevel reads LSCTL_LOG (debug, info, warn, error; default warn).

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // Issue 12 item 8, docs/spec/runtime.md §12.3: the report's lines are the failing attempt's —
 // written at or after since — never an earlier run's still in the log file.
 func TestLastLogLinesSince(t *testing.T) {
 	root := t.TempDir()
-	path := logPath(root, "shop", "api")
+	path := plan.LogPath(root, "shop", "api")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}

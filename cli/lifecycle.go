@@ -181,10 +181,10 @@ func (r *eventRouter) watch(resource string) <-chan apiEvent {
 type handRequest struct {
 	op       string // the endpoint: stop or start
 	query    url.Values
-	blocking bool   // a failed prerequisite cancels the request (start)
-	done     string // the event that ends it well
-	already  string // printed when there was nothing to do
-	lines    func(name string) map[string]string
+	blocking bool             // a failed prerequisite cancels the request (start)
+	done     actors.EventType // the event that ends it well
+	already  string           // printed when there was nothing to do
+	lines    func(name string) map[actors.EventType]string
 }
 
 // requestInOrder sends the request for each target once those in after[target] are
@@ -216,7 +216,8 @@ func (s *session) requestInOrder(ctx context.Context, cc *controlClient, targets
 
 // awaitOutcome prints the resource's events until want (or resource_failed) arrives.
 // lines maps event types to the words printed after "<resource>: ".
-func (s *session) awaitOutcome(ctx context.Context, ch <-chan apiEvent, name, want string, lines map[string]string, out *linePrinter) error {
+func (s *session) awaitOutcome(ctx context.Context, ch <-chan apiEvent, name string, want actors.EventType,
+	lines map[actors.EventType]string, out *linePrinter) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -225,13 +226,13 @@ func (s *session) awaitOutcome(ctx context.Context, ch <-chan apiEvent, name, wa
 			if !ok {
 				return fmt.Errorf("%s: the event stream of the stack's owner ended first", name)
 			}
-			if l, ok := lines[e.Type]; ok {
+			if l, ok := lines[actors.EventType(e.Type)]; ok {
 				out.printf("%s: %s", name, l)
 			}
-			switch e.Type {
+			switch actors.EventType(e.Type) {
 			case want:
 				return nil
-			case "resource_failed":
+			case actors.ResourceFailed:
 				return fmt.Errorf("%s: %s", name, e.Error)
 			}
 		}

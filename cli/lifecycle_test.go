@@ -42,7 +42,7 @@ func (h *handPlane) recorded() string {
 }
 
 // setStatus changes a view's status.
-func (h *handPlane) setStatus(name, status string) {
+func (h *handPlane) setStatus(name string, status actors.Status) {
 	h.fakePlane.mu.Lock()
 	defer h.fakePlane.mu.Unlock()
 	for i := range h.views {

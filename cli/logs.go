@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -42,12 +41,12 @@ func (s *session) logsAction(c *ucli.Context) error {
 		lv.width = max(lv.width, len(r))
 		lv.index[r] = slices.Index(declared, r)
 	}
-	dir := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "logs")
-	offsets, err := lv.history(dir, selected)
+	pathOf := func(r string) string { return plan.LogPath(s.opts.DataRoot, project, r) }
+	offsets, err := lv.history(pathOf, selected)
 	if err != nil || !o.Follow {
 		return err
 	}
-	return s.followLogs(c.Context, lv, dir, selected, offsets)
+	return s.followLogs(c.Context, lv, pathOf, selected, offsets)
 }
 
 // logView formats log records for the terminal (docs/spec/runtime.md §16.6).
@@ -76,7 +75,7 @@ func (lv *logView) line(resource string, r logfile.Record) string {
 
 // history prints the stored records of every resource merged by time, and returns
 // where each current file ended so following continues from there.
-func (lv *logView) history(dir string, resources []string) (map[string]int64, error) {
+func (lv *logView) history(pathOf func(resource string) string, resources []string) (map[string]int64, error) {
 	type entry struct {
 		resource string
 		rec      logfile.Record
@@ -84,7 +83,7 @@ func (lv *logView) history(dir string, resources []string) (map[string]int64, er
 	var all []entry
 	offsets := map[string]int64{}
 	for _, r := range resources {
-		recs, off, err := logfile.ReadWithOffset(filepath.Join(dir, r+".log"), lv.opts.Tail)
+		recs, off, err := logfile.ReadWithOffset(pathOf(r), lv.opts.Tail)
 		if err != nil {
 			return nil, fmt.Errorf("read logs of %q: %w", r, err)
 		}
@@ -101,14 +100,14 @@ func (lv *logView) history(dir string, resources []string) (map[string]int64, er
 }
 
 // followLogs prints new records in arrival order until SIGINT or SIGTERM.
-func (s *session) followLogs(ctx context.Context, lv *logView, dir string, resources []string, offsets map[string]int64) error {
+func (s *session) followLogs(ctx context.Context, lv *logView, pathOf func(resource string) string, resources []string, offsets map[string]int64) error {
 	sigs, stop := s.notifySignals()
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{}, len(resources))
 	for _, r := range resources {
-		ch := logfile.Follow(ctx, filepath.Join(dir, r+".log"), offsets[r])
+		ch := logfile.Follow(ctx, pathOf(r), offsets[r])
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for rec := range ch {

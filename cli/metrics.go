@@ -11,7 +11,7 @@ import (
 )
 
 // allStatuses lists every status of docs/spec/runtime.md §12.1, so zero counts are exported.
-var allStatuses = []string{
+var allStatuses = []actors.Status{
 	actors.StatusPending, actors.StatusPulling, actors.StatusBuilding, actors.StatusStarting,
 	actors.StatusRunning, actors.StatusHealthy, actors.StatusUnhealthy, actors.StatusExited,
 	actors.StatusFailed, actors.StatusStopping, actors.StatusStopped,
@@ -75,13 +75,13 @@ func (viewCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c viewCollector) Collect(ch chan<- prometheus.Metric) {
-	counts := map[string]int{}
+	counts := map[actors.Status]int{}
 	for _, v := range c.cp.List() {
 		counts[v.Status]++
 		ch <- prometheus.MustNewConstMetric(restartsDesc, prometheus.CounterValue, float64(v.Restarts), v.Name)
 	}
 	for _, s := range allStatuses {
-		ch <- prometheus.MustNewConstMetric(resourcesDesc, prometheus.GaugeValue, float64(counts[s]), s)
+		ch <- prometheus.MustNewConstMetric(resourcesDesc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
 }
 

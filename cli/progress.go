@@ -19,6 +19,12 @@ type imageProgress struct {
 	containerdrt.ProgressUpdate
 }
 
+// The display phases the CLI adds to the runtime's.
+const (
+	phaseAdopted  containerdrt.ProgressPhase = "adopted"
+	phaseUpToDate containerdrt.ProgressPhase = "up-to-date"
+)
+
 // progressRuntime passes the runtime through to the actors and copies what events do
 // not carry to the `up` loop: image progress for `pulled <ref> (<size> in <duration>)`
 // lines and the terminal table (docs/spec/runtime.md §9.3), and adoption of a running container
@@ -36,7 +42,7 @@ type progressRuntime struct {
 func (r progressRuntime) Prepare(ctx context.Context, s *plan.ContainerSpec) (containerdrt.Container, error) {
 	c, err := r.Runtime.Prepare(ctx, s)
 	if err == nil && c.Adopted() {
-		r.note(ctx, imageProgress{resource: s.Resource, ProgressUpdate: containerdrt.ProgressUpdate{Phase: "adopted"}})
+		r.note(ctx, imageProgress{resource: s.Resource, ProgressUpdate: containerdrt.ProgressUpdate{Phase: phaseAdopted}})
 	}
 	return c, err
 }
@@ -60,7 +66,7 @@ func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec,
 		}
 		up := imageProgress{resource: resource, ProgressUpdate: buildUpdate(u, built, r.redact)}
 		switch up.Phase {
-		case "pulled", "building", "build-step", "built", "up-to-date":
+		case containerdrt.PhasePulled, containerdrt.PhaseBuilding, containerdrt.PhaseBuildStep, containerdrt.PhaseBuilt, phaseUpToDate:
 			r.note(ctx, up)
 			return
 		}
@@ -76,10 +82,10 @@ func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec,
 // buildUpdate renames "present" to "up-to-date" for a dockerfile resource and redacts
 // build step names, which may echo build arguments.
 func buildUpdate(u containerdrt.ProgressUpdate, built bool, redact func(string) string) containerdrt.ProgressUpdate {
-	if built && u.Phase == "present" {
-		u.Phase = "up-to-date"
+	if built && u.Phase == containerdrt.PhasePresent {
+		u.Phase = phaseUpToDate
 	}
-	if u.Phase == "build-step" && redact != nil {
+	if u.Phase == containerdrt.PhaseBuildStep && redact != nil {
 		u.Message = redact(u.Message)
 	}
 	return u
@@ -120,17 +126,17 @@ func (b *buildTails) lines(resource string) ([]string, bool) {
 // progressLine is the plain line of a final update, or "".
 func progressLine(u imageProgress) string {
 	switch u.Phase {
-	case "pulled":
+	case containerdrt.PhasePulled:
 		return fmt.Sprintf("%s: pulled %s (%s in %s)", u.resource, u.Ref, humanBytes(u.Total), roundDuration(u.Elapsed))
-	case "building":
+	case containerdrt.PhaseBuilding:
 		return fmt.Sprintf("%s: building %s", u.resource, u.Ref)
-	case "built":
+	case containerdrt.PhaseBuilt:
 		return fmt.Sprintf("%s: built %s in %s", u.resource, u.Ref, roundDuration(u.Elapsed))
-	case "build-step":
+	case containerdrt.PhaseBuildStep:
 		return fmt.Sprintf("%s: build: %s", u.resource, u.Message)
-	case "up-to-date":
+	case phaseUpToDate:
 		return fmt.Sprintf("%s: image %s is up to date (context unchanged)", u.resource, u.Ref)
-	case "adopted":
+	case phaseAdopted:
 		return u.resource + ": reusing running container"
 	}
 	return ""
@@ -138,13 +144,13 @@ func progressLine(u imageProgress) string {
 
 // progressDetail is the live table's detail for an update.
 func progressDetail(u imageProgress) string {
-	if u.Phase == "pulling" && u.Total > 0 {
+	if u.Phase == containerdrt.PhasePulling && u.Total > 0 {
 		return fmt.Sprintf("pulling %s (%s / %s)", u.Ref, humanBytes(u.Done), humanBytes(u.Total))
 	}
 	if line := progressLine(u); line != "" {
 		return line[len(u.resource)+2:]
 	}
-	return u.Phase + " " + u.Ref
+	return string(u.Phase) + " " + u.Ref
 }
 
 // humanBytes renders a size with binary units and one decimal (103.2 MiB).

@@ -82,7 +82,7 @@ func (s *session) psAction(c *ucli.Context) error {
 func droppedNotes(dataRoot, project string, views []actors.View) []string {
 	var notes []string
 	for _, v := range views {
-		d, err := logfile.ReadDropped(logPath(dataRoot, project, v.Name))
+		d, err := logfile.ReadDropped(plan.LogPath(dataRoot, project, v.Name))
 		if err == nil && d.Count > 0 {
 			notes = append(notes, fmt.Sprintf("%s: %d log line(s) dropped since %s: %s", v.Name, d.Count, d.Since.Local().Format(time.DateTime), d.Error))
 		}
@@ -260,7 +260,7 @@ func fillFromContainer(v *actors.View, c containerdrt.Managed) {
 }
 
 // probeStatus runs one probe bounded by the healthcheck timeout (docs/spec/runtime.md §11.5).
-func probeStatus(ctx context.Context, rt prober, id, ip string, h *plan.Healthcheck) string {
+func probeStatus(ctx context.Context, rt prober, id, ip string, h *plan.Healthcheck) actors.Status {
 	ctx, cancel := context.WithTimeout(ctx, h.Timeout+time.Second)
 	defer cancel()
 	res, err := actors.RunProbe(ctx, rt, id, ip, h)
@@ -323,7 +323,7 @@ func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, co
 func writePSTable(w io.Writer, views []actors.View, secrets map[string]string, now time.Time) {
 	rows := [][]string{{"NAME", "KIND", "STATUS", "PORTS", "IMAGE", "AGE"}}
 	for _, v := range views {
-		rows = append(rows, []string{v.Name, v.Kind, v.Status, portsColumn(v.Ports), familiarImage(v.Image), age(v, now)})
+		rows = append(rows, []string{v.Name, v.Kind, string(v.Status), portsColumn(v.Ports), familiarImage(v.Image), age(v, now)})
 	}
 	writeTable(w, rows)
 	if len(secrets) == 0 {

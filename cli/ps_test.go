@@ -108,7 +108,7 @@ func TestViewsFromContainers(t *testing.T) {
 	views := viewsFromContainers(context.Background(), fakeProber{exit: map[string]int{"10.213.0.3": 1}}, m, p, managed)
 	var got []string
 	for _, v := range views {
-		got = append(got, v.Name+"="+v.Status)
+		got = append(got, v.Name+"="+string(v.Status))
 	}
 	want := "db=healthy cache=unhealthy api=running web=stopped aa=exited zz=running"
 	if strings.Join(got, " ") != want {

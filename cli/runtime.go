@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,6 +24,8 @@ func (s *session) runtimeOptions(pull containerdrt.PullPolicy, build bool) conta
 		Pull:            pull,
 		Build:           build,
 		Version:         buildVersion(),
+		Logger:          s.log,
+		PluginOutput:    s.stderr,
 	}
 }
 
@@ -58,17 +61,15 @@ func (s *session) containerdVersion(ctx context.Context) (string, error) {
 	return c.Version(ctx)
 }
 
-// unreachableCause strips the "cannot connect to containerd at <address>: " prefix,
-// which the version line already spells out, and keeps the first line of the cause.
+// unreachableCause is the cause of an unreachable containerd without the address,
+// which the version line already spells out, cut to its first line.
 func unreachableCause(err error) error {
-	msg := err.Error()
-	if _, rest, ok := strings.Cut(msg, "cannot connect to containerd at "); ok {
-		if _, cause, ok := strings.Cut(rest, ": "); ok {
-			msg = cause
-		}
+	var ue *containerdrt.UnavailableError
+	if errors.As(err, &ue) && ue.Cause != nil {
+		err = ue.Cause
 	}
-	first, _, _ := strings.Cut(msg, "\n")
-	return fmt.Errorf("%s", first)
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	return errors.New(first)
 }
 
 // runLogDriver runs the binary log driver when Run is called with __log-driver.

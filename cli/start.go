@@ -82,8 +82,8 @@ func (sp startPlan) readyLine(name string) string {
 func (s *session) startViaAPI(ctx context.Context, cc *controlClient, sp startPlan) error {
 	return s.requestInOrder(ctx, cc, sp.targets, sp.after, handRequest{
 		op: "start", blocking: true, done: actors.ResourceHealthy, already: "already running",
-		lines: func(name string) map[string]string {
-			return map[string]string{actors.ResourceStarted: "started", actors.ResourceHealthy: sp.readyLine(name)}
+		lines: func(name string) map[actors.EventType]string {
+			return map[actors.EventType]string{actors.ResourceStarted: "started", actors.ResourceHealthy: sp.readyLine(name)}
 		},
 	})
 }

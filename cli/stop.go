@@ -92,7 +92,9 @@ func (s *session) stopViaAPI(ctx context.Context, cc *controlClient, sp stopPlan
 	}
 	return s.requestInOrder(ctx, cc, sp.targets, sp.after, handRequest{
 		op: "stop", query: query, done: actors.ResourceStopped, already: "already stopped",
-		lines: func(string) map[string]string { return map[string]string{actors.ResourceStopped: "stopped"} },
+		lines: func(string) map[actors.EventType]string {
+			return map[actors.EventType]string{actors.ResourceStopped: "stopped"}
+		},
 	})
 }
 

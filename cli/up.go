@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -212,7 +211,7 @@ func (s *session) actorOptions(p *plan.Plan, o upOptions, builds *buildTails) ac
 // earlier attempt or of an adopted container before this up are not the failure's.
 // Records are in time order, so the lines since are a suffix of the file.
 func lastLogLines(dataRoot, project, resource string, since time.Time, n int) []string {
-	recs, err := logfile.Read(logPath(dataRoot, project, resource), n)
+	recs, err := logfile.Read(plan.LogPath(dataRoot, project, resource), n)
 	if err != nil {
 		return nil
 	}
@@ -225,16 +224,12 @@ func lastLogLines(dataRoot, project, resource string, since time.Time, n int) []
 	return lines
 }
 
-func logPath(dataRoot, project, resource string) string {
-	return filepath.Join(plan.ProjectDir(dataRoot, project), "logs", resource+".log")
-}
-
 // logSizes records the size of every current log file, so the foreground log stream
 // shows only lines written by this run (docs/spec/runtime.md §16.3).
 func logSizes(dataRoot string, p *plan.Plan) map[string]int64 {
 	sizes := map[string]int64{}
 	for _, n := range p.Nodes {
-		if st, err := os.Stat(logPath(dataRoot, p.Project, n.Name)); err == nil {
+		if st, err := os.Stat(plan.LogPath(dataRoot, p.Project, n.Name)); err == nil {
 			sizes[n.Name] = st.Size()
 		}
 	}

@@ -87,7 +87,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		l.closeControl = srv.close
 	}
 	for _, n := range p.Nodes {
-		if d, err := logfile.ReadDropped(logPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
+		if d, err := logfile.ReadDropped(plan.LogPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
 			if l.dropped == nil {
 				l.dropped = map[string]int64{}
 			}
@@ -157,7 +157,7 @@ func (l *upLoop) warnDropped() {
 		l.dropped = map[string]int64{}
 	}
 	for _, n := range l.st.plan.Nodes {
-		d, err := logfile.ReadDropped(logPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
+		d, err := logfile.ReadDropped(plan.LogPath(l.s.opts.DataRoot, l.st.plan.Project, n.Name))
 		if err != nil || d.Count <= l.dropped[n.Name] {
 			continue
 		}
@@ -237,7 +237,7 @@ func (l *upLoop) show(e actors.Event) {
 		if l.tty {
 			l.table = newLiveTable(l.out, l.s.useColor(l.s.stdout), nodeNames(l.st.plan))
 			for _, v := range l.h.List() {
-				l.table.status[v.Name] = v.Status
+				l.table.status[v.Name] = string(v.Status)
 			}
 		}
 	case e.Type == actors.StackStarted || e.Type == actors.StackStopped:
@@ -248,7 +248,7 @@ func (l *upLoop) show(e actors.Event) {
 	case l.table != nil && e.Resource != "":
 		status := ""
 		if v, ok := l.h.Get(e.Resource); ok {
-			status = v.Status
+			status = string(v.Status)
 		}
 		l.table.set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
 		if line != "" {
@@ -373,7 +373,7 @@ func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePr
 		lv.index[n.Name] = i
 	}
 	for _, n := range p.Nodes {
-		ch := logfile.Follow(ctx, logPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
+		ch := logfile.Follow(ctx, plan.LogPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
 		go func() {
 			for rec := range ch {
 				out.screenf("%s", lv.line(n.Name, rec))

@@ -1,7 +1,6 @@
 package containerdrt
 
 import (
-	"log/slog"
 	"strings"
 	"sync"
 
@@ -18,7 +17,7 @@ var appArmorSkipped sync.Once
 func (c *Client) appArmorProfile() string {
 	if !apparmor.HostSupports() {
 		appArmorSkipped.Do(func() {
-			slog.Debug("AppArmor is not enabled on this host (or apparmor_parser is missing); containers get no AppArmor profile")
+			c.logger().Debug("AppArmor is not enabled on this host (or apparmor_parser is missing); containers get no AppArmor profile")
 		})
 		return ""
 	}

@@ -57,18 +57,18 @@ func (c *Client) BuildImage(ctx context.Context, s *plan.ContainerSpec, p Progre
 			return err
 		}
 		if upToDate {
-			report(p, ProgressUpdate{Phase: "present", Ref: s.Image, Elapsed: time.Since(start)})
+			report(p, ProgressUpdate{Phase: PhasePresent, Ref: s.Image, Elapsed: time.Since(start)})
 			return nil
 		}
 	}
-	report(p, ProgressUpdate{Phase: "building", Ref: s.Image})
+	report(p, ProgressUpdate{Phase: PhaseBuilding, Ref: s.Image})
 	if err := c.solve(ctx, s, dockerfile, p); err != nil {
 		return err
 	}
 	if err := c.labelContextDigest(ctx, s.Image, digest); err != nil {
 		return err
 	}
-	report(p, ProgressUpdate{Phase: "built", Ref: s.Image, Elapsed: time.Since(start)})
+	report(p, ProgressUpdate{Phase: PhaseBuilt, Ref: s.Image, Elapsed: time.Since(start)})
 	return nil
 }
 

@@ -63,7 +63,7 @@ func (t *stepTracker) update(st *bkclient.SolveStatus) {
 		}
 		if v.Completed != nil && v.Error == "" && !t.done[v.Digest] {
 			t.done[v.Digest] = true
-			report(t.p, ProgressUpdate{Phase: "build-step", Ref: t.ref, Message: t.names[v.Digest]})
+			report(t.p, ProgressUpdate{Phase: PhaseBuildStep, Ref: t.ref, Message: t.names[v.Digest]})
 		}
 	}
 }

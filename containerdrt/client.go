@@ -16,29 +16,12 @@ type Client struct {
 	opts Options
 	net  netState // owned by the network side (network.go)
 
-	pulls pullGroup // one pull per image reference at a time (docs/spec/runtime.md §9.3)
-
 	execTargets execTargetCache // task and process spec per container, for probes
 
 	health healthCache // the last Health answer (health.go)
 
 	staleMu    sync.Mutex // guards staleSwept
 	staleSwept time.Time  // the last releaseStaleExecs sweep
-}
-
-// pullGroup lets resources sharing an image wait for a single pull.
-type pullGroup struct {
-	mu       sync.Mutex
-	inFlight map[string]*pullCall
-}
-
-// pullCall is one pull in progress; done is closed when err is set.
-type pullCall struct {
-	done chan struct{}
-	err  error
-	// watchers receive the progress of the shared pull.
-	mu       sync.Mutex
-	watchers []Progress
 }
 
 var _ Runtime = (*Client)(nil)

@@ -28,18 +28,27 @@ var requiredCNIPlugins = []string{"bridge", "static", "portmap", "firewall", "lo
 // cniIfName is the container-side interface (docs/spec/runtime.md §5.3).
 const cniIfName = "eth0"
 
-// cniDir is the plugin directory: the configured one, else the first candidate that
-// holds `bridge`, else the last candidate (so the error names a real place).
+// cniDir is the plugin directory: the configured one, else DiscoverCNIPath's.
 func (c *Client) cniDir() string {
 	if c.opts.CNIPath != "" {
 		return c.opts.CNIPath
 	}
-	for _, dir := range cniPluginDirs {
-		if fileExists(filepath.Join(dir, "bridge")) {
+	return DiscoverCNIPath()
+}
+
+// DiscoverCNIPath is the default plugin directory (docs/spec/runtime.md §1.1): the first
+// candidate that holds a `bridge` file, else the first candidate, which the preflight
+// then names.
+func DiscoverCNIPath() string { return firstCNIDir(cniPluginDirs) }
+
+// firstCNIDir is the first of candidates holding a `bridge` file, else the first one.
+func firstCNIDir(candidates []string) string {
+	for _, dir := range candidates {
+		if st, err := os.Stat(filepath.Join(dir, "bridge")); err == nil && !st.IsDir() {
 			return dir
 		}
 	}
-	return cniPluginDirs[len(cniPluginDirs)-1]
+	return candidates[0]
 }
 
 // CheckCNIPlugins reports the first required plugin missing from the plugin
@@ -58,8 +67,11 @@ func (c *Client) CheckCNIPlugins() error {
 // cniConfig is libcni bound to the plugin directory and lsctl's result cache, which
 // DEL needs after lsctl restarted (docs/spec/runtime.md §5.3).
 func (c *Client) cniConfig() *libcni.CNIConfig {
-	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), &pluginExec{stderr: os.Stderr})
+	return libcni.NewCNIConfigWithCacheDir([]string{c.cniDir()}, c.cniCacheDir(), c.pluginExec())
 }
+
+// pluginExec runs CNI plugins, their stderr going to Options.PluginOutput.
+func (c *Client) pluginExec() *pluginExec { return &pluginExec{stderr: c.pluginOutput()} }
 
 func (c *Client) cniCacheDir() string {
 	return filepath.Join(c.dataRoot(), "cni", "cache")

@@ -468,3 +468,27 @@ func TestMACFollowsTheAddress(t *testing.T) {
 		t.Errorf("the bridge plugin does not take the mac capability: %s", list.Plugins[0].Bytes)
 	}
 }
+
+// docs/spec/runtime.md §1.1: the default plugin directory is the first candidate that
+// holds a bridge file (a directory named bridge does not count), else the first one.
+func TestFirstCNIDir(t *testing.T) {
+	root := t.TempDir()
+	a, b, c := filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "c")
+	for _, d := range []string{a, b, c} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := firstCNIDir([]string{a, b, c}); got != a {
+		t.Errorf("no bridge anywhere: %s, want the first candidate %s", got, a)
+	}
+	if err := os.Mkdir(filepath.Join(b, "bridge"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c, "bridge"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := firstCNIDir([]string{a, b, c}); got != c {
+		t.Errorf("bridge file in c only: %s, want %s", got, c)
+	}
+}

@@ -12,14 +12,16 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	clog "github.com/containerd/log"
+
+	"github.com/lightshuttle/lsctl/plan"
 )
 
-// Defaults of docs/spec/runtime.md §1.1.
+// Defaults of docs/spec/runtime.md §1.1; the CLI's flags show and use these.
 const (
 	DefaultAddress     = "/run/containerd/containerd.sock"
 	DefaultNamespace   = "lightshuttle"
 	DefaultSnapshotter = "overlayfs"
-	DefaultDataRoot    = "/var/lib/lsctl"
+	DefaultDataRoot    = plan.DefaultDataRoot // the plan names paths below it
 	DefaultSubnetPool  = "10.213.0.0/16"
 	// dialTimeout bounds the connection check: a local socket answers at once or never.
 	dialTimeout = 3 * time.Second
@@ -89,10 +91,7 @@ func dialSocket(ctx context.Context, address string, timeout time.Duration) erro
 
 // unreachable is the error of a daemon that does not answer at address.
 func unreachable(address string, cause error) error {
-	return &unavailableError{
-		msg:   fmt.Sprintf("cannot connect to containerd at %s: %v", address, cause),
-		cause: cause,
-	}
+	return &UnavailableError{Address: address, Cause: cause}
 }
 
 var quietClientLog sync.Once
@@ -108,14 +107,19 @@ func quietContainerdLog() {
 	_ = clog.SetLevel("warn")
 }
 
-// unavailableError reads as its message and matches both its cause and ErrUnavailable.
-type unavailableError struct {
-	msg   string
-	cause error
+// UnavailableError is a containerd that did not answer at Address. It reads
+// `cannot connect to containerd at <address>: <cause>` and matches both its cause and
+// ErrUnavailable, so that callers explain it with errors.As instead of parsing text.
+type UnavailableError struct {
+	Address string
+	Cause   error
 }
 
-func (e *unavailableError) Error() string   { return e.msg }
-func (e *unavailableError) Unwrap() []error { return []error{e.cause, ErrUnavailable} }
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("cannot connect to containerd at %s: %v", e.Address, e.Cause)
+}
+
+func (e *UnavailableError) Unwrap() []error { return []error{e.Cause, ErrUnavailable} }
 
 // dialCause reduces a dial error to its system cause ("no such file or directory").
 func dialCause(err error) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -267,7 +266,7 @@ func settled(ctx context.Context) (context.Context, context.CancelFunc) {
 func (c *Client) logURI(s *plan.ContainerSpec) *url.URL {
 	path := s.LogPath
 	if path == "" {
-		path = filepath.Join(c.opts.DataRoot, "projects", s.Project, "logs", s.Resource+".log")
+		path = plan.LogPath(c.opts.DataRoot, s.Project, s.Resource)
 	}
 	return c.driverURI(path)
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errgrpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // execOutputLimit is how much combined probe output is kept (docs/spec/runtime.md §11.1).
@@ -67,7 +69,7 @@ func (c *Client) Exec(ctx context.Context, id string, req ExecRequest) (ExecResu
 func (c *Client) execIn(ctx context.Context, target *execTarget, req ExecRequest) (ExecResult, error) {
 	pspec := *target.proc
 	pspec.Args = req.Argv
-	pspec.Env = overrideEnv(pspec.Env, req.Env)
+	pspec.Env = plan.OverrideEnv(pspec.Env, req.Env)
 	pspec.Terminal = false
 
 	execID := newExecID()
@@ -227,27 +229,6 @@ func startFailure(err error) ExecResult {
 		msg = msg[:execOutputLimit]
 	}
 	return ExecResult{ExitCode: code, Output: msg}
-}
-
-// overrideEnv returns base with extra's variables replacing same-named ones in place
-// (getenv returns the first of duplicate entries, so appending is not enough).
-func overrideEnv(base, extra []string) []string {
-	out := append([]string(nil), base...)
-	index := map[string]int{}
-	for i, kv := range out {
-		k, _, _ := strings.Cut(kv, "=")
-		index[k] = i
-	}
-	for _, kv := range extra {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := index[k]; ok {
-			out[i] = kv
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
 }
 
 // newExecID returns a unique exec id (containerd identifier rules).

@@ -15,6 +15,8 @@ import (
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/lightshuttle/lsctl/plan"
 )
 
 // attachedDrainWait bounds the wait for the end of an attached process's output after
@@ -120,7 +122,7 @@ func (c *Client) StartExec(ctx context.Context, id string, s ExecSpec) (*ExecPro
 func attachedProcess(target *execTarget, s ExecSpec) (*specs.Process, error) {
 	pspec := *target.proc
 	pspec.Args = s.Argv
-	pspec.Env = overrideEnv(pspec.Env, s.Env)
+	pspec.Env = plan.OverrideEnv(pspec.Env, s.Env)
 	pspec.Terminal = s.Terminal
 	pspec.ConsoleSize = nil
 	if s.Terminal && s.Width > 0 && s.Height > 0 {
@@ -136,8 +138,8 @@ func attachedProcess(target *execTarget, s ExecSpec) (*specs.Process, error) {
 			return nil, err
 		}
 		pspec.User = u
-		pspec.Env = overrideEnv(pspec.Env, []string{"HOME=" + home})
-		pspec.Env = overrideEnv(pspec.Env, s.Env) // -e HOME=... still wins
+		pspec.Env = plan.OverrideEnv(pspec.Env, []string{"HOME=" + home})
+		pspec.Env = plan.OverrideEnv(pspec.Env, s.Env) // -e HOME=... still wins
 	}
 	return &pspec, nil
 }

@@ -40,12 +40,12 @@ func (c *Client) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progr
 	}
 	switch {
 	case present && c.opts.Pull != PullAlways:
-		report(p, ProgressUpdate{Phase: "present", Ref: ref, Elapsed: time.Since(start)})
+		report(p, ProgressUpdate{Phase: PhasePresent, Ref: ref, Elapsed: time.Since(start)})
 		return nil
 	case !present && c.opts.Pull == PullNever:
 		return fmt.Errorf("image %s is not present and --pull=never: %w", FamiliarName(ref), ErrNotFound)
 	}
-	return c.pullShared(ctx, ref, p)
+	return c.Pull(ctx, ref, p) // resources sharing the image share this call (actors/images.go)
 }
 
 // report calls p when it is set.
@@ -97,55 +97,6 @@ func (c *Client) wrapUnavailable(err error) error {
 		return fmt.Errorf("%w (%w)", err, ErrUnavailable)
 	}
 	return err
-}
-
-// pullShared pulls ref once for every concurrent caller; each caller's progress
-// callback receives the shared pull's updates.
-func (c *Client) pullShared(ctx context.Context, ref string, p Progress) error {
-	g := &c.pulls
-	g.mu.Lock()
-	if g.inFlight == nil {
-		g.inFlight = map[string]*pullCall{}
-	}
-	if call, ok := g.inFlight[ref]; ok {
-		call.addWatcher(p)
-		g.mu.Unlock()
-		select {
-		case <-call.done:
-			return call.err
-		case <-ctx.Done():
-			return fmt.Errorf("failed to pull image %s: %w", FamiliarName(ref), ctx.Err())
-		}
-	}
-	call := &pullCall{done: make(chan struct{})}
-	call.addWatcher(p)
-	g.inFlight[ref] = call
-	g.mu.Unlock()
-
-	call.err = c.Pull(ctx, ref, call.broadcast)
-	g.mu.Lock()
-	delete(g.inFlight, ref)
-	g.mu.Unlock()
-	close(call.done)
-	return call.err
-}
-
-func (pc *pullCall) addWatcher(p Progress) {
-	if p == nil {
-		return
-	}
-	pc.mu.Lock()
-	pc.watchers = append(pc.watchers, p)
-	pc.mu.Unlock()
-}
-
-func (pc *pullCall) broadcast(u ProgressUpdate) {
-	pc.mu.Lock()
-	ws := append([]Progress(nil), pc.watchers...)
-	pc.mu.Unlock()
-	for _, w := range ws {
-		w(u)
-	}
 }
 
 // isNotFound reports containerd's and our own not-found errors.

@@ -151,7 +151,7 @@ type dataRootHold struct {
 // other processes; within this process it is re-entrant. unlock must be called once.
 func lockDataRoot(dataRoot string) (unlock func(), err error) {
 	if dataRoot == "" {
-		dataRoot = plan.DefaultDataRoot
+		dataRoot = DefaultDataRoot
 	}
 	dataRootLocks.Lock()
 	defer dataRootLocks.Unlock()

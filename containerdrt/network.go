@@ -66,7 +66,7 @@ func (e *ownershipError) Unwrap() error { return e.sentinel }
 // dataRoot is the configured data root or the default one.
 func (c *Client) dataRoot() string {
 	if c.opts.DataRoot == "" {
-		return plan.DefaultDataRoot
+		return DefaultDataRoot
 	}
 	return c.opts.DataRoot
 }
@@ -74,7 +74,7 @@ func (c *Client) dataRoot() string {
 // namespace is the configured containerd namespace or the default one.
 func (c *Client) namespace() string {
 	if c.opts.Namespace == "" {
-		return "lightshuttle"
+		return DefaultNamespace
 	}
 	return c.opts.Namespace
 }
@@ -242,7 +242,7 @@ func (c *Client) loadOrCreateRecord(name, bridge, project string) (*networkRecor
 func (c *Client) allocateSubnet() (netip.Prefix, error) {
 	poolText := c.opts.SubnetPool
 	if poolText == "" {
-		poolText = "10.213.0.0/16"
+		poolText = DefaultSubnetPool
 	}
 	pool, err := netip.ParsePrefix(poolText)
 	if err != nil || !pool.Addr().Is4() || pool.Bits() > 24 {
@@ -413,7 +413,7 @@ func (c *Client) TeardownNetwork(ctx context.Context, project string) error {
 // offsets, for plan.Options.Offsets; nil when there is no record.
 func ReadNetworkOffsets(dataRoot, project string) (map[string]int, error) {
 	if dataRoot == "" {
-		dataRoot = plan.DefaultDataRoot
+		dataRoot = DefaultDataRoot
 	}
 	rec, err := readRecord(filepath.Join(dataRoot, "networks", plan.NetworkName(project)+".json"))
 	if err != nil || rec == nil {

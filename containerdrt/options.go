@@ -1,5 +1,11 @@
 package containerdrt
 
+import (
+	"io"
+	"log/slog"
+	"os"
+)
+
 // PullPolicy is the --pull flag (docs/spec/runtime.md §9.2).
 type PullPolicy string
 
@@ -27,4 +33,25 @@ type Options struct {
 	Build bool
 	// Version is lsctl's version; it names the AppArmor profile (docs/spec/runtime.md §3.1).
 	Version string
+	// Logger receives the runtime's diagnostics (warnings such as a loopback-only
+	// resolv.conf); nil means slog.Default().
+	Logger *slog.Logger
+	// PluginOutput receives what CNI plugins write to their stderr; nil means os.Stderr.
+	PluginOutput io.Writer
+}
+
+// logger is Options.Logger, or slog.Default() when the client was built without one.
+func (c *Client) logger() *slog.Logger {
+	if c.opts.Logger == nil {
+		return slog.Default()
+	}
+	return c.opts.Logger
+}
+
+// pluginOutput is Options.PluginOutput, or os.Stderr when the client was built without one.
+func (c *Client) pluginOutput() io.Writer {
+	if c.opts.PluginOutput == nil {
+		return os.Stderr
+	}
+	return c.opts.PluginOutput
 }

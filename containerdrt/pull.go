@@ -32,7 +32,7 @@ const progressInterval = 200 * time.Millisecond
 // §9.3). Errors read `failed to pull image <ref>: <cause>`.
 func (c *Client) Pull(ctx context.Context, ref string, p Progress) error {
 	start := time.Now()
-	report(p, ProgressUpdate{Phase: "pulling", Ref: ref})
+	report(p, ProgressUpdate{Phase: PhasePulling, Ref: ref})
 	tr := &pullTracker{cs: c.cd.ContentStore(), seen: map[string]ocispec.Descriptor{}}
 	pctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -59,7 +59,7 @@ func (c *Client) Pull(ctx context.Context, ref string, p Progress) error {
 		return fmt.Errorf("failed to pull image %s: %w", FamiliarName(ref), err)
 	}
 	total := tr.total()
-	report(p, ProgressUpdate{Phase: "pulled", Ref: ref, Done: total, Total: total, Elapsed: time.Since(start)})
+	report(p, ProgressUpdate{Phase: PhasePulled, Ref: ref, Done: total, Total: total, Elapsed: time.Since(start)})
 	return nil
 }
 
@@ -123,7 +123,7 @@ func (t *pullTracker) run(ctx context.Context, ref string, start time.Time, p Pr
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			p(ProgressUpdate{Phase: "pulling", Ref: ref, Done: t.done(ctx), Total: t.total(), Elapsed: time.Since(start)})
+			p(ProgressUpdate{Phase: PhasePulling, Ref: ref, Done: t.done(ctx), Total: t.total(), Elapsed: time.Since(start)})
 		}
 	}
 }

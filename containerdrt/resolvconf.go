@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"net/netip"
 	"os"
 	"strings"
@@ -88,5 +87,5 @@ func nameserverAddr(line string) (netip.Addr, bool) {
 // warnf reports a warning through lsctl's diagnostic log; the CLI turns warnings of
 // EnsureNetwork into user-visible lines.
 func (c *Client) warnf(format string, args ...any) {
-	slog.Warn(fmt.Sprintf(format, args...))
+	c.logger().Warn(fmt.Sprintf(format, args...))
 }

@@ -26,7 +26,8 @@ var (
 // takes a context first and is idempotent where it can be.
 type Runtime interface {
 	// EnsureImage makes the spec's image present (pull, build or load) per the pull
-	// policy and reports progress. It fills nothing in s.
+	// policy and reports progress. It fills nothing in s. Each call acquires on its
+	// own: the engine shares one acquisition between resources (actors/images.go).
 	EnsureImage(ctx context.Context, s *plan.ContainerSpec, p Progress) error
 	// EnsureNetwork creates or reuses the project network (docs/spec/runtime.md §5.1), assigns the
 	// subnet and every address into the plan (p.AssignSubnet), and writes the project's
@@ -132,9 +133,23 @@ type Managed struct {
 // Progress receives image acquisition updates; it may be nil.
 type Progress func(ProgressUpdate)
 
+// ProgressPhase names one step of an image acquisition; callers above the runtime add
+// their own display phases of the same type.
+type ProgressPhase string
+
+// The phases EnsureImage reports.
+const (
+	PhasePulling   ProgressPhase = "pulling"    // a pull is running; Done/Total carry bytes
+	PhasePulled    ProgressPhase = "pulled"     // the pull finished
+	PhaseBuilding  ProgressPhase = "building"   // a build started
+	PhaseBuildStep ProgressPhase = "build-step" // one build step completed; Message names it
+	PhaseBuilt     ProgressPhase = "built"      // the build finished
+	PhasePresent   ProgressPhase = "present"    // the image was there already
+)
+
 // ProgressUpdate is one image acquisition update.
 type ProgressUpdate struct {
-	Phase   string // "pulling", "pulled", "building", "build-step", "built", "present"
+	Phase   ProgressPhase
 	Ref     string
 	Done    int64
 	Total   int64

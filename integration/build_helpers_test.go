@@ -167,7 +167,7 @@ func (l *progressLog) phases() (phases []string, steps []string) {
 			steps = append(steps, u.Message)
 			continue
 		}
-		phases = append(phases, u.Phase)
+		phases = append(phases, string(u.Phase))
 	}
 	return phases, steps
 }

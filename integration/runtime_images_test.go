@@ -114,8 +114,8 @@ func TestRuntimePull(t *testing.T) {
 	err := e.c.EnsureImage(e.ctx, spec, func(u containerdrt.ProgressUpdate) {
 		mu.Lock()
 		defer mu.Unlock()
-		if len(phases) == 0 || phases[len(phases)-1] != u.Phase {
-			phases = append(phases, u.Phase)
+		if len(phases) == 0 || phases[len(phases)-1] != string(u.Phase) {
+			phases = append(phases, string(u.Phase))
 		}
 		last = u
 	})
@@ -131,7 +131,7 @@ func TestRuntimePull(t *testing.T) {
 		t.Errorf("pulled image has no config: %v", err)
 	}
 	var present []string
-	if err := e.c.EnsureImage(e.ctx, spec, func(u containerdrt.ProgressUpdate) { present = append(present, u.Phase) }); err != nil || !slices.Equal(present, []string{"present"}) {
+	if err := e.c.EnsureImage(e.ctx, spec, func(u containerdrt.ProgressUpdate) { present = append(present, string(u.Phase)) }); err != nil || !slices.Equal(present, []string{"present"}) {
 		t.Errorf("second EnsureImage phases %v, err %v; want present without pulling", present, err)
 	}
 

@@ -83,6 +83,12 @@ func DefaultVolumeName(project, resource string) string {
 // DefaultDataRoot is lsctl's state directory when --data-root is not given.
 const DefaultDataRoot = "/var/lib/lsctl"
 
+// LogPath is the log file of a resource, <project dir>/logs/<resource>.log
+// (docs/spec/runtime.md §1.2, §10.1): the log driver writes it, logs, ps and up read it.
+func LogPath(dataRoot, project, resource string) string {
+	return filepath.Join(ProjectDir(dataRoot, project), "logs", resource+".log")
+}
+
 // ProjectDir is <data-root>/projects/<project> (docs/spec/runtime.md §1.2).
 func ProjectDir(dataRoot, project string) string {
 	if dataRoot == "" {

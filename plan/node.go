@@ -32,7 +32,7 @@ func (b *builder) buildNode(rs *resource, deps []string, offset int) {
 		HostsPath:      filepath.Join(dir, "hosts"),
 		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
 		HostnamePath:   filepath.Join(dir, "hostname", r.Name),
-		LogPath:        filepath.Join(dir, "logs", r.Name+".log"),
+		LogPath:        LogPath(b.dataRoot, project, r.Name),
 		Labels: map[string]string{
 			LabelProject:   project,
 			LabelResource:  r.Name,

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,30 +101,35 @@ func mergeArgs(entrypoint, command []string, img ImageConfig) []string {
 // mergeEnv layers image Env, PATH default and HOSTNAME, then the spec's variables; a
 // later layer overrides a key in place so the image's order is kept.
 func mergeEnv(s *ContainerSpec, imageEnv []string) []string {
-	var out []string
-	index := map[string]int{}
-	set := func(kv string) {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := index[k]; ok {
-			out[i] = kv
-			return
-		}
-		index[k] = len(out)
-		out = append(out, kv)
-	}
-	for _, kv := range imageEnv {
-		set(kv)
-	}
-	if _, ok := index["PATH"]; !ok {
-		set(defaultPath)
+	out := OverrideEnv(nil, imageEnv)
+	if !slices.ContainsFunc(out, func(kv string) bool { k, _, _ := strings.Cut(kv, "="); return k == "PATH" }) {
+		out = append(out, defaultPath)
 	}
 	hostname := s.Hostname
 	if hostname == "" {
 		hostname = s.Resource
 	}
-	set("HOSTNAME=" + hostname)
+	extra := []string{"HOSTNAME=" + hostname}
 	for _, v := range s.Env {
-		set(v.Name + "=" + v.Value)
+		extra = append(extra, v.Name+"="+v.Value)
+	}
+	return OverrideEnv(out, extra)
+}
+
+// OverrideEnv returns base followed by extra, where a variable set again replaces the
+// earlier one in place instead of being appended: getenv returns the first of duplicate
+// entries, and the image's order stays. The result has each name once.
+func OverrideEnv(base, extra []string) []string {
+	out := make([]string, 0, len(base)+len(extra))
+	index := map[string]int{}
+	for _, kv := range slices.Concat(base, extra) {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := index[k]; ok {
+			out[i] = kv
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, kv)
 	}
 	return out
 }

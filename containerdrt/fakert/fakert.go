@@ -21,7 +21,7 @@ type Behavior struct {
 	Pull, Prepare, Start, Stop time.Duration
 	// ImagePhase is the progress phase reported by EnsureImage: "pulling" (default),
 	// "building" or "present" (no acquisition event).
-	ImagePhase string
+	ImagePhase containerdrt.ProgressPhase
 	// Failures returned by EnsureImage, Prepare and Container.Start.
 	ImageErr, PrepareErr, StartErr error
 	// StopErr is returned by Stop of a running task, which still ends.

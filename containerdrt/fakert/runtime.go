@@ -19,7 +19,7 @@ func (r *Runtime) EnsureImage(ctx context.Context, s *plan.ContainerSpec, p cont
 	}
 	phase := b.ImagePhase
 	if phase == "" {
-		phase = "pulling"
+		phase = containerdrt.PhasePulling
 	}
 	if p != nil {
 		p(containerdrt.ProgressUpdate{Phase: phase, Ref: s.Image})
