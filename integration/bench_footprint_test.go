@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,10 +54,7 @@ func BenchmarkFootprint(b *testing.B) {
 func measureFootprint(b *testing.B, env *harness.Env, n int) footprintRow {
 	b.Helper()
 	project := fmt.Sprintf("bfoot%d", n)
-	l := &benchLsctl{environ: env.Environ(b), bin: harness.Binary(b), dir: b.TempDir(), project: project}
-	if err := os.WriteFile(filepath.Join(l.dir, "lightshuttle.yml"), []byte(idleManifest(project, n)), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	l := benchProject(b, env, project, idleManifest(project, n))
 	defer func() { _, _ = l.run(context.Background(), "down") }()
 	up, err := l.run(context.Background(), "up", "-d", "--pull", "never")
 	if err != nil {

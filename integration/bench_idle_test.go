@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,13 +106,7 @@ func newIdleStack(b *testing.B, env *harness.Env, mode string) *benchLsctl {
 		fmt.Fprintf(&m, "  c%d:\n    container:\n      image: %s\n      command: %s\n", i, harness.ImageRef("busybox"), yamlList([]string{"sh", "-c", idleCommand}))
 		fmt.Fprintf(&m, "      healthcheck: {%s, interval: 1s, timeout: 1s, retries: 30, start_period: 0s}\n", check)
 	}
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "lightshuttle.yml"), []byte(m.String()), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	l := &benchLsctl{environ: env.Environ(b), bin: harness.Binary(b), dir: dir, project: project}
-	b.Cleanup(func() { _, _ = l.run(context.Background(), "down") })
-	return l
+	return benchProject(b, env, project, m.String())
 }
 
 // idleMeasure samples CPU at the start and end of window.

@@ -30,13 +30,19 @@ type benchLsctl struct {
 // newBenchLsctl writes the stack's manifest for project into a fresh directory.
 func newBenchLsctl(b *testing.B, env *harness.Env, st benchStack, project string) *benchLsctl {
 	b.Helper()
+	return benchProject(b, env, project, st.manifest(project, harness.ImageRef("busybox"), benchProbe()))
+}
+
+// benchProject writes manifest into a fresh directory for project; the project is
+// downed with its volumes after the benchmark.
+func benchProject(b *testing.B, env *harness.Env, project, manifest string) *benchLsctl {
+	b.Helper()
 	dir := b.TempDir()
-	m := st.manifest(project, harness.ImageRef("busybox"), benchProbe())
-	if err := os.WriteFile(filepath.Join(dir, "lightshuttle.yml"), []byte(m), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "lightshuttle.yml"), []byte(manifest), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	l := &benchLsctl{environ: env.Environ(b), bin: harness.Binary(b), dir: dir, project: project}
-	b.Cleanup(func() { _, _ = l.run(context.Background(), "down") })
+	b.Cleanup(func() { _, _ = l.run(context.Background(), "down", "--volumes") })
 	return l
 }
 

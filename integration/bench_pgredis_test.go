@@ -3,8 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,16 +36,12 @@ resources:
 func BenchmarkPgRedis(b *testing.B) {
 	env := harness.Require(b)
 	const project = "bpgredis"
-	l := &benchLsctl{environ: env.Environ(b), bin: harness.Binary(b), dir: b.TempDir(), project: project}
-	if err := os.WriteFile(filepath.Join(l.dir, "lightshuttle.yml"), []byte(pgredisManifest(project)), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	l := benchProject(b, env, project, pgredisManifest(project))
 	for _, short := range []string{"postgres", "redis", "busybox"} {
 		if _, err := l.run(context.Background(), "images", "load", env.Archive(b, short)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.Cleanup(func() { _, _ = l.run(context.Background(), "down", "--volumes") })
 	var ups, downs []time.Duration
 	for i := 0; i < b.N; i++ {
 		up, err := l.run(context.Background(), "up", "-d", "--pull", "never")
