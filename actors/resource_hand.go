@@ -8,8 +8,9 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// intercept handles, in every state, the requests by hand and the exit a kill by hand
-// caused; it reports whether it consumed the message.
+// intercept handles, in every state, the requests by hand, the exit a kill by hand
+// caused, and a slow step's report (phases.go); it reports whether it consumed the
+// message.
 func (a *resource) intercept(msg any) bool {
 	switch m := msg.(type) {
 	case handStop:

@@ -55,7 +55,7 @@ func (t filterTable) masqueradeRemoval(network, id string) [][]string {
 	var jumps, chains [][]string
 	seen := map[string]bool{}
 	for _, r := range t {
-		if len(r) < 4 || r[0] != "-A" || r[1] != "POSTROUTING" || !hasPair(r, "--comment", comment) {
+		if len(r) < 4 || r[0] != "-A" || r[1] != "POSTROUTING" || valueAfter(r, "--comment") != comment {
 			continue
 		}
 		jumps = append(jumps, append([]string{"-D"}, r[1:]...))
@@ -65,11 +65,6 @@ func (t filterTable) masqueradeRemoval(network, id string) [][]string {
 		}
 	}
 	return append(jumps, chains...)
-}
-
-// hasPair reports whether words hold flag immediately followed by value.
-func hasPair(words []string, flag, value string) bool {
-	return valueAfter(words, flag) == value
 }
 
 // valueAfter is the word after the first flag in words, or "".
