@@ -76,6 +76,7 @@ fuzz:
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -w needed for:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags record ./integration/  # the metrics recorder, built only on demand
 
 # bench runs the unit benchmarks, then against the test containerd the integration ones:
 # the real-stack benchmark of docs/spec/runtime.md §19 prints its table (stack | floor up | lsctl up |
