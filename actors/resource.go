@@ -27,7 +27,7 @@ type env struct {
 	o      Options
 	bus    *bus
 	views  *views
-	images *imageFlights
+	images *Images
 	// stopGrace, when non-zero, is the grace period of the shutdown in progress,
 	// given by whoever asked for it; else Options.Grace applies.
 	stopGrace atomic.Int64

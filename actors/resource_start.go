@@ -14,7 +14,7 @@ func (a *resource) acquireImage() {
 	gen, ctx, self, root := a.gen, a.ctx, a.self, a.root
 	notify := func(phase containerdrt.ProgressPhase) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
 	a.run(func() opResult {
-		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, &a.node.Spec, notify) })}
+		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, a.rt, &a.node.Spec, notify) })}
 	})
 }
 
