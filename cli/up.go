@@ -30,8 +30,8 @@ type upState struct {
 	builds   *buildTails // output tails of failed builds, set by runUp
 	updates  chan imageProgress
 	images   *actors.Images // acquisitions begun once containerd answered (§12.2 step 3)
-	otel     otelConfig  // OpenTelemetry wiring (docs/spec/runtime.md §20)
-	gateway  netip.Addr  // the project bridge's address: the OTLP receiver's
+	otel     otelConfig     // OpenTelemetry wiring (docs/spec/runtime.md §20)
+	gateway  netip.Addr     // the project bridge's address: the OTLP receiver's
 }
 
 func (s *session) upAction(c *ucli.Context) error {
