@@ -154,7 +154,7 @@ func (a *resource) maybeStart() {
 func (a *resource) startTask() {
 	a.setStatus(StatusStarting)
 	a.emit(Event{Type: ResourceStarting})
-	a.behavior.Become(a.stateStarting)
+	a.become(lcStarting, a.stateStarting)
 	gen, ctx, c := a.gen, a.ctx, a.container
 	a.run(func() opResult {
 		err := a.timed(PhaseStart, func() error {
