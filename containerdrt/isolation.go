@@ -70,8 +70,9 @@ func (r netRule) deleteLine() []string { return append([]string{"-D", r.chain}, 
 //     nothing of each other);
 //   - the rest of the bridge's outbound traffic is accepted, and so are the replies
 //     to it (egress on DROP-policy hosts, as the CNI firewall plugin provided);
-//   - outbound traffic leaving by another interface is masqueraded, multicast excepted
-//     (as the CNI bridge plugin's ipMasq did, per address).
+//   - outbound traffic of the containers leaving by another interface is masqueraded,
+//     multicast excepted (as the CNI bridge plugin's ipMasq did, per address); the
+//     host's own packets from the gateway address (to the OTLP receiver, say) are not.
 func networkRules(n netRules) []netRule {
 	comment := []string{"-m", "comment", "--comment", "lsctl " + n.network}
 	rule := func(table, chain string, match []string, target string) netRule {
@@ -85,7 +86,8 @@ func networkRules(n netRules) []netRule {
 	}
 	if n.subnet.IsValid() {
 		rules = append(rules, rule("nat", "POSTROUTING",
-			[]string{"-s", n.subnet.Masked().String(), "!", "-d", "224.0.0.0/4", "!", "-o", n.bridge}, "MASQUERADE"))
+			[]string{"-s", n.subnet.Masked().String(), "!", "-d", "224.0.0.0/4", "!", "-o", n.bridge,
+				"-m", "addrtype", "!", "--src-type", "LOCAL"}, "MASQUERADE"))
 	}
 	return rules
 }
