@@ -116,10 +116,8 @@ func (s *session) lockForDown(ctx context.Context, project string, grace time.Du
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("%w; gave up waiting for it", busy)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(lockPoll): // flock has no notification; poll the lock
+		if err := awaitLockHolder(ctx, busy); err != nil {
+			return nil, err
 		}
 	}
 }

@@ -92,10 +92,8 @@ func (s *session) waitLockFree(ctx context.Context, project string, wait time.Du
 		if !errors.As(err, &busy) || time.Now().After(deadline) {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(lockPoll): // flock has no notification
+		if err := awaitLockHolder(ctx, busy); err != nil {
+			return err
 		}
 	}
 }
