@@ -15,6 +15,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -40,7 +41,7 @@ func (s *session) downAction(c *ucli.Context) error {
 	if err := s.ensureDataRoot(); err != nil {
 		return err
 	}
-	if cc, err := s.dialControl(c.Context, project); err == nil && cc.info.Supervisor {
+	if cc, err := s.dialControl(c.Context, project); err == nil && cc.Info().Supervisor {
 		o.supervised = s.stopSupervised(c.Context, cc, project, o.Grace)
 	}
 	lock, err := s.lockForDown(c.Context, project, o.Grace, o.supervised != nil)
@@ -303,19 +304,19 @@ type supervisedStop struct {
 // stopSupervised has the background supervisor run the ordered shutdown and prints
 // its `<resource>: stopped` lines until its event stream ends; nil when it could not
 // be asked. Failures are left for down's own pass, which removes whatever is left.
-func (s *session) stopSupervised(ctx context.Context, cc *controlClient, project string, grace time.Duration) *supervisedStop {
+func (s *session) stopSupervised(ctx context.Context, cc *control.Client, project string, grace time.Duration) *supervisedStop {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st := &supervisedStop{network: fileExists(networkRecord(s.opts.DataRoot, project))}
-	events, err := cc.events(ctx)
+	events, err := cc.Events(ctx)
 	if err == nil {
-		err = cc.post(ctx, "/api/shutdown?grace="+grace.String())
+		err = cc.Post(ctx, "/api/shutdown?grace="+grace.String())
 	}
 	if err != nil { // down falls back to SIGTERM, as for a foreground up
 		fmt.Fprintf(s.stderr, "warning: %v\n", err)
 		return nil
 	}
-	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.owner())
+	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.Owner())
 	for e := range events {
 		switch e.Type {
 		case string(actors.ResourceStopped):

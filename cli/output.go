@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -45,18 +43,3 @@ func writeTable(w io.Writer, rows [][]string) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// marshalJSON encodes v without HTML escaping ("->" stays readable in messages),
-// indented when asked, without a trailing newline.
-func marshalJSON(v any, indent bool) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if indent {
-		enc.SetIndent("", "  ")
-	}
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}

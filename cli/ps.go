@@ -16,6 +16,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/manifest"
@@ -41,7 +42,7 @@ func (s *session) psAction(c *ucli.Context) error {
 			return err
 		}
 	}
-	down := supervised && owner.Containerd == containerdUnavailable
+	down := supervised && owner.Containerd == control.ContainerdUnavailable
 	broken := brokenNetwork(s.opts.DataRoot, project, views)
 	if broken != "" {
 		views = markBroken(views)
@@ -50,7 +51,7 @@ func (s *session) psAction(c *ucli.Context) error {
 	if c.Bool("json") {
 		field := ""
 		if down {
-			field = containerdUnavailable
+			field = control.ContainerdUnavailable
 		}
 		if err := writePSJSON(s.stdout, views, secrets, field); err != nil {
 			return err
@@ -311,7 +312,7 @@ func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, co
 			out[i].Secrets = map[string]string{"password": pw}
 		}
 	}
-	data, err := marshalJSON(out, true)
+	data, err := control.MarshalJSON(out, true)
 	if err != nil {
 		return fmt.Errorf("encode resource views: %w", err)
 	}

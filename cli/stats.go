@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -143,7 +144,7 @@ func rowOf(name string, prev, cur containerdrt.Sample) statsRow {
 func (st *statsView) print(w io.Writer, rows []statsRow) error {
 	if st.json {
 		for _, r := range rows {
-			data, err := marshalJSON(struct {
+			data, err := control.MarshalJSON(struct {
 				statsRow
 				TS string `json:"ts"`
 			}{r, r.TS.UTC().Format(actors.TimeFormat)}, false)

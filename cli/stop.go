@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -85,7 +86,7 @@ func (s *session) planStop(ld *loaded, views []actors.View, names []string, with
 
 // stopViaAPI asks the stack's owner to stop each resource once its dependents have
 // stopped, and prints the outcomes.
-func (s *session) stopViaAPI(ctx context.Context, cc *controlClient, sp stopPlan) error {
+func (s *session) stopViaAPI(ctx context.Context, cc *control.Client, sp stopPlan) error {
 	query := url.Values{}
 	if sp.grace > 0 {
 		query.Set("grace", sp.grace.String())
@@ -99,16 +100,16 @@ func (s *session) stopViaAPI(ctx context.Context, cc *controlClient, sp stopPlan
 }
 
 // handRefused explains an owner's refusal of a stop, start or kill.
-func handRefused(cc *controlClient, op, name string, code int, body handAnswer) error {
+func handRefused(cc *control.Client, op, name string, code int, body control.HandAnswer) error {
 	switch {
 	case code == 404:
-		return fmt.Errorf("unknown resource %q in project %q", name, cc.project)
+		return fmt.Errorf("unknown resource %q in project %q", name, cc.Project())
 	case body.Error == "not running":
 		return notRunning(actors.View{Name: name, Status: body.Status})
 	case code == 409:
 		return fmt.Errorf("cannot %s %q: %s", op, name, body.Error)
 	}
-	return fmt.Errorf("%s %q: %s answered HTTP %d: %s", op, name, cc.owner(), code, body.Error)
+	return fmt.Errorf("%s %q: %s answered HTTP %d: %s", op, name, cc.Owner(), code, body.Error)
 }
 
 // stopDirect stops the containers itself when no owner runs (project lock held).

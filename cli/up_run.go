@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -71,7 +72,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			fmt.Fprintln(s.stderr, "warning: the dashboard needs a foreground up; ignored with -d")
 		}
 		// -d serves no API, but a socket left by a killed up must not outlive it.
-		if err := removeStaleSocket(controlSocket(s.opts.DataRoot, p.Project)); err != nil {
+		if err := control.RemoveStaleSocket(control.Socket(s.opts.DataRoot, p.Project)); err != nil {
 			return err
 		}
 	}
@@ -83,8 +84,8 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 		if err != nil {
 			return err
 		}
-		defer srv.close()
-		l.closeControl = srv.close
+		defer srv.Close()
+		l.closeControl = srv.Close
 	}
 	for _, n := range p.Nodes {
 		if d, err := logfile.ReadDropped(plan.LogPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
@@ -167,15 +168,15 @@ func (l *upLoop) warnDropped() {
 }
 
 // ownerHooks connects the control API's shutdown and release endpoints to the loop.
-func (l *upLoop) ownerHooks() *ownerHooks {
-	own := &ownerHooks{supervisor: l.s.supervisor != nil, shutdown: func(grace time.Duration, kill bool) {
+func (l *upLoop) ownerHooks() *control.Owner {
+	own := &control.Owner{Supervisor: l.s.supervisor != nil, Shutdown: func(grace time.Duration, kill bool) {
 		select {
 		case l.apiStop <- stopRequest{grace, kill}:
 		default: // a shutdown is already queued; more of them change nothing
 		}
 	}}
 	if l.s.supervisor != nil {
-		own.release = func() error {
+		own.Release = func() error {
 			if l.h.Stopping() {
 				return errStackStopping
 			}

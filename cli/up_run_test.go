@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
 	"github.com/lightshuttle/lsctl/plan"
@@ -45,7 +46,7 @@ func defaultUpOptions() upOptions {
 func TestUpForegroundSIGINT(t *testing.T) {
 	rt := fakert.New()
 	out, errb, sigs, code := fakeUp(t, rt, defaultUpOptions())
-	waitFor(t, func() bool { return strings.Contains(out.String(), "[shop] ready: 2 resource(s) in ") })
+	controltest.WaitFor(t, func() bool { return strings.Contains(out.String(), "[shop] ready: 2 resource(s) in ") })
 	sigs <- syscall.SIGINT
 	if c := <-code; c != 130 {
 		t.Fatalf("exit %d, want 130; stderr %s", c, errb.String())
@@ -72,9 +73,9 @@ func TestUpSecondSignalKills(t *testing.T) {
 	o := defaultUpOptions()
 	o.Grace = time.Hour // only the second signal can end the stop of api
 	out, _, sigs, code := fakeUp(t, rt, o)
-	waitFor(t, func() bool { return strings.Contains(out.String(), "ready:") })
+	controltest.WaitFor(t, func() bool { return strings.Contains(out.String(), "ready:") })
 	sigs <- syscall.SIGTERM
-	waitFor(t, func() bool { return len(rt.CallsOf("stop")) > 0 })
+	controltest.WaitFor(t, func() bool { return len(rt.CallsOf("stop")) > 0 })
 	sigs <- syscall.SIGINT
 	select {
 	case c := <-code:

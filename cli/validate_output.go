@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
@@ -70,7 +71,7 @@ func optString(s string) *string {
 
 // writeValidateJSON prints the report as one indented JSON object.
 func writeValidateJSON(w io.Writer, r validateReport) error {
-	data, err := marshalJSON(r, true)
+	data, err := control.MarshalJSON(r, true)
 	if err != nil {
 		return fmt.Errorf("encode validation report: %w", err)
 	}
