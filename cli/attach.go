@@ -7,6 +7,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -51,15 +52,15 @@ func (s *session) attach(ctx context.Context, cc *control.Client, p *plan.Plan, 
 	if err != nil {
 		return fmt.Errorf("attach to %s: %w", cc.Owner(), err)
 	}
-	out := &linePrinter{w: s.stdout}
-	out.printf("[%s] attached to %s; Ctrl-C stops the stack", p.Project, cc.Owner())
+	out := render.NewLinePrinter(s.stdout, nil)
+	out.Printf("[%s] attached to %s; Ctrl-C stops the stack", p.Project, cc.Owner())
 	var stopLogs context.CancelFunc = func() {}
 	if !o.Quiet {
 		stopLogs = s.streamUpLogs(p, logSizes(s.opts.DataRoot, p), out)
 	}
 	defer func() { stopLogs() }()
-	lines := newEventLines(p, apiViewSource{ctx: ctx, cc: cc}, "")
-	lines.ready = true
+	lines := render.NewEventLines(p, apiViewSource{ctx: ctx, cc: cc}, "")
+	lines.MarkStarted()
 	var firstSig os.Signal
 	for {
 		select {
@@ -84,8 +85,8 @@ func (s *session) attach(ctx context.Context, cc *control.Client, p *plan.Plan, 
 				}
 				return nil
 			}
-			if line := lines.render(e.ActorEvent()); line != "" {
-				out.printf("%s", line)
+			if line := lines.Render(e.ActorEvent()); line != "" {
+				out.Printf("%s", line)
 			}
 		}
 	}

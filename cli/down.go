@@ -16,6 +16,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -57,7 +58,7 @@ func (s *session) downAction(c *ucli.Context) error {
 				fmt.Fprintf(s.stderr, "error: %s\n", f)
 			}
 			fmt.Fprintf(s.stderr, "error: %v\n", err)
-			printNoAnswerHint(&linePrinter{w: s.stderr}, err)
+			printNoAnswerHint(render.NewLinePrinter(s.stderr, nil), err)
 			return silentFailure()
 		}
 		return err
@@ -82,7 +83,7 @@ func (s *session) loadProjectOnly() (*manifest.Manifest, error) {
 		return d.Code == "invalid-project-name"
 	})
 	if !usable {
-		writeDiagnostics(s.stderr, diags)
+		render.WriteDiagnostics(s.stderr, diags)
 		return nil, silentFailure()
 	}
 	for _, d := range diags {
@@ -141,7 +142,7 @@ type downRuntime interface {
 // exit code 1.
 func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest, o downOptions) error {
 	project := m.Project.Name.Value
-	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
+	out, errOut := render.NewLinePrinter(s.stdout, nil), render.NewLinePrinter(s.stderr, nil)
 	timeout := containerdrt.TeardownTimeout(o.Grace)
 	var errs []error
 	var containers []containerdrt.Managed
@@ -152,11 +153,11 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 		})
 	switch {
 	case err != nil:
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	case len(containers) == 0 && o.supervised != nil && o.supervised.stopped > 0:
 	case len(containers) == 0:
-		out.printf("[%s] nothing to stop", project)
+		out.Printf("[%s] nothing to stop", project)
 	default:
 		errs = append(errs, stopInOrder(ctx, rt, containers, o.Grace, out, errOut))
 	}
@@ -167,10 +168,10 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 			return err
 		})
 	for _, id := range leftovers {
-		out.printf("[%s] removed task %s, left without its container by a crash", project, id)
+		out.Printf("[%s] removed task %s, left without its container by a crash", project, id)
 	}
 	if err != nil {
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	}
 	// A killed up leaves the pinned namespaces of containers it had not created yet
@@ -178,7 +179,7 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	err = containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the leftover network namespaces of project %q", project),
 		func(ctx context.Context) error { return rt.RemoveLeftoverNetns(ctx, project) })
 	if err != nil {
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	}
 	network := plan.NetworkName(project)
@@ -188,12 +189,12 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	}
 	switch err := containerdrt.TeardownNetworkWithin(ctx, rt, project, timeout); {
 	case err != nil:
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	case existed:
-		out.printf("[%s] network %s removed", project, network)
+		out.Printf("[%s] network %s removed", project, network)
 	default:
-		out.printf("[%s] no network to remove", project)
+		out.Printf("[%s] no network to remove", project)
 	}
 	if o.Volumes {
 		errs = append(errs, s.removeProjectData(ctx, rt, m, containers, timeout, out, errOut))
@@ -208,11 +209,11 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 // removeProjectData is the --volumes part of down; it returns its failures, each
 // already printed.
 func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *manifest.Manifest, cs []containerdrt.Managed,
-	timeout time.Duration, out, errOut *linePrinter) error {
+	timeout time.Duration, out, errOut *render.LinePrinter) error {
 	project := m.Project.Name.Value
 	var errs []error
 	fail := func(err error) {
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	}
 	var removed, kept []string
@@ -222,10 +223,10 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 			return err
 		})
 	for _, v := range removed {
-		out.printf("volume %s removed", v)
+		out.Printf("volume %s removed", v)
 	}
 	for _, v := range kept {
-		out.printf("volume %s kept (created by another project)", v)
+		out.Printf("volume %s kept (created by another project)", v)
 	}
 	if err != nil {
 		fail(err)
@@ -234,7 +235,7 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 	secrets := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "secrets.json")
 	switch err := os.Remove(secrets); {
 	case err == nil:
-		out.printf("[%s] secrets removed", project)
+		out.Printf("[%s] secrets removed", project)
 	case !errors.Is(err, fs.ErrNotExist):
 		fail(fmt.Errorf("remove generated secrets %s: %v", secrets, err))
 	}

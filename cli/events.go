@@ -12,6 +12,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
@@ -75,16 +76,16 @@ func (s *session) printEvents(ctx context.Context, cc *control.Client, since str
 	if err != nil {
 		return fmt.Errorf("open the event stream of %s: %w", cc.Owner(), err)
 	}
-	out := &linePrinter{w: s.stdout}
+	out := render.NewLinePrinter(s.stdout, nil)
 	for data := range raw {
 		var e eventRecord
 		if json.Unmarshal(data, &e) != nil {
 			continue
 		}
 		if asJSON {
-			out.printf("%s", data)
+			out.Printf("%s", data)
 		} else {
-			out.printf("%s", e.line(cc.Project()))
+			out.Printf("%s", e.line(cc.Project()))
 		}
 		if e.Type == actors.StackStopped {
 			return nil

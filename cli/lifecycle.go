@@ -10,6 +10,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -197,7 +198,7 @@ func (s *session) requestInOrder(ctx context.Context, cc *control.Client, target
 		return fmt.Errorf("%s: open the event stream of %s: %w", req.op, cc.Owner(), err)
 	}
 	router := routeEvents(events)
-	out := &linePrinter{w: s.stdout}
+	out := render.NewLinePrinter(s.stdout, nil)
 	return inDependencyOrder(targets, after, req.blocking, func(name string) error {
 		ch := router.watch(name)
 		code, body, err := cc.PostHand(ctx, name, req.op, req.query)
@@ -206,7 +207,7 @@ func (s *session) requestInOrder(ctx context.Context, cc *control.Client, target
 		}
 		switch code {
 		case 200:
-			out.printf("%s: %s", name, req.already)
+			out.Printf("%s: %s", name, req.already)
 			return nil
 		case 202:
 			return s.awaitOutcome(ctx, ch, name, req.done, req.lines(name), out)
@@ -218,7 +219,7 @@ func (s *session) requestInOrder(ctx context.Context, cc *control.Client, target
 // awaitOutcome prints the resource's events until want (or resource_failed) arrives.
 // lines maps event types to the words printed after "<resource>: ".
 func (s *session) awaitOutcome(ctx context.Context, ch <-chan control.Event, name string, want actors.EventType,
-	lines map[actors.EventType]string, out *linePrinter) error {
+	lines map[actors.EventType]string, out *render.LinePrinter) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -228,7 +229,7 @@ func (s *session) awaitOutcome(ctx context.Context, ch <-chan control.Event, nam
 				return fmt.Errorf("%s: the event stream of the stack's owner ended first", name)
 			}
 			if l, ok := lines[actors.EventType(e.Type)]; ok {
-				out.printf("%s: %s", name, l)
+				out.Printf("%s: %s", name, l)
 			}
 			switch actors.EventType(e.Type) {
 			case want:

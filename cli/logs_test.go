@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,19 +57,19 @@ func TestLogsUnknownResource(t *testing.T) {
 
 // syncBuffer is a bytes.Buffer safe for a writer and a polling reader.
 type syncBuffer struct {
-	p linePrinter
-	b bytes.Buffer
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
 func (s *syncBuffer) String() string {
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.b.String()
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -134,7 +135,7 @@ func (mp *manifestPrinter) container(cfg *yaml.Node, r *manifest.Resource) {
 }
 
 func canonicalPort(p manifest.PortMapping) string {
-	return p.HostIP + ":" + itoa(int(p.HostPort)) + ":" + itoa(int(p.ContainerPort))
+	return p.HostIP + ":" + strconv.Itoa(int(p.HostPort)) + ":" + strconv.Itoa(int(p.ContainerPort))
 }
 
 // volumeMapping makes a host-path source absolute (docs/spec/runtime.md §16.9).

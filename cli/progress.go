@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -127,11 +128,11 @@ func (b *buildTails) lines(resource string) ([]string, bool) {
 func progressLine(u imageProgress) string {
 	switch u.Phase {
 	case containerdrt.PhasePulled:
-		return fmt.Sprintf("%s: pulled %s (%s in %s)", u.resource, u.Ref, humanBytes(u.Total), roundDuration(u.Elapsed))
+		return fmt.Sprintf("%s: pulled %s (%s in %s)", u.resource, u.Ref, humanBytes(u.Total), render.RoundDuration(u.Elapsed))
 	case containerdrt.PhaseBuilding:
 		return fmt.Sprintf("%s: building %s", u.resource, u.Ref)
 	case containerdrt.PhaseBuilt:
-		return fmt.Sprintf("%s: built %s in %s", u.resource, u.Ref, roundDuration(u.Elapsed))
+		return fmt.Sprintf("%s: built %s in %s", u.resource, u.Ref, render.RoundDuration(u.Elapsed))
 	case containerdrt.PhaseBuildStep:
 		return fmt.Sprintf("%s: build: %s", u.resource, u.Message)
 	case phaseUpToDate:

@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -98,7 +99,7 @@ func (s *session) serviceUnit(c *ucli.Context, o serviceOptions) (*serviceUnit, 
 	}
 	// Placeholder passwords, every variable required: what `up` checks before it starts.
 	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
-	writeDiagnostics(s.stderr, diags.Errors())
+	render.WriteDiagnostics(s.stderr, diags.Errors())
 	if diags.HasErrors() {
 		return nil, silentFailure()
 	}

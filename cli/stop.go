@@ -11,6 +11,7 @@ import (
 
 	"github.com/lightshuttle/lsctl/actors"
 	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -129,18 +130,18 @@ func (s *session) stopDirect(ctx context.Context, project string, sp stopPlan) e
 		return err
 	}
 	byResource := managedByResource(managed)
-	out := &linePrinter{w: s.stdout}
+	out := render.NewLinePrinter(s.stdout, nil)
 	return s.withSignals(ctx, func(ctx context.Context) error {
 		return inDependencyOrder(sp.targets, sp.after, false, func(name string) error {
 			m, ok := byResource[name]
 			if !ok || (!m.Running && m.Labels[plan.LabelStopped] != "") {
-				out.printf("%s: already stopped", name)
+				out.Printf("%s: already stopped", name)
 				return nil
 			}
 			if _, err := rt.StopByHand(ctx, m.ID, sp.grace); err != nil {
 				return fmt.Errorf("stop %q: %w", name, err)
 			}
-			out.printf("%s: stopped", name)
+			out.Printf("%s: stopped", name)
 			return nil
 		})
 	})

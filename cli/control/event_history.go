@@ -17,8 +17,10 @@ type EventHistory struct {
 	byR map[string][]actors.Event
 }
 
+// NewEventHistory returns an empty history.
 func NewEventHistory() *EventHistory { return &EventHistory{byR: map[string][]actors.Event{}} }
 
+// Add records a resource event; stack events are not kept.
 func (h *EventHistory) Add(e actors.Event) {
 	if e.IsStackEvent() {
 		return

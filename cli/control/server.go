@@ -1,7 +1,9 @@
 package control
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -323,14 +325,19 @@ func (api *controlAPI) restart(w http.ResponseWriter, _ *http.Request, name stri
 	}
 }
 
-// writeJSON writes a JSON response with the headers of docs/spec/runtime.md §15.1.
+// writeJSON writes a JSON response with the headers of docs/spec/runtime.md §15.1,
+// one line without HTML escaping ("->" stays readable in messages).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := MarshalJSON(v, false)
-	if err != nil {
-		status, data = http.StatusInternalServerError, []byte(`{"error":"cannot encode response"}`)
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		status = http.StatusInternalServerError
+		body.Reset()
+		body.WriteString(`{"error":"cannot encode response"}` + "\n")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
+	_, _ = w.Write(body.Bytes())
 }

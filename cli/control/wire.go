@@ -1,8 +1,6 @@
 package control
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -81,20 +79,4 @@ func (v apiView) view() actors.View {
 	out := v.View
 	out.StartedAt = v.StartedAt
 	return out
-}
-
-// MarshalJSON encodes v as the API and every --json output do: without HTML
-// escaping ("->" stays readable in messages), indented when asked, without a
-// trailing newline.
-func MarshalJSON(v any, indent bool) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if indent {
-		enc.SetIndent("", "  ")
-	}
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
