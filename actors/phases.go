@@ -2,6 +2,8 @@ package actors
 
 import (
 	"context"
+	"fmt"
+	"runtime/trace"
 	"time"
 )
 
@@ -42,6 +44,9 @@ func (a *resource) reportPhase(phase string, start time.Time, err error) {
 	s := PhaseSpan{Resource: a.node.Name, Phase: phase, Start: start, End: a.o.Now()}
 	if err != nil {
 		s.Err = a.o.Redact(err.Error())
+	}
+	if trace.IsEnabled() { // LSCTL_PROFILE_DIR: the phase in the execution trace too
+		trace.Log(context.Background(), "phase", fmt.Sprintf("%s %s %d %d", s.Resource, s.Phase, s.Start.UnixNano(), s.End.UnixNano()))
 	}
 	a.o.Phase(s)
 }

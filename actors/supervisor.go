@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/trace"
 	"slices"
 	"time"
 
@@ -151,6 +152,7 @@ func (s *supervisor) start(ctx actor.Context) {
 
 // prepareStack removes orphans (§4.4) and ensures the network (§5.1).
 func (s *supervisor) prepareStack(ctx context.Context) any {
+	defer trace.StartRegion(ctx, "prepare stack").End()
 	list, err := s.rt.List(ctx, s.plan.Project)
 	if err != nil {
 		return networkDone{fmt.Errorf("listing containers of project %q: %w", s.plan.Project, err)}

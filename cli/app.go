@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -18,8 +20,14 @@ func Main(args []string) int {
 	}
 	s := &session{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, spawn: true}
 	if len(args) > 0 && args[0] == superviseCommand {
+		defer startProfiling(os.LookupEnv, "supervise")()
 		return s.runSupervisor(args[1:])
 	}
+	role := "lsctl"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		role = filepath.Base(args[0]) // a command name; never a path in a file name
+	}
+	defer startProfiling(os.LookupEnv, role)()
 	return s.run(args)
 }
 

@@ -56,12 +56,16 @@ func (s *session) upAction(c *ucli.Context) error {
 			return err
 		}
 	}
+	steps := &traceSteps{ctx: c.Context}
+	defer steps.end()
+	steps.next("load manifest")
 	ld, err := s.load(o.EnvFile, o.Strict)
 	if err != nil {
 		return err
 	}
 	closeLog := s.openUpLog(ld.manifest.Project.Name.Value)
 	defer closeLog()
+	steps.next("check plan")
 	// §12.2 step 1: placeholders for passwords, but every variable required, before
 	// containerd is contacted (§17 item 69).
 	_, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
@@ -72,19 +76,21 @@ func (s *session) upAction(c *ucli.Context) error {
 	if diags.HasErrors() {
 		return silentFailure()
 	}
-	st, err := s.prepareUp(c.Context, ld, o)
+	st, err := s.prepareUp(c.Context, ld, o, steps)
 	if err != nil {
 		return err
 	}
 	defer st.close()
+	steps.next("run")
 	return s.runUp(c.Context, st, sigs)
 }
 
 // prepareUp is §12.2 step 2 up to the port preflight: project lock, containerd, CNI
 // plugins, generated passwords, the final plan.
-func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upState, error) {
+func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions, steps *traceSteps) (*upState, error) {
 	project := ld.manifest.Project.Name.Value
 	st := &upState{opts: o}
+	steps.next("lock project")
 	if err := s.ensureDataRoot(); err != nil {
 		return nil, err
 	}
@@ -93,19 +99,23 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upSt
 		return nil, err
 	}
 	st.lock = lock
+	steps.next("connect")
 	if st.client, err = s.connect(ctx, o.Pull, o.Build); err != nil {
 		st.close()
 		return nil, err
 	}
 	st.rt = st.client
+	steps.next("check CNI plugins")
 	if err := st.client.CheckCNIPlugins(); err != nil {
 		st.close()
 		return nil, err
 	}
+	steps.next("final plan")
 	if st.plan, err = s.finalPlan(ld); err != nil {
 		st.close()
 		return nil, err
 	}
+	steps.next("preflight ports")
 	if st.unlockDR, err = st.client.LockDataRoot(); err != nil {
 		st.close()
 		return nil, err
@@ -118,6 +128,7 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions) (*upSt
 	for _, r := range rewrites {
 		fmt.Fprintf(s.stdout, "%s: port %s:%d is in use; publishing %s:%d -> %d instead\n", r.Resource, r.HostIP, r.From, r.HostIP, r.To, r.Container)
 	}
+	steps.next("reserve network")
 	subnet, err := st.client.ReserveNetwork(project)
 	if err != nil {
 		st.close()

@@ -23,7 +23,7 @@ import (
 var cniPluginDirs = []string{"/opt/cni/bin", "/usr/libexec/cni", "/usr/lib/cni"}
 
 // requiredCNIPlugins must all exist in the plugin directory (docs/spec/runtime.md §0).
-var requiredCNIPlugins = []string{"bridge", "static", "portmap", "firewall", "loopback"}
+var requiredCNIPlugins = []string{"bridge", "static", "portmap", "loopback"}
 
 // cniIfName is the container-side interface (docs/spec/runtime.md §5.3).
 const cniIfName = "eth0"
@@ -86,12 +86,11 @@ func conflist(network, bridge string) []byte {
 		"plugins": []obj{
 			{
 				"type": "bridge", "bridge": bridge,
-				"isGateway": true, "isDefaultGateway": true, "ipMasq": true, "hairpinMode": true,
+				"isGateway": true, "isDefaultGateway": true, "hairpinMode": true,
 				"ipam":         obj{"type": "static"},
 				"capabilities": obj{"ips": true, "mac": true},
 			},
 			{"type": "portmap", "capabilities": obj{"portMappings": true}, "snat": true},
-			{"type": "firewall", "backend": "iptables"},
 		},
 	}
 	return mustJSON(conf)
@@ -108,6 +107,16 @@ func (c *Client) ensureConflist(network, bridge string) error {
 		return fmt.Errorf("write CNI configuration: %w", err)
 	}
 	return nil
+}
+
+// hasPlugin says whether list has a plugin of type kind.
+func hasPlugin(list *libcni.NetworkConfigList, kind string) bool {
+	for _, p := range list.Plugins {
+		if p.Network.Type == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutPlugin returns list without its plugins of type kind. A container that
@@ -198,23 +207,18 @@ func (c *Client) startAttach(ctx context.Context, s *plan.ContainerSpec) (*pendi
 	return att, nil
 }
 
-// cniAdd runs CNI ADD for rt, then keeps lsctl's isolation jump first in FORWARD.
+// cniAdd runs CNI ADD for rt.
 func (c *Client) cniAdd(ctx context.Context, network string, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
 	if _, err := c.cniConfig().AddNetworkList(ctx, list, rt); err != nil {
-		// DEL undoes whatever plugins ran before the failure; the firewall plugin's
-		// rules need the result its ADD never returned.
+		// DEL undoes whatever plugins ran before the failure.
 		dctx := context.WithoutCancel(ctx)
-		if c.cniConfig().DelNetworkList(dctx, list, rt) == nil && removeIntentFirewallRules(dctx, rt.CapabilityArgs) == nil {
+		if c.cniConfig().DelNetworkList(dctx, list, rt) == nil {
 			c.dropIntent(rt.ContainerID)
 		}
 		_ = removeNetns(rt.NetNS)
 		return fmt.Errorf("connect container %s to network %q: %w", rt.ContainerID, network, err)
 	}
 	c.dropIntent(rt.ContainerID) // libcni's cache has the attachment now
-	if err := c.isolation().ensureFirst(ctx); err != nil {
-		_ = c.detachNetwork(context.WithoutCancel(ctx), rt.ContainerID)
-		return err
-	}
 	return nil
 }
 

@@ -86,8 +86,10 @@ func (c *Client) undoIntent(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	if err := removeIntentFirewallRules(ctx, in.Capability); err != nil {
-		return err
+	if hasPlugin(list, "firewall") { // an attachment of an earlier lsctl's conflist
+		if err := removeIntentFirewallRules(ctx, in.Capability); err != nil {
+			return err
+		}
 	}
 	c.dropIntent(id)
 	return nil

@@ -204,13 +204,13 @@ func TestLiveNetwork(t *testing.T) {
 		// failure above is the isolation and not a broken route.
 		ctx := context.Background()
 		for _, n := range []*plan.Plan{p, other} {
-			if err := c.isolation().remove(ctx, n.Network.Bridge, n.Network.Name); err != nil {
+			if err := c.isolation().remove(ctx, netRules{bridge: n.Network.Bridge, network: n.Network.Name, subnet: n.Network.Subnet}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		defer func() {
 			for _, n := range []*plan.Plan{p, other} {
-				_ = c.isolation().ensure(ctx, n.Network.Bridge, n.Network.Name)
+				_ = c.isolation().ensure(ctx, netRules{bridge: n.Network.Bridge, network: n.Network.Name, subnet: n.Network.Subnet})
 			}
 		}()
 		if body, err := fetch(otherPaths["probe"], web.IP.String()+":80"); err != nil || body != "hello from web" {
@@ -422,7 +422,7 @@ func TestWithoutPlugin(t *testing.T) {
 	for _, p := range got.Plugins {
 		types = append(types, p.Network.Type)
 	}
-	if want := []string{"bridge", "firewall"}; !slices.Equal(types, want) {
+	if want := []string{"bridge"}; !slices.Equal(types, want) {
 		t.Errorf("plugins = %v, want %v", types, want)
 	}
 	if got.Name != list.Name || got.CNIVersion != list.CNIVersion {
@@ -431,7 +431,7 @@ func TestWithoutPlugin(t *testing.T) {
 	if strings.Contains(string(got.Bytes), "portmap") {
 		t.Errorf("cached bytes still name portmap: %s", got.Bytes)
 	}
-	if len(list.Plugins) != 3 {
+	if len(list.Plugins) != 2 {
 		t.Errorf("the network's own list changed: %d plugins", len(list.Plugins))
 	}
 }

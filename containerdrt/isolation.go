@@ -5,21 +5,28 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"net/netip"
 	"os/exec"
 	"slices"
 	"strings"
 )
 
-// isolator keeps project networks from reaching each other (docs/spec/runtime.md §5.4: a
-// project reaches nothing of other projects). Tests inject a recorder.
+// isolator keeps the iptables rules of project networks (docs/spec/runtime.md §5.1): the
+// isolation between projects, the forwarding of a network's own traffic and its
+// outbound masquerade. Tests inject a recorder.
 type isolator interface {
-	// ensure installs the bridge's rules (idempotent).
-	ensure(ctx context.Context, bridge, network string) error
-	// ensureFirst keeps lsctl's isolation jump ahead of the CNI firewall plugin's
-	// ACCEPT rules in FORWARD, which the plugin inserts at the top on first use.
-	ensureFirst(ctx context.Context) error
-	// remove deletes the bridge's rules; missing rules are fine.
-	remove(ctx context.Context, bridge, network string) error
+	// ensure installs the network's rules (idempotent).
+	ensure(ctx context.Context, n netRules) error
+	// remove deletes the network's rules; missing rules are fine.
+	remove(ctx context.Context, n netRules) error
+}
+
+// netRules names the network whose rules are meant.
+type netRules struct {
+	bridge  string
+	network string
+	subnet  netip.Prefix // invalid for a record without one: its nat rule is skipped
 }
 
 func (c *Client) isolation() isolator {
@@ -35,101 +42,149 @@ const isolationChain = "LSCTL-ISOLATION"
 // isolationJump is the first rule of FORWARD, as `iptables -S` prints it.
 var isolationJump = []string{"-A", "FORWARD", "-j", isolationChain}
 
-// iptablesIsolator implements isolation with two filter rules per bridge: traffic
-// that stays on the bridge returns, traffic from it to any other lsctl bridge drops.
+// iptablesIsolator implements the rules of each network, once per network rather than
+// per container as the CNI bridge plugin's ipMasq and the firewall plugin would: a
+// container's attachment then runs no iptables at all (issue 16 item 2).
 //
-// ensure and remove read the filter table once and apply what is missing or to go in
-// one iptables-restore transaction: every iptables call is a process and most are a
+// ensure and remove read the tables once and apply what is missing or to go in one
+// iptables-restore transaction: every iptables call is a process and most are a
 // kernel commit, and both sit on the critical path of up and down. When the
-// transaction fails (another lsctl changed the table in between), they fall back to
+// transaction fails (another lsctl changed a table in between), they fall back to
 // one checked call per rule.
 type iptablesIsolator struct{}
 
-func bridgeRules(bridge, network string) [][]string {
-	comment := []string{"-m", "comment", "--comment", "lsctl " + network}
-	return [][]string{
-		append([]string{"-i", bridge, "-o", bridge}, append(comment, "-j", "RETURN")...),
-		append([]string{"-i", bridge, "-o", "lsh+"}, append(comment, "-j", "DROP")...),
-	}
+// netRule is one rule of a network: table, chain and the rule's words as `iptables -S`
+// prints them after `-A <chain>`.
+type netRule struct {
+	table, chain string
+	spec         []string
 }
 
-func (iptablesIsolator) ensure(ctx context.Context, bridge, network string) error {
-	if ensureBatched(ctx, bridge, network) == nil {
+func (r netRule) appendLine() []string { return append([]string{"-A", r.chain}, r.spec...) }
+func (r netRule) deleteLine() []string { return append([]string{"-D", r.chain}, r.spec...) }
+
+// networkRules are the rules of one network, in order:
+//   - traffic that stays on the bridge is accepted (containers of a project reach each
+//     other, also on hosts whose FORWARD policy is DROP);
+//   - traffic from the bridge to any other lsctl bridge is dropped (projects reach
+//     nothing of each other);
+//   - the rest of the bridge's outbound traffic is accepted, and so are the replies
+//     to it (egress on DROP-policy hosts, as the CNI firewall plugin provided);
+//   - outbound traffic leaving by another interface is masqueraded, multicast excepted
+//     (as the CNI bridge plugin's ipMasq did, per address).
+func networkRules(n netRules) []netRule {
+	comment := []string{"-m", "comment", "--comment", "lsctl " + n.network}
+	rule := func(table, chain string, match []string, target string) netRule {
+		return netRule{table, chain, slices.Concat(match, comment, []string{"-j", target})}
+	}
+	rules := []netRule{
+		rule("filter", isolationChain, []string{"-i", n.bridge, "-o", n.bridge}, "ACCEPT"),
+		rule("filter", isolationChain, []string{"-i", n.bridge, "-o", "lsh+"}, "DROP"),
+		rule("filter", isolationChain, []string{"-i", n.bridge}, "ACCEPT"),
+		rule("filter", isolationChain, []string{"-o", n.bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"}, "ACCEPT"),
+	}
+	if n.subnet.IsValid() {
+		rules = append(rules, rule("nat", "POSTROUTING",
+			[]string{"-s", n.subnet.Masked().String(), "!", "-d", "224.0.0.0/4", "!", "-o", n.bridge}, "MASQUERADE"))
+	}
+	return rules
+}
+
+// legacyRules are rules an earlier lsctl kept for a network, which remove also takes
+// away: intra-bridge traffic returned to FORWARD, where the firewall plugin accepted it.
+func legacyRules(n netRules) []netRule {
+	return []netRule{{"filter", isolationChain, []string{"-i", n.bridge, "-o", n.bridge,
+		"-m", "comment", "--comment", "lsctl " + n.network, "-j", "RETURN"}}}
+}
+
+func (iptablesIsolator) ensure(ctx context.Context, n netRules) error {
+	if ensureBatched(ctx, n) == nil {
 		return nil
 	}
-	return ensureOneByOne(ctx, bridge, network)
+	return ensureOneByOne(ctx, n)
 }
 
-func (iptablesIsolator) ensureFirst(ctx context.Context) error {
-	out, err := iptablesOutput(ctx, "-S", "FORWARD", "1")
-	if err == nil && strings.TrimSpace(out) == strings.Join(isolationJump, " ") {
+func (iptablesIsolator) remove(ctx context.Context, n netRules) error {
+	if removeBatched(ctx, n) == nil {
 		return nil
 	}
-	return ensureIsolationChain(ctx)
+	return removeOneByOne(ctx, n)
 }
 
-func (iptablesIsolator) remove(ctx context.Context, bridge, network string) error {
-	if removeBatched(ctx, bridge, network) == nil {
-		return nil
+// ruleTables reads the tables the rules live in.
+func ruleTables(ctx context.Context, rules []netRule) (map[string]filterTable, error) {
+	tables := map[string]filterTable{}
+	for _, r := range rules {
+		if _, ok := tables[r.table]; ok {
+			continue
+		}
+		t, err := readTable(ctx, r.table)
+		if err != nil {
+			return nil, err
+		}
+		tables[r.table] = t
 	}
-	return removeOneByOne(ctx, bridge, network)
+	return tables, nil
 }
 
-// ensureBatched is ensure as one read of the table and one transaction.
-func ensureBatched(ctx context.Context, bridge, network string) error {
-	table, err := readFilterTable(ctx)
+// ensureBatched is ensure as one read of each table and one transaction.
+func ensureBatched(ctx context.Context, n netRules) error {
+	rules := networkRules(n)
+	tables, err := ruleTables(ctx, rules)
 	if err != nil {
 		return err
 	}
-	var batch [][]string
-	if !table.hasChain(isolationChain) {
-		batch = append(batch, []string{":" + isolationChain, "-", "[0:0]"})
+	batch := map[string][][]string{}
+	if !tables["filter"].hasChain(isolationChain) {
+		batch["filter"] = append(batch["filter"], []string{":" + isolationChain, "-", "[0:0]"})
 	}
-	for _, rule := range bridgeRules(bridge, network) {
-		if rule = append([]string{"-A", isolationChain}, rule...); !table.has(rule) {
-			batch = append(batch, rule)
+	for _, r := range rules {
+		if !tables[r.table].has(r.appendLine()) {
+			batch[r.table] = append(batch[r.table], r.appendLine())
 		}
 	}
-	return iptablesRestore(ctx, append(batch, table.jumpFixes()...))
+	batch["filter"] = append(batch["filter"], tables["filter"].jumpFixes()...)
+	return restoreTables(ctx, batch)
 }
 
-// removeBatched is remove as one read of the table and one transaction.
-func removeBatched(ctx context.Context, bridge, network string) error {
-	table, err := readFilterTable(ctx)
+// removeBatched is remove as one read of each table and one transaction.
+func removeBatched(ctx context.Context, n netRules) error {
+	rules := append(networkRules(n), legacyRules(n)...)
+	tables, err := ruleTables(ctx, rules)
 	if err != nil {
 		return err
 	}
-	var batch [][]string
-	for _, rule := range bridgeRules(bridge, network) {
-		for range table.count(append([]string{"-A", isolationChain}, rule...)) {
-			batch = append(batch, append([]string{"-D", isolationChain}, rule...))
+	batch := map[string][][]string{}
+	for _, r := range rules {
+		for range tables[r.table].count(r.appendLine()) {
+			batch[r.table] = append(batch[r.table], r.deleteLine())
 		}
 	}
-	return iptablesRestore(ctx, batch)
+	return restoreTables(ctx, batch)
 }
 
 // ensureOneByOne is ensure with one checked iptables call per step.
-func ensureOneByOne(ctx context.Context, bridge, network string) error {
+func ensureOneByOne(ctx context.Context, n netRules) error {
 	if err := ensureIsolationChain(ctx); err != nil {
 		return err
 	}
-	for _, rule := range bridgeRules(bridge, network) {
-		if iptables(ctx, append([]string{"-C", isolationChain}, rule...)...) == nil {
+	for _, r := range networkRules(n) {
+		if iptablesIn(ctx, r.table, append([]string{"-C", r.chain}, r.spec...)...) == nil {
 			continue
 		}
-		if err := iptables(ctx, append([]string{"-A", isolationChain}, rule...)...); err != nil {
-			return fmt.Errorf("isolate network %q: %w", network, err)
+		if err := iptablesIn(ctx, r.table, r.appendLine()...); err != nil {
+			return fmt.Errorf("set up the rules of network %q: %w", n.network, err)
 		}
 	}
 	return nil
 }
 
 // removeOneByOne is remove with one checked iptables call per step.
-func removeOneByOne(ctx context.Context, bridge, network string) error {
-	for _, rule := range bridgeRules(bridge, network) {
-		for iptables(ctx, append([]string{"-C", isolationChain}, rule...)...) == nil {
-			if err := iptables(ctx, append([]string{"-D", isolationChain}, rule...)...); err != nil {
-				return fmt.Errorf("remove isolation rules of network %q: %w", network, err)
+func removeOneByOne(ctx context.Context, n netRules) error {
+	for _, r := range append(networkRules(n), legacyRules(n)...) {
+		for iptablesIn(ctx, r.table, append([]string{"-C", r.chain}, r.spec...)...) == nil {
+			if err := iptablesIn(ctx, r.table, r.deleteLine()...); err != nil {
+				return fmt.Errorf("remove the rules of network %q: %w", n.network, err)
 			}
 		}
 	}
@@ -254,24 +309,30 @@ func splitRuleLine(line string) (words []string, ok bool) {
 	return words, true
 }
 
-// iptablesRestore applies lines to the filter table in one transaction, leaving the
-// rest of the table as it is; no lines is nothing to do.
-func iptablesRestore(ctx context.Context, lines [][]string) error {
-	return restoreTable(ctx, "filter", lines)
+// restoreTable applies lines to table in one transaction, leaving the rest of the
+// table as it is; no lines is nothing to do.
+func restoreTable(ctx context.Context, table string, lines [][]string) error {
+	return restoreTables(ctx, map[string][][]string{table: lines})
 }
 
-// restoreTable applies lines to table in one transaction, as iptablesRestore does.
-func restoreTable(ctx context.Context, table string, lines [][]string) error {
-	if len(lines) == 0 {
+// restoreTables applies the lines of each table in one iptables-restore run, which
+// commits each table atomically; tables without lines are left alone.
+func restoreTables(ctx context.Context, lines map[string][][]string) error {
+	var script strings.Builder
+	for _, table := range slices.Sorted(maps.Keys(lines)) {
+		if len(lines[table]) == 0 {
+			continue
+		}
+		script.WriteString("*" + table + "\n")
+		for _, words := range lines[table] {
+			script.WriteString(joinRuleLine(words))
+			script.WriteByte('\n')
+		}
+		script.WriteString("COMMIT\n")
+	}
+	if script.Len() == 0 {
 		return nil
 	}
-	var script strings.Builder
-	script.WriteString("*" + table + "\n")
-	for _, words := range lines {
-		script.WriteString(joinRuleLine(words))
-		script.WriteByte('\n')
-	}
-	script.WriteString("COMMIT\n")
 	var stderr bytes.Buffer
 	err := runInOwnGroup(func() *exec.Cmd {
 		stderr.Reset()
@@ -301,6 +362,12 @@ func joinRuleLine(words []string) string {
 // iptables runs `iptables -w -t filter ARGS...`.
 func iptables(ctx context.Context, args ...string) error {
 	_, err := iptablesOutput(ctx, args...)
+	return err
+}
+
+// iptablesIn runs `iptables -w -t table ARGS...`.
+func iptablesIn(ctx context.Context, table string, args ...string) error {
+	_, err := iptablesTableOutput(ctx, table, args...)
 	return err
 }
 

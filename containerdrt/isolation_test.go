@@ -3,6 +3,7 @@ package containerdrt
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"slices"
@@ -34,7 +35,7 @@ func TestSplitRuleLine(t *testing.T) {
 
 func TestJoinRuleLineRoundTrips(t *testing.T) {
 	for _, words := range [][]string{
-		bridgeRules("lsh-12345678", "lightshuttle-shop")[0],
+		networkRules(netRules{bridge: "lsh-12345678", network: "lightshuttle-shop"})[0].appendLine(),
 		{"-A", "X", "--comment", `a "quoted" \ word`, "-j", "RETURN"},
 		{":LSCTL-ISOLATION", "-", "[0:0]"},
 	} {
@@ -78,9 +79,10 @@ func TestJumpFixes(t *testing.T) {
 	}
 }
 
-// Runtime.md §5.4 on the real host: ensure installs each rule of a bridge once however
-// often it runs, with the jump first in FORWARD, and remove takes them all away (also
-// duplicates left by an older lsctl), in the batched and the one-by-one paths.
+// docs/spec/runtime.md §5.1 on the real host: ensure installs each rule of a network once
+// however often it runs (filter and nat), with the jump first in FORWARD, and remove
+// takes them all away (also duplicates, and the intra-bridge RETURN rule an earlier
+// lsctl kept), in the batched and the one-by-one paths.
 func TestIsolationRulesLive(t *testing.T) {
 	if os.Geteuid() != 0 {
 		skipUnlessRequired(t, "needs root")
@@ -92,49 +94,56 @@ func TestIsolationRulesLive(t *testing.T) {
 	}
 	ctx := context.Background()
 	bridge := fmt.Sprintf("lsh-t%07d", os.Getpid()%10000000)
-	network := "lightshuttle-isolation-test-" + bridge
-	t.Cleanup(func() { _ = removeOneByOne(context.Background(), bridge, network) })
+	n := netRules{bridge: bridge, network: "lightshuttle-isolation-test-" + bridge,
+		subnet: netip.MustParsePrefix("10.254.253.0/24")}
+	t.Cleanup(func() { _ = removeOneByOne(context.Background(), n) })
+	all := append(networkRules(n), legacyRules(n)...)
 	countRules := func() int {
-		table, err := readFilterTable(ctx)
+		tables, err := ruleTables(ctx, all)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		for _, rule := range bridgeRules(bridge, network) {
-			n += table.count(append([]string{"-A", isolationChain}, rule...))
+		count := 0
+		for _, r := range all {
+			count += tables[r.table].count(r.appendLine())
 		}
-		if !slices.Equal(table.firstForward(), isolationJump) || table.count(isolationJump) != 1 {
+		if !slices.Equal(tables["filter"].firstForward(), isolationJump) || tables["filter"].count(isolationJump) != 1 {
 			t.Errorf("FORWARD does not start with a single jump to %s", isolationChain)
 		}
-		return n
+		return count
 	}
 	for range 2 {
-		if err := ensureBatched(ctx, bridge, network); err != nil {
+		if err := ensureBatched(ctx, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := countRules(); n != 2 {
-		t.Fatalf("after ensure twice: %d rules of %s, want 2", n, bridge)
+	if got, want := countRules(), len(networkRules(n)); got != want {
+		t.Fatalf("after ensure twice: %d rules of %s, want %d", got, bridge, want)
 	}
-	// A duplicate, as a crash between two one-by-one steps could leave.
-	rule := bridgeRules(bridge, network)[1]
-	if err := iptables(ctx, append([]string{"-A", isolationChain}, rule...)...); err != nil {
+	// A duplicate, as a crash between two one-by-one steps could leave, and the rule
+	// an earlier lsctl kept.
+	for _, r := range []netRule{networkRules(n)[4], legacyRules(n)[0]} {
+		if err := iptablesIn(ctx, r.table, r.appendLine()...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := removeBatched(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if err := removeBatched(ctx, bridge, network); err != nil {
+	if got := countRules(); got != 0 {
+		t.Fatalf("after remove: %d rules of %s left", got, bridge)
+	}
+	if err := ensureOneByOne(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if n := countRules(); n != 0 {
-		t.Fatalf("after remove: %d rules of %s left", n, bridge)
+	if got, want := countRules(), len(networkRules(n)); got != want {
+		t.Fatalf("one by one: %d rules of %s, want %d", got, bridge, want)
 	}
-	if err := ensureOneByOne(ctx, bridge, network); err != nil {
+	if err := removeOneByOne(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if err := removeOneByOne(ctx, bridge, network); err != nil {
-		t.Fatal(err)
-	}
-	if n := countRules(); n != 0 {
-		t.Fatalf("one by one: %d rules of %s left", n, bridge)
+	if got := countRules(); got != 0 {
+		t.Fatalf("one by one: %d rules of %s left", got, bridge)
 	}
 }
 

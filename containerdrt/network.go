@@ -141,7 +141,7 @@ func (c *Client) EnsureNetwork(ctx context.Context, p *plan.Plan) error {
 	if err := c.ensureConflist(name, bridge); err != nil {
 		return err
 	}
-	if err := c.isolation().ensure(ctx, bridge, name); err != nil {
+	if err := c.isolation().ensure(ctx, netRules{bridge: bridge, network: name, subnet: subnet}); err != nil {
 		return err
 	}
 	p.AssignSubnet(subnet)
@@ -386,7 +386,11 @@ func (c *Client) TeardownNetwork(ctx context.Context, project string) error {
 	// The kernel takes tens of milliseconds to unregister a bridge; the isolation
 	// rules go meanwhile.
 	isolated := make(chan error, 1)
-	go func() { isolated <- c.isolation().remove(ctx, bridge, name) }()
+	rules := netRules{bridge: bridge, network: name}
+	if subnet, err := netip.ParsePrefix(rec.Subnet); err == nil {
+		rules.subnet = subnet
+	}
+	go func() { isolated <- c.isolation().remove(ctx, rules) }()
 	var linkErr error
 	ports := rec.Strays
 	if c.linkExists(bridge) {

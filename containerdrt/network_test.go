@@ -20,13 +20,12 @@ func (f fakeHost) Prefixes() ([]netip.Prefix, error) { return f, nil }
 // fakeFirewall records isolation calls.
 type fakeFirewall struct{ ensured, removed []string }
 
-func (f *fakeFirewall) ensure(_ context.Context, bridge, _ string) error {
-	f.ensured = append(f.ensured, bridge)
+func (f *fakeFirewall) ensure(_ context.Context, n netRules) error {
+	f.ensured = append(f.ensured, n.bridge)
 	return nil
 }
-func (f *fakeFirewall) ensureFirst(context.Context) error { return nil }
-func (f *fakeFirewall) remove(_ context.Context, bridge, _ string) error {
-	f.removed = append(f.removed, bridge)
+func (f *fakeFirewall) remove(_ context.Context, n netRules) error {
+	f.removed = append(f.removed, n.bridge)
 	return nil
 }
 
@@ -348,7 +347,7 @@ func TestTeardownReportsStrayPorts(t *testing.T) {
 	}
 }
 
-// Ensure step 1: a missing conflist is recreated.
+// Ensure step 1: a missing conflist is recreated, an earlier lsctl's is rewritten.
 func TestEnsureNetworkRecreatesConflist(t *testing.T) {
 	tn := newTestNet(t)
 	ctx := context.Background()
@@ -367,10 +366,23 @@ func TestEnsureNetworkRecreatesConflist(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"cniVersion": "1.0.0"`, `"type": "bridge"`, `"bridge": "` + p.Network.Bridge + `"`,
-		`"ips": true`, `"type": "static"`, `"portMappings": true`, `"snat": true`, `"type": "firewall"`} {
+		`"ips": true`, `"type": "static"`, `"portMappings": true`, `"snat": true`} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("conflist lacks %s:\n%s", want, data)
 		}
+	}
+	// An earlier lsctl's conflist masqueraded and opened FORWARD per container; the
+	// network's own rules do that now (§5.1), so ensure rewrites it.
+	old := strings.Replace(string(data), `"hairpinMode": true`, `"hairpinMode": true, "ipMasq": true`, 1)
+	old = strings.Replace(old, `"plugins": [`, `"plugins": [{"type": "firewall", "backend": "iptables"},`, 1)
+	if err := os.WriteFile(tn.conflistPath(p.Network.Name), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.EnsureNetwork(ctx, testPlan("shop", "db")); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ = os.ReadFile(tn.conflistPath(p.Network.Name)); strings.Contains(string(data), "ipMasq") || strings.Contains(string(data), "firewall") {
+		t.Errorf("an earlier conflist was kept:\n%s", data)
 	}
 }
 

@@ -33,7 +33,7 @@ const floorProbeEvery = 20 * time.Millisecond
 
 // stackFloor starts a benchmark stack with the bare containerd client doing the work
 // lsctl does (docs/spec/runtime.md §19 "Floor"): pinned netns, CNI ADD on a network of the same
-// kind (bridge, static IPAM, portmap, firewall), container and snapshot, task with the
+// kind (bridge, static IPAM, portmap), container and snapshot, task with the
 // binary log driver, all prepared in parallel; then each task started once its
 // dependencies' probes passed, and probed by exec every 20 ms until it passes.
 type stackFloor struct {
@@ -90,16 +90,17 @@ func newStackFloor(b *testing.B, env *harness.Env, project string) *stackFloor {
 
 // floorConflist is the plugin chain lsctl attaches a container without published
 // ports with (docs/spec/runtime.md §5.1): the project network's list less portmap, whose ADD
-// and DEL do nothing without mappings. The benchmark containers publish no port.
+// and DEL do nothing without mappings; the benchmark containers publish no port. The
+// network's forwarding and masquerade rules are lsctl's, set once per network when it
+// is ensured rather than by a plugin per container; the floor's containers need none.
 func floorConflist(name, bridge string) []byte {
 	type obj = map[string]any
 	conf, _ := json.Marshal(obj{
 		"cniVersion": "1.0.0", "name": name,
 		"plugins": []obj{
 			{"type": "bridge", "bridge": bridge, "isGateway": true, "isDefaultGateway": true,
-				"ipMasq": true, "hairpinMode": true, "ipam": obj{"type": "static"},
+				"hairpinMode": true, "ipam": obj{"type": "static"},
 				"capabilities": obj{"ips": true}},
-			{"type": "firewall", "backend": "iptables"},
 		},
 	})
 	return conf

@@ -90,9 +90,10 @@ func rssStack() benchStack {
 	return s
 }
 
-// benchStacks are the timed stacks of docs/spec/runtime.md §19 and issue 5.
+// benchStacks are the timed stacks of docs/spec/runtime.md §19 and issue 5, after one1: a
+// single resource, whose time above the floor is lsctl's fixed cost (issue 16 item 2).
 func benchStacks() []benchStack {
-	return []benchStack{flatStack("flat10", 10), chainStack("chain5", 5), diamondStack("diamond10")}
+	return []benchStack{flatStack("one1", 1), flatStack("flat10", 10), chainStack("chain5", 5), diamondStack("diamond10")}
 }
 
 // manifest renders the stack as a lightshuttle.yml for project with image ref. The

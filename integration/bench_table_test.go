@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// Targets of issue 5 and docs/spec/runtime.md §19.
+// Targets of docs/spec/runtime.md §19 (issue 16 item 2, tightening issue 5's).
 const (
-	upFactor     = 1.3
-	upAllowance  = 150 * time.Millisecond
-	downTarget   = time.Second // for stacks of 10 containers
+	upFactor     = 1.15
+	upAllowance  = 100 * time.Millisecond
+	downTarget   = 600 * time.Millisecond // for stacks of 10 containers
 	rssTargetKiB = 60 << 10
 )
 
@@ -61,7 +61,7 @@ func median(samples []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// upLimit is the target for lsctl up given the floor: 1.3 × floor + 150 ms.
+// upLimit is the target for lsctl up given the floor: 1.15 × floor + 100 ms.
 func upLimit(floor time.Duration) time.Duration {
 	return time.Duration(upFactor*float64(floor)) + upAllowance
 }
@@ -87,7 +87,7 @@ func ms(d time.Duration) string {
 func formatBenchTable(rows []benchRow) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "stack\truns\tfloor up\tlsctl up\tratio\ttarget (1.3×floor+150ms)\tfloor down\tlsctl down\tdown target\tpeak RSS")
+	fmt.Fprintln(w, "stack\truns\tfloor up\tlsctl up\tratio\ttarget (1.15×floor+100ms)\tfloor down\tlsctl down\tdown target\tpeak RSS")
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.stack, max(len(r.lsctlUp), len(r.floorUp)),
 			ms(median(r.floorUp)), ms(median(r.lsctlUp)), ratio(r), upCell(r),

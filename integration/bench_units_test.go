@@ -39,7 +39,7 @@ func TestBenchMedian(t *testing.T) {
 	}
 }
 
-// docs/spec/runtime.md §19: up ≤ 1.3 × floor + 150 ms; down of 10 containers ≤ 1 s; RSS ≤ 60 MB.
+// docs/spec/runtime.md §19: up ≤ 1.15 × floor + 100 ms; down of 10 containers ≤ 0.6 s; RSS ≤ 60 MB.
 func TestBenchTargets(t *testing.T) {
 	ms := time.Millisecond
 	tests := []struct {
@@ -48,14 +48,14 @@ func TestBenchTargets(t *testing.T) {
 		want []string
 	}{
 		{"up met at the limit", benchRow{stack: "flat10", size: 10,
-			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1450 * ms},
-			lsctlDown: []time.Duration{900 * ms}}, []string{"≤ 1450 ms met", "≤ 1000 ms met"}},
+			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1250 * ms},
+			lsctlDown: []time.Duration{600 * ms}}, []string{"≤ 1250 ms met", "≤ 600 ms met"}},
 		{"up and down missed", benchRow{stack: "flat10", size: 10,
-			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1451 * ms},
-			lsctlDown: []time.Duration{1001 * ms}}, []string{"≤ 1450 ms MISSED", "≤ 1000 ms MISSED", "1.45"}},
+			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1251 * ms},
+			lsctlDown: []time.Duration{601 * ms}}, []string{"≤ 1250 ms MISSED", "≤ 600 ms MISSED", "1.25"}},
 		{"down target only for 10 containers", benchRow{stack: "chain5", size: 5,
 			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1000 * ms},
-			lsctlDown: []time.Duration{5 * time.Second}}, []string{"≤ 1450 ms met"}},
+			lsctlDown: []time.Duration{5 * time.Second}}, []string{"≤ 1250 ms met"}},
 		{"rss missed", benchRow{stack: "many50", size: 50, lsctlUp: []time.Duration{3 * time.Second},
 			maxRSS: 61 << 10, hwm: 50 << 10}, []string{"61.0 MiB (VmHWM 50.0) ≤ 60 MiB MISSED"}},
 		{"rss met", benchRow{stack: "many50", size: 50, maxRSS: 40 << 10}, []string{"40.0 MiB (VmHWM 0.0) ≤ 60 MiB met"}},
