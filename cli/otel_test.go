@@ -43,7 +43,10 @@ func TestUpServesOTLP(t *testing.T) {
 		t.Fatalf("POST to the receiver: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	cc := control.NewClient(control.Socket(root, "shop"), "shop")
+	cc, err := control.Dial(context.Background(), root, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var logs []otlpreceiver.LogRecord
 	if status, err := cc.GetJSON(context.Background(), "/api/otel/logs", &logs); err != nil || status != 200 || len(logs) != 1 {
 		t.Fatalf("logs through the socket: %d %v %+v", status, err, logs)

@@ -30,8 +30,8 @@ type Client struct {
 	info    OwnerInfo // what GET /healthz said when dialled
 }
 
-// NewClient returns a client for the socket path.
-func NewClient(socket, project string) *Client {
+// newClient returns a client for the socket path.
+func newClient(socket, project string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", socket)
@@ -47,7 +47,7 @@ var ErrNoUp = errors.New("no lsctl up is running")
 // Dial returns a client when an `up` answers GET /healthz for project on the
 // data root's socket (docs/spec/runtime.md §12.9), else ErrNoUp.
 func Dial(ctx context.Context, dataRoot, project string) (*Client, error) {
-	c := NewClient(Socket(dataRoot, project), project)
+	c := newClient(Socket(dataRoot, project), project)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if code, err := c.GetJSON(ctx, "/healthz", &c.info); err != nil || code != http.StatusOK || c.info.Project != project {
