@@ -101,7 +101,7 @@ func (s *session) runBuilds(ctx context.Context, rt imageEnsurer, p *plan.Plan, 
 		go func() {
 			defer wg.Done()
 			err := rt.EnsureImage(ctx, &n.Spec, func(u containerdrt.ProgressUpdate) {
-				line := progressLine(imageProgress{resource: n.Name, ProgressUpdate: buildUpdate(u, true, redact)})
+				line := render.ProgressLine(n.Name, buildUpdate(u, true, redact))
 				if line != "" {
 					out.Printf("%s", line)
 				}

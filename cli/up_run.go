@@ -222,10 +222,10 @@ func (l *upLoop) drain(updates <-chan imageProgress) {
 // progress shows an image update: in the live table, or as a final plain line.
 func (l *upLoop) progress(u imageProgress) {
 	if l.table != nil && l.st.plan.Node(u.resource) != nil {
-		l.table.Set(u.resource, "", progressDetail(u))
+		l.table.Set(u.resource, "", render.ProgressDetail(u.resource, u.ProgressUpdate))
 		return
 	}
-	if line := progressLine(u); line != "" {
+	if line := render.ProgressLine(u.resource, u.ProgressUpdate); line != "" {
 		l.out.Printf("%s", line)
 	}
 }
