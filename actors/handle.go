@@ -67,8 +67,13 @@ func (h *Handle) Run() {
 	h.runOnce.Do(func() {
 		h.system = newSystem(h.env.o.Logger)
 		ctx, cancel := context.WithCancel(context.Background())
-		h.env.images = newImageFlights(ctx, h.env.rt)
-		sup := newSupervisor(h.env, h, ctx, cancel)
+		images := h.env.o.Images
+		if images == nil {
+			images = NewImages()
+		}
+		h.env.images = images
+		// Abandoning the startup abandons the pulls, also those begun before Run.
+		sup := newSupervisor(h.env, h, ctx, func() { cancel(); images.cancel() })
 		// The guardian replaces protoactor's default for a root actor, which would
 		// restart the supervisor on the same mutated struct (crash.go).
 		pid := h.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return sup },

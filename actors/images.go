@@ -8,11 +8,13 @@ import (
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// imageFlights fetches each image once per stack (docs/spec/runtime.md §12.2 step 3): resources
-// sharing a pulled image wait for one acquisition. Builds are never shared.
-type imageFlights struct {
-	rt     containerdrt.Runtime
+// Images fetches each image once per stack (docs/spec/runtime.md §12.2 step 3): resources
+// sharing a pulled image wait for one acquisition. Builds are never shared. The pulls
+// may begin before the engine does (Prefetch), while up still runs its preflight
+// steps; the Handle given them in Options.Images lets its resources join them.
+type Images struct {
 	ctx    context.Context // cancelled when the startup is abandoned
+	cancel context.CancelFunc
 	mu     sync.Mutex
 	byRef  map[string]*flight
 	active sync.WaitGroup
@@ -27,25 +29,52 @@ type flight struct {
 	listeners []func(containerdrt.ProgressPhase)
 }
 
-func newImageFlights(ctx context.Context, rt containerdrt.Runtime) *imageFlights {
-	return &imageFlights{rt: rt, ctx: ctx, byRef: map[string]*flight{}}
+// NewImages returns the acquisitions of one stack.
+func NewImages() *Images {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Images{ctx: ctx, cancel: cancel, byRef: map[string]*flight{}}
 }
 
-// acquire waits for the spec's image; ctx ends only this waiter's interest.
-func (f *imageFlights) acquire(ctx context.Context, s *plan.ContainerSpec, progress func(containerdrt.ProgressPhase)) error {
+// Prefetch begins acquiring every pulled image of p through rt. Builds wait for their
+// resource: their arguments may need the generated passwords of the final plan, which
+// p (built before them) may not hold.
+func (f *Images) Prefetch(rt containerdrt.Runtime, p *plan.Plan) {
+	for _, n := range p.Nodes {
+		if n.Spec.Build == nil {
+			f.start(rt, &n.Spec)
+		}
+	}
+}
+
+// Close abandons the acquisitions still running and waits for them to end.
+func (f *Images) Close() {
+	f.cancel()
+	f.wait()
+}
+
+// start begins the acquisition of the spec's image through rt unless one exists, and
+// returns it.
+func (f *Images) start(rt containerdrt.Runtime, s *plan.ContainerSpec) *flight {
 	key := s.Image
 	if s.Build != nil {
 		key = "build:" + s.ID
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	fl := f.byRef[key]
 	if fl == nil {
 		fl = &flight{done: make(chan struct{})}
 		f.byRef[key] = fl
 		f.active.Add(1)
-		go f.fetch(fl, s)
+		go f.fetch(rt, fl, s)
 	}
-	f.mu.Unlock()
+	return fl
+}
+
+// acquire waits for the spec's image, acquired through rt unless it already is; ctx
+// ends only this waiter's interest.
+func (f *Images) acquire(ctx context.Context, rt containerdrt.Runtime, s *plan.ContainerSpec, progress func(containerdrt.ProgressPhase)) error {
+	fl := f.start(rt, s)
 	fl.listen(progress)
 	select {
 	case <-fl.done:
@@ -56,14 +85,14 @@ func (f *imageFlights) acquire(ctx context.Context, s *plan.ContainerSpec, progr
 }
 
 // fetch runs one acquisition with the stack context, not a waiter's.
-func (f *imageFlights) fetch(fl *flight, s *plan.ContainerSpec) {
+func (f *Images) fetch(rt containerdrt.Runtime, fl *flight, s *plan.ContainerSpec) {
 	defer f.active.Done()
-	fl.err = f.rt.EnsureImage(f.ctx, s, func(u containerdrt.ProgressUpdate) { fl.report(u.Phase) })
+	fl.err = rt.EnsureImage(f.ctx, s, func(u containerdrt.ProgressUpdate) { fl.report(u.Phase) })
 	close(fl.done)
 }
 
 // wait returns once no acquisition is running.
-func (f *imageFlights) wait() { f.active.Wait() }
+func (f *Images) wait() { f.active.Wait() }
 
 // listen registers a progress listener and replays the current phase to it.
 func (fl *flight) listen(l func(containerdrt.ProgressPhase)) {

@@ -49,6 +49,11 @@ type Options struct {
 	// resource says what it waits for (resource_waiting, again every 2×SlowStep);
 	// 0 means DefaultSlowStep, a negative value never.
 	SlowStep time.Duration
+	// Images, when set, holds the image acquisitions begun before the engine
+	// (Images.Prefetch), which the resources join; the Handle cancels what still
+	// runs when the startup is abandoned and waits for it before Done. nil gives the
+	// engine its own.
+	Images *Images
 
 	// teardownMargin replaces containerdrt.TeardownMargin; tests shorten it.
 	teardownMargin time.Duration

@@ -27,7 +27,7 @@ type env struct {
 	o      Options
 	bus    *bus
 	views  *views
-	images *imageFlights
+	images *Images
 	// stopGrace, when non-zero, is the grace period of the shutdown in progress,
 	// given by whoever asked for it; else Options.Grace applies.
 	stopGrace atomic.Int64
@@ -68,8 +68,9 @@ type resource struct {
 	waiting                      map[string]bool // dependencies not ready yet
 	depOutputs                   map[string]map[string]string
 	container                    containerdrt.Container
-	dying                        string // ID of a container being discarded
-	status                       Status
+	dying                        string    // ID of a container being discarded
+	status                       Status    // what views show
+	state                        lifecycle // what decisions read (become)
 	everReady, stackStarted      bool
 	winding                      winding
 
@@ -200,6 +201,31 @@ func (a *resource) emit(e Event) {
 	a.bus.publish(e)
 }
 
+// lifecycle is the condition of a resource as its state machine stands. Its behavior
+// (the message handler) changes with it, except that an aborted resource drains
+// (winding) in whatever condition it was; status, the display word, can say more
+// (healthy, pulling) and lags behind during a stop.
+type lifecycle uint8
+
+const (
+	lcPending    lifecycle = iota // acquiring the image, preparing, waiting for dependencies
+	lcStarting                    // task started, not ready yet
+	lcReady                       // ready; healthy or unhealthy
+	lcExited                      // the task exited; a policy restart may follow
+	lcFailed                      // failed; nothing restarts it but a start by hand
+	lcStopping                    // the shutdown stops and removes its container
+	lcStopped                     // the shutdown is done with it
+	lcHalting                     // a stop by hand under way
+	lcHalted                      // stopped by hand
+	lcRecreating                  // its container is being replaced
+)
+
+// become moves the resource to condition l with behavior b.
+func (a *resource) become(l lifecycle, b actor.ReceiveFunc) {
+	a.state = l
+	a.behavior.Become(b)
+}
+
 func (a *resource) setStatus(s Status) {
 	a.status = s
 	a.views.update(a.node.Name, func(v *View) { v.Status = s })
@@ -208,6 +234,6 @@ func (a *resource) setStatus(s Status) {
 // begin starts image acquisition at once, without waiting for anything (§12.2 step 3).
 func (a *resource) begin() {
 	a.newIncarnation(modeStartup)
-	a.behavior.Become(a.statePending)
+	a.become(lcPending, a.statePending)
 	a.acquireImage()
 }

@@ -39,7 +39,7 @@ func (a *resource) onHandStop(m handStop) {
 	if grace <= 0 {
 		grace = a.o.Grace
 	}
-	a.behavior.Become(a.stateHalting)
+	a.become(lcHalting, a.stateHalting)
 	a.afterDrain = func() { a.halt(grace) }
 }
 
@@ -50,7 +50,7 @@ func (a *resource) onHandStart(m handStart) {
 	if !a.takeRequest(m.release) {
 		return
 	}
-	a.behavior.Become(a.stateRecreating)
+	a.become(lcRecreating, a.stateRecreating)
 	a.afterDrain = a.prepare
 }
 
@@ -111,8 +111,8 @@ func (a *resource) stateHalting(ctx actor.Context) {
 
 // halted ends a stop by hand: stopped, or failed when the stop did not work.
 func (a *resource) halted(err error) {
-	a.behavior.Become(a.stateHalted)
 	if err != nil {
+		a.become(lcFailed, a.stateHalted) // failed, yet startable by hand
 		reason := fmt.Sprintf("stopping: %v", err)
 		a.setLastError(reason)
 		a.setStatus(StatusFailed)
@@ -120,6 +120,7 @@ func (a *resource) halted(err error) {
 		a.emit(Event{Type: ResourceFailed, Error: reason})
 		return
 	}
+	a.become(lcHalted, a.stateHalted)
 	a.setStatus(StatusStopped)
 	a.releasePermit()
 	a.emit(Event{Type: ResourceStopped})
@@ -136,7 +137,7 @@ func (a *resource) takeHandExit(m exited) bool {
 	}
 	a.endIncarnation()
 	a.recordExit(m.status.Code)
-	a.behavior.Become(a.stateHalted)
+	a.become(lcHalted, a.stateHalted)
 	a.setStatus(StatusStopped)
 	a.emit(Event{Type: ResourceStopped})
 	a.markStopped()

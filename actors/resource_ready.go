@@ -22,7 +22,7 @@ func (a *resource) becomeReady() {
 		a.setStatus(StatusHealthy)
 	}
 	a.emit(Event{Type: ResourceHealthy})
-	a.behavior.Become(a.stateReady)
+	a.become(lcReady, a.stateReady)
 	a.reset.stop()
 	a.after(a.ctx, a.o.ResetAfter, tickReset, a.reset.token)
 	if a.everReady {
@@ -74,7 +74,7 @@ func (a *resource) onExitAfterReady(code int) {
 	a.recordExit(code)
 	a.setStatus(StatusExited)
 	a.emit(Event{Type: ResourceExited, ExitCode: &code})
-	a.behavior.Become(a.stateExited)
+	a.become(lcExited, a.stateExited)
 	if !a.stackStarted && a.node.Restart == plan.RestartNo && code != 0 {
 		a.fail(fmt.Sprintf("exited with code %d", code))
 		return
@@ -157,7 +157,7 @@ func (a *resource) failBecause(reason string, cause error) {
 		a.discardContainer()
 		a.setStatus(StatusExited)
 		a.emit(Event{Type: ResourceFailed, Error: reason})
-		a.behavior.Become(a.stateExited)
+		a.become(lcExited, a.stateExited)
 		if a.node.Restart == plan.RestartOnFailure && a.lastExit != nil && *a.lastExit == 0 {
 			return // an on-failure attempt that exited 0 ends the loop
 		}
@@ -166,7 +166,7 @@ func (a *resource) failBecause(reason string, cause error) {
 	}
 	a.setStatus(StatusFailed)
 	a.emit(Event{Type: ResourceFailed, Error: reason})
-	a.behavior.Become(a.stateFailed)
+	a.become(lcFailed, a.stateFailed)
 	if a.mode == modeStartup {
 		a.root.Send(a.sup, resFailed{name: a.node.Name, reason: a.o.Redact(reason), cause: cause, beforeReady: !a.everReady, logSince: a.logSince})
 	}
@@ -189,7 +189,7 @@ func (a *resource) failWith(reason string) {
 	a.setLastError(reason)
 	a.setStatus(StatusFailed)
 	a.emit(Event{Type: ResourceFailed, Error: reason})
-	a.behavior.Become(a.stateFailed)
+	a.become(lcFailed, a.stateFailed)
 }
 
 // setLastError records the redacted reason as the view's last_error.

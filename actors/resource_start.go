@@ -14,7 +14,7 @@ func (a *resource) acquireImage() {
 	gen, ctx, self, root := a.gen, a.ctx, a.self, a.root
 	notify := func(phase containerdrt.ProgressPhase) { root.Send(self, imageProgress{gen: gen, phase: phase}) }
 	a.run(func() opResult {
-		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, &a.node.Spec, notify) })}
+		return imageDone{opBase{gen}, a.timed(PhaseImage, func() error { return a.images.acquire(ctx, a.rt, &a.node.Spec, notify) })}
 	})
 }
 
@@ -154,7 +154,7 @@ func (a *resource) maybeStart() {
 func (a *resource) startTask() {
 	a.setStatus(StatusStarting)
 	a.emit(Event{Type: ResourceStarting})
-	a.behavior.Become(a.stateStarting)
+	a.become(lcStarting, a.stateStarting)
 	gen, ctx, c := a.gen, a.ctx, a.container
 	a.run(func() opResult {
 		err := a.timed(PhaseStart, func() error {

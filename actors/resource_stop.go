@@ -75,7 +75,7 @@ func (a *resource) abort() {
 	a.backoff.stop()
 	a.reset.stop()
 	a.releasePermit()
-	a.behavior.Become(a.stateDraining)
+	a.behavior.Become(a.stateDraining) // in the condition it was (a.state); winding says aborted
 }
 
 // stateDraining: aborted; waiting for the stop message.
@@ -119,20 +119,20 @@ func (a *resource) containerID() string {
 
 // stopContainer runs §12.7 step 3 for this resource: stop signal, grace, kill, remove.
 func (a *resource) stopContainer() {
-	failed := a.status == StatusFailed
+	failed := a.state == lcFailed
 	if a.container == nil {
 		a.finishStop(failed, nil)
 		return
 	}
 	if a.keepAdopted && a.adopted && a.runsAsAdopted() {
 		// A rollback: the container ran before this up and still does; leave it.
-		a.behavior.Become(a.stateStopped)
+		a.become(lcStopped, a.stateStopped)
 		a.root.Send(a.sup, resStopped{name: a.node.Name, kept: true})
 		return
 	}
 	a.setStatus(StatusStopping)
 	a.emit(Event{Type: ResourceStopping})
-	a.behavior.Become(func(ctx actor.Context) { a.stateStopping(ctx, failed) })
+	a.become(lcStopping, func(ctx actor.Context) { a.stateStopping(ctx, failed) })
 	id, gen, grace, kill := a.container.ID(), a.gen, a.shutdownGrace(), a.winding.killing()
 	a.run(func() opResult { return a.stopAndRemove(gen, id, grace, kill) })
 }
@@ -191,7 +191,7 @@ func (a *resource) stateStopping(ctx actor.Context, failed bool) {
 
 // finishStop reports the resource stopped; a failed resource keeps its status.
 func (a *resource) finishStop(failed bool, err error) {
-	a.behavior.Become(a.stateStopped)
+	a.become(lcStopped, a.stateStopped)
 	a.clearContainer(failed)
 	a.root.Send(a.sup, resStopped{name: a.node.Name, err: err})
 }
@@ -232,7 +232,7 @@ func (a *resource) recreate(m mode) {
 	a.lastExit = nil
 	a.backoff.stop()
 	a.reset.stop()
-	a.behavior.Become(a.stateRecreating)
+	a.become(lcRecreating, a.stateRecreating)
 	a.afterDrain = a.replaceContainer
 }
 
@@ -285,10 +285,10 @@ func (a *resource) stateRecreating(ctx actor.Context) {
 }
 
 // runsAsAdopted reports whether the adopted container still runs as it was found:
-// not exited, not failed, not replaced.
+// not exited, not failed, not stopped, not replaced.
 func (a *resource) runsAsAdopted() bool {
-	switch a.status {
-	case StatusExited, StatusFailed, StatusStopping, StatusStopped:
+	switch a.state {
+	case lcExited, lcFailed, lcStopping, lcStopped, lcHalting, lcHalted, lcRecreating:
 		return false
 	}
 	return true // still as found, even when this up never got to start it

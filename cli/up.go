@@ -29,8 +29,10 @@ type upState struct {
 	unlockDR func()      // data-root lock held from the port preflight until containers exist
 	subnet   string      // the project network's, reserved before the network is ensured
 	builds   *buildTails // output tails of failed builds, set by runUp
-	otel     otelConfig  // OpenTelemetry wiring (docs/spec/runtime.md §20)
-	gateway  netip.Addr  // the project bridge's address: the OTLP receiver's
+	updates  chan imageProgress
+	images   *actors.Images // acquisitions begun once containerd answered (§12.2 step 3)
+	otel     otelConfig     // OpenTelemetry wiring (docs/spec/runtime.md §20)
+	gateway  netip.Addr     // the project bridge's address: the OTLP receiver's
 }
 
 func (s *session) upAction(c *ucli.Context) error {
@@ -68,7 +70,7 @@ func (s *session) upAction(c *ucli.Context) error {
 	steps.next("check plan")
 	// §12.2 step 1: placeholders for passwords, but every variable required, before
 	// containerd is contacted (§17 item 69).
-	_, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
+	early, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
 	if o.Strict {
 		diags = diags.Strict()
 	}
@@ -76,7 +78,7 @@ func (s *session) upAction(c *ucli.Context) error {
 	if diags.HasErrors() {
 		return silentFailure()
 	}
-	st, err := s.prepareUp(c.Context, ld, o, steps)
+	st, err := s.prepareUp(c.Context, ld, early, o, steps)
 	if err != nil {
 		return err
 	}
@@ -86,8 +88,10 @@ func (s *session) upAction(c *ucli.Context) error {
 }
 
 // prepareUp is §12.2 step 2 up to the port preflight: project lock, containerd, CNI
-// plugins, generated passwords, the final plan.
-func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions, steps *traceSteps) (*upState, error) {
+// plugins, generated passwords, the final plan. The pulls of step 3 begin as soon as
+// containerd answers, with the images of early, the plan checked before it: image
+// references need no generated password.
+func (s *session) prepareUp(ctx context.Context, ld *loaded, early *plan.Plan, o upOptions, steps *traceSteps) (*upState, error) {
 	project := ld.manifest.Project.Name.Value
 	st := &upState{opts: o}
 	steps.next("lock project")
@@ -105,6 +109,8 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, o upOptions, steps 
 		return nil, err
 	}
 	st.rt = st.client
+	st.updates, st.images = make(chan imageProgress, 64), actors.NewImages()
+	st.images.Prefetch(progressRuntime{Runtime: st.client, updates: st.updates, redact: early.Redactor().Redact}, early)
 	steps.next("check CNI plugins")
 	if err := st.client.CheckCNIPlugins(); err != nil {
 		st.close()
@@ -178,6 +184,10 @@ func (s *session) finalPlan(ld *loaded) (*plan.Plan, error) {
 
 // close releases what prepareUp acquired, in reverse order; safe to call twice.
 func (st *upState) close() {
+	if st.images != nil { // before the client, which the pulls use
+		st.images.Close()
+		st.images = nil
+	}
 	st.releaseDataRoot()
 	if st.client != nil {
 		st.client.Close()

@@ -52,7 +52,10 @@ type stopRequest struct {
 // or ready (-d).
 func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal) error {
 	p := st.plan
-	updates := make(chan imageProgress, 64)
+	updates := st.updates
+	if updates == nil { // tests driving runUp with a fake runtime
+		updates = make(chan imageProgress, 64)
+	}
 	st.builds = &buildTails{}
 	rt := progressRuntime{Runtime: st.rt, updates: updates, builds: st.builds, redact: p.Redactor().Redact}
 	// The receiver serves while this process owns the stack; -d without a
@@ -61,6 +64,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 	defer tel.close()
 	o := s.actorOptions(p, st.opts, st.builds)
 	o.Phase = tel.startup.phase
+	o.Images = st.images
 	h := actors.New(p, rt, o)
 	events, unsubscribe := h.Subscribe(false)
 	defer unsubscribe()
@@ -102,6 +106,9 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 	readyCh := make(chan error, 1)
 	go func() { readyCh <- h.WaitReady(ctx) }()
 	startedCount := 0
+	// Pulls may report before the engine runs (§12.2 step 3); their lines wait for the
+	// stack's first line.
+	var progress <-chan imageProgress
 	for {
 		select {
 		case e, ok := <-events:
@@ -110,6 +117,8 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			}
 			l.show(e)
 			switch e.Type {
+			case actors.StackStarting:
+				progress = updates
 			case actors.ResourceStarted:
 				if startedCount++; startedCount >= len(p.Nodes) {
 					st.releaseDataRoot() // every container holding a port exists (§12.9)
@@ -130,7 +139,7 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 				st.releaseDataRoot()
 				l.startupErr = err
 			}
-		case u := <-updates:
+		case u := <-progress:
 			l.progress(u)
 		case sig := <-sigs:
 			l.signal(sig)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -189,4 +190,46 @@ func processesWithEnv(kv string) []string {
 		}
 	}
 	return found
+}
+
+// docs/spec/runtime.md §12.2 step 3, §17 item 112 (issue 16 item 2): image acquisition begins as
+// soon as containerd answers, in parallel with the preflight steps: while the port
+// preflight waits for the data-root lock (held here by the test), the pull is already
+// asking the registry; once the lock is free, the startup completes with the image.
+func TestCLIPullBeginsDuringPreflight(t *testing.T) {
+	env := harness.Require(t)
+	const project = "clipullearly"
+	reg := newProxiedRegistry(t)
+	dir := cliWriteManifest(t, pullManifest(project, reg.push(t, "lsctl/early:1", versionImage(t, "early"))))
+	lock := holdDataRootLock(t, env.DataRoot)
+	up := startFgUp(t, env, dir, true, "--pull", "missing")
+	waitForCLI(t, func() bool { return reg.proxy.manifests.Load() > 0 })
+	if out := up.output(); strings.Contains(out, "starting 1 resource") {
+		t.Fatalf("up passed the preflight while the data-root lock was held:\n%s", out)
+	}
+	lock.Close()
+	up.await("pulled "+reg.proxy.addr, time.Minute)
+	up.await("["+project+"] ready: ", time.Minute)
+	up.interrupt()
+	if code := up.exitCode(time.Minute); code != 130 {
+		t.Errorf("up exit %d, want 130:\n%s", code, up.output())
+	}
+}
+
+// holdDataRootLock takes the data-root lock that up's port preflight waits for, until
+// the returned file is closed.
+func holdDataRootLock(t *testing.T, dataRoot string) *os.File {
+	t.Helper()
+	if err := os.MkdirAll(dataRoot, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dataRoot, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
