@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -21,7 +22,7 @@ func (s *session) attachSupervised(ctx context.Context, o upOptions, sigs <-chan
 		return false, nil
 	}
 	project := m.Project.Name.Value
-	if cc, err := s.dialControl(ctx, project); err != nil || !cc.info.Supervisor {
+	if cc, err := s.dialControl(ctx, project); err != nil || !cc.Info().Supervisor {
 		return false, nil
 	}
 	if err := s.backgroundUp(ctx, o, sigs); err != nil {
@@ -44,22 +45,22 @@ func (s *session) attachSupervised(ctx context.Context, o upOptions, sigs <-chan
 
 // attach follows a supervised stack until it stops. The first signal asks the
 // supervisor for the ordered shutdown, a second one for the kill, as in §12.8.
-func (s *session) attach(ctx context.Context, cc *controlClient, p *plan.Plan, o upOptions, sigs <-chan os.Signal) error {
+func (s *session) attach(ctx context.Context, cc *control.Client, p *plan.Plan, o upOptions, sigs <-chan os.Signal) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events, err := cc.events(ctx)
+	events, err := cc.Events(ctx)
 	if err != nil {
-		return fmt.Errorf("attach to %s: %w", cc.owner(), err)
+		return fmt.Errorf("attach to %s: %w", cc.Owner(), err)
 	}
-	out := &linePrinter{w: s.stdout}
-	out.printf("[%s] attached to %s; Ctrl-C stops the stack", p.Project, cc.owner())
+	out := render.NewLinePrinter(s.stdout, nil)
+	out.Printf("[%s] attached to %s; Ctrl-C stops the stack", p.Project, cc.Owner())
 	var stopLogs context.CancelFunc = func() {}
 	if !o.Quiet {
 		stopLogs = s.streamUpLogs(p, logSizes(s.opts.DataRoot, p), out)
 	}
 	defer func() { stopLogs() }()
-	lines := newEventLines(p, apiViewSource{ctx: ctx, cc: cc}, "")
-	lines.ready = true
+	lines := render.NewEventLines(p, apiViewSource{ctx: ctx, cc: cc}, "")
+	lines.MarkStarted()
 	var firstSig os.Signal
 	for {
 		select {
@@ -71,7 +72,7 @@ func (s *session) attach(ctx context.Context, cc *controlClient, p *plan.Plan, o
 			} else {
 				firstSig = sig
 			}
-			if err := cc.post(ctx, path); err != nil {
+			if err := cc.Post(ctx, path); err != nil {
 				return fmt.Errorf("stop the stack: %w", err)
 			}
 		case e, ok := <-events:
@@ -84,30 +85,19 @@ func (s *session) attach(ctx context.Context, cc *controlClient, p *plan.Plan, o
 				}
 				return nil
 			}
-			if line := lines.render(e.event()); line != "" {
-				out.printf("%s", line)
+			if line := lines.Render(e.ActorEvent()); line != "" {
+				out.Printf("%s", line)
 			}
 		}
 	}
 }
 
-// event turns a decoded API event back into the engine's event for rendering.
-func (e apiEvent) event() actors.Event {
-	return actors.Event{Type: actors.EventType(e.Type), Resource: e.Resource, ContainerID: e.ContainerID, Error: e.Error,
-		ExitCode: e.ExitCode, Attempt: e.Attempt, TS: time.Now()}
-}
-
 // apiViewSource reads resource views from the owner's control API.
 type apiViewSource struct {
 	ctx context.Context
-	cc  *controlClient
+	cc  *control.Client
 }
 
 func (v apiViewSource) Get(name string) (actors.View, bool) {
-	var view apiView
-	code, err := v.cc.getJSON(v.ctx, "/api/resources/"+name, &view)
-	if err != nil || code != 200 {
-		return actors.View{}, false
-	}
-	return view.view(), true
+	return v.cc.View(v.ctx, name)
 }

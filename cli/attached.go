@@ -11,6 +11,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -71,7 +72,7 @@ func (s *session) parseAttachOptions(c *ucli.Context, needCommand bool) (attachO
 		return o, usagef(c, "invalid value %q for --user: expected USER or USER:GROUP", o.User)
 	}
 	o.Interactive, o.TTY = c.Bool("interactive"), c.Bool("tty")
-	stdinTTY, stdoutTTY := terminalFile(s.stdin) != nil, terminalFile(s.stdout) != nil
+	stdinTTY, stdoutTTY := render.TerminalFile(s.stdin) != nil, render.TerminalFile(s.stdout) != nil
 	if stdinTTY && stdoutTTY && !c.IsSet("interactive") && !c.IsSet("tty") {
 		o.Interactive, o.TTY = true, true
 	}
@@ -132,19 +133,19 @@ type attachedProcess interface {
 // when the process has a pseudo-terminal fed from ours, forwards lsctl's signals and
 // window size changes to it, and ends with its exit code.
 func (s *session) attachProcess(ctx context.Context, o attachOptions, start func(containerdrt.Streams) (attachedProcess, error)) error {
-	inTTY, outTTY := terminalFile(s.stdin), terminalFile(s.stdout)
+	inTTY, outTTY := render.TerminalFile(s.stdin), render.TerminalFile(s.stdout)
 	st := containerdrt.Streams{Terminal: o.TTY, Stdout: s.stdout, Stderr: s.stderr}
 	if o.Interactive {
 		st.Stdin = s.stdin
 	}
 	if st.Terminal {
-		st.Width, st.Height = terminalSize(outTTY, inTTY)
+		st.Width, st.Height = render.TerminalSize(outTTY, inTTY)
 	}
 	sigs, stopSigs := s.forwardedSignals()
 	defer stopSigs()
 	restore := func() {}
 	if st.Terminal && st.Stdin != nil && inTTY != nil {
-		r, err := rawMode(inTTY)
+		r, err := render.RawMode(inTTY)
 		if err != nil {
 			return err
 		}
@@ -208,7 +209,7 @@ func (s *session) waitForwarding(ctx context.Context, proc attachedProcess, sigs
 // a resize of its terminal, anything else is sent on.
 func forward(ctx context.Context, proc attachedProcess, sig os.Signal, files ...*os.File) {
 	if sig == syscall.SIGWINCH {
-		if w, h := terminalSize(files...); w > 0 {
+		if w, h := render.TerminalSize(files...); w > 0 {
 			_ = proc.Resize(ctx, w, h)
 		}
 		return

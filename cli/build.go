@@ -11,6 +11,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -47,7 +48,7 @@ func (s *session) buildAction(c *ucli.Context) error {
 	// Placeholders for passwords: a build never needs them, nor generates them.
 	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
 	if diags.HasErrors() {
-		writeDiagnostics(s.stderr, diags.Errors())
+		render.WriteDiagnostics(s.stderr, diags.Errors())
 		return silentFailure()
 	}
 	targets := buildTargets(p, names, s.stdout)
@@ -91,7 +92,7 @@ func buildTargets(p *plan.Plan, names []string, out io.Writer) []*plan.Node {
 // a failure prints `error: <resource>: <cause>` and the failing step's last lines.
 func (s *session) runBuilds(ctx context.Context, rt imageEnsurer, p *plan.Plan, targets []*plan.Node) error {
 	redact := p.Redactor().Redact
-	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
+	out, errOut := render.NewLinePrinter(s.stdout, nil), render.NewLinePrinter(s.stderr, nil)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	failed := false
@@ -100,9 +101,9 @@ func (s *session) runBuilds(ctx context.Context, rt imageEnsurer, p *plan.Plan, 
 		go func() {
 			defer wg.Done()
 			err := rt.EnsureImage(ctx, &n.Spec, func(u containerdrt.ProgressUpdate) {
-				line := progressLine(imageProgress{resource: n.Name, ProgressUpdate: buildUpdate(u, true, redact)})
+				line := render.ProgressLine(n.Name, buildUpdate(u, true, redact))
 				if line != "" {
-					out.printf("%s", line)
+					out.Printf("%s", line)
 				}
 			})
 			if err == nil {

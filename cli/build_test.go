@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
 	"github.com/lightshuttle/lsctl/plan"
@@ -221,9 +222,9 @@ func TestRestartDoesNotRebuild(t *testing.T) {
 	sigs := make(chan os.Signal, 1)
 	code := make(chan int, 1)
 	go func() { code <- s.report(s.runUp(context.Background(), st, sigs)) }()
-	waitFor(t, func() bool { return strings.Contains(out.String(), "[shop] ready: ") })
+	controltest.WaitFor(t, func() bool { return strings.Contains(out.String(), "[shop] ready: ") })
 	sock := filepath.Join(plan.ProjectDir(root, "shop"), "control.sock")
-	waitFor(t, func() bool { _, err := os.Stat(sock); return err == nil })
+	controltest.WaitFor(t, func() bool { _, err := os.Stat(sock); return err == nil })
 	r := run(t, map[string]string{"LSCTL_DATA_ROOT": root}, "-f", p.Manifest.Path, "restart", "web")
 	if r.code != 0 {
 		t.Fatalf("restart web: %+v", r)
@@ -231,7 +232,7 @@ func TestRestartDoesNotRebuild(t *testing.T) {
 	if err := rt.Exit("web", 1); err != nil { // on-failure policy restart
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return strings.Count(out.String(), "web: running\n") == 3 })
+	controltest.WaitFor(t, func() bool { return strings.Count(out.String(), "web: running\n") == 3 })
 	sigs <- os.Interrupt
 	<-code
 	if n := rt.ensuredOf("web"); n != 1 {

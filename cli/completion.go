@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -97,12 +98,12 @@ _lsctl() {
   local words
   case "$cmd $sub" in
 `, strings.Join(valueGlobalFlags(), "|"))
-	for _, key := range sortedKeys(words) {
+	for _, key := range slices.Sorted(maps.Keys(words)) {
 		if strings.Contains(key, " ") {
 			fmt.Fprintf(w, "    %q) words=%q ;;\n", key, strings.Join(words[key], " "))
 		}
 	}
-	for _, key := range sortedKeys(words) {
+	for _, key := range slices.Sorted(maps.Keys(words)) {
 		if !strings.Contains(key, " ") {
 			fmt.Fprintf(w, "    %q) words=%q ;;\n", key+" ", strings.Join(words[key], " "))
 			fmt.Fprintf(w, "    %q*) words=%q ;;\n", key+" ", strings.Join(words[key], " "))

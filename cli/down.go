@@ -15,6 +15,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -40,7 +42,7 @@ func (s *session) downAction(c *ucli.Context) error {
 	if err := s.ensureDataRoot(); err != nil {
 		return err
 	}
-	if cc, err := s.dialControl(c.Context, project); err == nil && cc.info.Supervisor {
+	if cc, err := s.dialControl(c.Context, project); err == nil && cc.Info().Supervisor {
 		o.supervised = s.stopSupervised(c.Context, cc, project, o.Grace)
 	}
 	lock, err := s.lockForDown(c.Context, project, o.Grace, o.supervised != nil)
@@ -56,7 +58,7 @@ func (s *session) downAction(c *ucli.Context) error {
 				fmt.Fprintf(s.stderr, "error: %s\n", f)
 			}
 			fmt.Fprintf(s.stderr, "error: %v\n", err)
-			printNoAnswerHint(&linePrinter{w: s.stderr}, err)
+			printNoAnswerHint(render.NewLinePrinter(s.stderr, nil), err)
 			return silentFailure()
 		}
 		return err
@@ -81,7 +83,7 @@ func (s *session) loadProjectOnly() (*manifest.Manifest, error) {
 		return d.Code == "invalid-project-name"
 	})
 	if !usable {
-		writeDiagnostics(s.stderr, diags)
+		render.WriteDiagnostics(s.stderr, diags)
 		return nil, silentFailure()
 	}
 	for _, d := range diags {
@@ -138,7 +140,7 @@ type downRuntime interface {
 // exit code 1.
 func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest, o downOptions) error {
 	project := m.Project.Name.Value
-	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
+	out, errOut := render.NewLinePrinter(s.stdout, nil), render.NewLinePrinter(s.stderr, nil)
 	timeout := containerdrt.TeardownTimeout(o.Grace)
 	var errs []error
 	var containers []containerdrt.Managed
@@ -149,11 +151,11 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 		})
 	switch {
 	case err != nil:
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	case len(containers) == 0 && o.supervised != nil && o.supervised.stopped > 0:
 	case len(containers) == 0:
-		out.printf("[%s] nothing to stop", project)
+		out.Printf("[%s] nothing to stop", project)
 	default:
 		errs = append(errs, stopInOrder(ctx, rt, containers, o.Grace, out, errOut))
 	}
@@ -164,10 +166,10 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 			return err
 		})
 	for _, id := range leftovers {
-		out.printf("[%s] removed task %s, left without its container by a crash", project, id)
+		out.Printf("[%s] removed task %s, left without its container by a crash", project, id)
 	}
 	if err != nil {
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	}
 	// A killed up leaves the pinned namespaces of containers it had not created yet
@@ -175,7 +177,7 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	err = containerdrt.Teardown(ctx, timeout, fmt.Sprintf("remove the leftover network namespaces of project %q", project),
 		func(ctx context.Context) error { return rt.RemoveLeftoverNetns(ctx, project) })
 	if err != nil {
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	}
 	network := plan.NetworkName(project)
@@ -185,12 +187,12 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 	}
 	switch err := containerdrt.TeardownNetworkWithin(ctx, rt, project, timeout); {
 	case err != nil:
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	case existed:
-		out.printf("[%s] network %s removed", project, network)
+		out.Printf("[%s] network %s removed", project, network)
 	default:
-		out.printf("[%s] no network to remove", project)
+		out.Printf("[%s] no network to remove", project)
 	}
 	if o.Volumes {
 		errs = append(errs, s.removeProjectData(ctx, rt, m, containers, timeout, out, errOut))
@@ -205,11 +207,11 @@ func (s *session) down(ctx context.Context, rt downRuntime, m *manifest.Manifest
 // removeProjectData is the --volumes part of down; it returns its failures, each
 // already printed.
 func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *manifest.Manifest, cs []containerdrt.Managed,
-	timeout time.Duration, out, errOut *linePrinter) error {
+	timeout time.Duration, out, errOut *render.LinePrinter) error {
 	project := m.Project.Name.Value
 	var errs []error
 	fail := func(err error) {
-		errOut.printf("error: %v", err)
+		errOut.Printf("error: %v", err)
 		errs = append(errs, err)
 	}
 	var removed, kept []string
@@ -219,10 +221,10 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 			return err
 		})
 	for _, v := range removed {
-		out.printf("volume %s removed", v)
+		out.Printf("volume %s removed", v)
 	}
 	for _, v := range kept {
-		out.printf("volume %s kept (created by another project)", v)
+		out.Printf("volume %s kept (created by another project)", v)
 	}
 	if err != nil {
 		fail(err)
@@ -231,7 +233,7 @@ func (s *session) removeProjectData(ctx context.Context, rt downRuntime, m *mani
 	secrets := filepath.Join(plan.ProjectDir(s.opts.DataRoot, project), "secrets.json")
 	switch err := os.Remove(secrets); {
 	case err == nil:
-		out.printf("[%s] secrets removed", project)
+		out.Printf("[%s] secrets removed", project)
 	case !errors.Is(err, fs.ErrNotExist):
 		fail(fmt.Errorf("remove generated secrets %s: %v", secrets, err))
 	}
@@ -301,19 +303,19 @@ type supervisedStop struct {
 // stopSupervised has the background supervisor run the ordered shutdown and prints
 // its `<resource>: stopped` lines until its event stream ends; nil when it could not
 // be asked. Failures are left for down's own pass, which removes whatever is left.
-func (s *session) stopSupervised(ctx context.Context, cc *controlClient, project string, grace time.Duration) *supervisedStop {
+func (s *session) stopSupervised(ctx context.Context, cc *control.Client, project string, grace time.Duration) *supervisedStop {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st := &supervisedStop{network: fileExists(networkRecord(s.opts.DataRoot, project))}
-	events, err := cc.events(ctx)
+	events, err := cc.Events(ctx)
 	if err == nil {
-		err = cc.post(ctx, "/api/shutdown?grace="+grace.String())
+		err = cc.Post(ctx, "/api/shutdown?grace="+grace.String())
 	}
 	if err != nil { // down falls back to SIGTERM, as for a foreground up
 		fmt.Fprintf(s.stderr, "warning: %v\n", err)
 		return nil
 	}
-	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.owner())
+	fmt.Fprintf(s.stdout, "[%s] asking %s to stop\n", project, cc.Owner())
 	for e := range events {
 		switch e.Type {
 		case string(actors.ResourceStopped):

@@ -11,6 +11,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
@@ -69,21 +71,21 @@ func parseSince(c *ucli.Context, now time.Time) (string, error) {
 }
 
 // printEvents prints the owner's events until the stack stops or ctx ends.
-func (s *session) printEvents(ctx context.Context, cc *controlClient, since string, asJSON bool) error {
-	raw, err := cc.rawEvents(ctx, since)
+func (s *session) printEvents(ctx context.Context, cc *control.Client, since string, asJSON bool) error {
+	raw, err := cc.RawEvents(ctx, since)
 	if err != nil {
-		return fmt.Errorf("open the event stream of %s: %w", cc.owner(), err)
+		return fmt.Errorf("open the event stream of %s: %w", cc.Owner(), err)
 	}
-	out := &linePrinter{w: s.stdout}
+	out := render.NewLinePrinter(s.stdout, nil)
 	for data := range raw {
 		var e eventRecord
 		if json.Unmarshal(data, &e) != nil {
 			continue
 		}
 		if asJSON {
-			out.printf("%s", data)
+			out.Printf("%s", data)
 		} else {
-			out.printf("%s", e.line(cc.project))
+			out.Printf("%s", e.line(cc.Project()))
 		}
 		if e.Type == actors.StackStopped {
 			return nil
@@ -92,7 +94,7 @@ func (s *session) printEvents(ctx context.Context, cc *controlClient, since stri
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return fmt.Errorf("the event stream of %s ended before the stack stopped", cc.owner())
+	return fmt.Errorf("the event stream of %s ended before the stack stopped", cc.Owner())
 }
 
 // eventRecord is an event with every field of docs/spec/runtime.md §13.1.

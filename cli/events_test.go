@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 )
 
 // historyPlane is a fake owner that remembers events for --since.
 type historyPlane struct {
-	*fakePlane
+	*controltest.Plane
 	past []actors.Event
 }
 
@@ -53,14 +54,14 @@ func TestEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		root := t.TempDir()
-		hp := &historyPlane{fakePlane: newFakePlane("shop", runningShop()...), past: []actors.Event{old, recent}}
+		hp := &historyPlane{Plane: controltest.NewPlane("shop", runningShop()...), past: []actors.Event{old, recent}}
 		serveHistory(t, root, hp)
 		go func() {
-			for hp.subscribers() < 2 { // the metrics and lsctl events
+			for hp.Subscribers() < 2 { // the metrics and lsctl events
 				time.Sleep(time.Millisecond)
 			}
 			for _, e := range live {
-				hp.publish(e)
+				hp.Publish(e)
 			}
 		}()
 		r := run(t, nil, append([]string{"--data-root", root, "-f", path}, tt.args...)...)

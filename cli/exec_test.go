@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 )
 
 // Issue 13: exec's bad input is a usage error that names the fix, before anything is
@@ -76,7 +77,7 @@ func TestExecCommandLine(t *testing.T) {
 func TestExecResourceChecks(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  api:\n    container: {image: 'a:1'}\n", nil)
 	root := t.TempDir()
-	serveFake(t, root, newFakePlane("shop",
+	serveFake(t, root, controltest.NewPlane("shop",
 		actors.View{Name: "db", Kind: "postgres", Status: actors.StatusStopped},
 		actors.View{Name: "api", Kind: "container", Status: actors.StatusExited}))
 	tests := []struct {

@@ -5,6 +5,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/plan"
 	"github.com/lightshuttle/lsctl/plan/export"
 )
@@ -19,7 +20,7 @@ func (s *session) exportCommand() *ucli.Command {
 			return nil, err
 		}
 		p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, DataRoot: s.opts.DataRoot})
-		writeDiagnostics(s.stderr, diags)
+		render.WriteDiagnostics(s.stderr, diags)
 		if diags.HasErrors() || p == nil {
 			return nil, silentFailure()
 		}

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"io"
 	"log/slog"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -102,4 +104,13 @@ func logLevel(env func(string) (string, bool)) slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelWarn
+}
+
+// useColor reports whether output to w may be coloured: a terminal, and neither
+// --no-color nor NO_COLOR (docs/spec/runtime.md §16.2).
+func (s *session) useColor(w io.Writer) bool {
+	if s.opts.NoColor {
+		return false
+	}
+	return render.IsTerminal(w)
 }

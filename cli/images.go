@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
@@ -57,7 +58,7 @@ func (s *session) pullAction(c *ucli.Context) error {
 	}
 	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, DataRoot: s.opts.DataRoot})
 	if diags.HasErrors() {
-		writeDiagnostics(s.stderr, diags.Errors())
+		render.WriteDiagnostics(s.stderr, diags.Errors())
 		return silentFailure()
 	}
 	var refs []string
@@ -75,7 +76,7 @@ func (s *session) pullAction(c *ucli.Context) error {
 		return err
 	}
 	defer rt.Close()
-	out, errOut := &linePrinter{w: s.stdout}, &linePrinter{w: s.stderr}
+	out, errOut := render.NewLinePrinter(s.stdout, nil), render.NewLinePrinter(s.stderr, nil)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	failed := false
@@ -84,13 +85,13 @@ func (s *session) pullAction(c *ucli.Context) error {
 		go func() {
 			defer wg.Done()
 			if err := rt.Pull(c.Context, ref, nil); err != nil {
-				errOut.printf("error: %s", p.Redactor().Redact(err.Error()))
+				errOut.Printf("error: %s", p.Redactor().Redact(err.Error()))
 				mu.Lock()
 				failed = true
 				mu.Unlock()
 				return
 			}
-			out.printf("pulled %s", familiarImage(ref))
+			out.Printf("pulled %s", familiarImage(ref))
 		}()
 	}
 	wg.Wait()

@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -68,9 +69,9 @@ func (s *session) killAction(c *ucli.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(s.stdout, "%s: sent %s\n", v.Name, signalName(sig))
+		fmt.Fprintf(s.stdout, "%s: sent %s\n", v.Name, control.SignalName(sig))
 		if !handled {
-			fmt.Fprintf(s.stderr, "warning: PID 1 of %s has no handler for %s, so the kernel drops it; lsctl kill %s ends it\n", v.Name, signalName(sig), v.Name)
+			fmt.Fprintf(s.stderr, "warning: PID 1 of %s has no handler for %s, so the kernel drops it; lsctl kill %s ends it\n", v.Name, control.SignalName(sig), v.Name)
 		}
 	}
 	return nil
@@ -78,8 +79,8 @@ func (s *session) killAction(c *ucli.Context) error {
 
 // killViaAPI asks the stack's owner to send the signal, so that it knows why the
 // task ends.
-func killViaAPI(ctx context.Context, cc *controlClient, name string, sig syscall.Signal) (bool, error) {
-	code, body, err := cc.postHand(ctx, name, "kill", url.Values{"signal": {fmt.Sprint(int(sig))}})
+func killViaAPI(ctx context.Context, cc *control.Client, name string, sig syscall.Signal) (bool, error) {
+	code, body, err := cc.PostHand(ctx, name, "kill", url.Values{"signal": {fmt.Sprint(int(sig))}})
 	if err != nil {
 		return false, err
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -136,13 +138,13 @@ func viewOf(views []actors.View, name string) actors.View {
 // eventRouter hands each resource's events from one stream to whoever watches it.
 type eventRouter struct {
 	mu       sync.Mutex
-	watchers map[string]chan apiEvent
+	watchers map[string]chan control.Event
 	closed   bool
 }
 
 // routeEvents starts routing; a watcher's channel closes when the stream ends.
-func routeEvents(events <-chan apiEvent) *eventRouter {
-	r := &eventRouter{watchers: map[string]chan apiEvent{}}
+func routeEvents(events <-chan control.Event) *eventRouter {
+	r := &eventRouter{watchers: map[string]chan control.Event{}}
 	go func() {
 		for e := range events {
 			r.mu.Lock()
@@ -165,10 +167,10 @@ func routeEvents(events <-chan apiEvent) *eventRouter {
 }
 
 // watch returns the events of resource from now on.
-func (r *eventRouter) watch(resource string) <-chan apiEvent {
+func (r *eventRouter) watch(resource string) <-chan control.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ch := make(chan apiEvent, 64)
+	ch := make(chan control.Event, 64)
 	if r.closed {
 		close(ch)
 		return ch
@@ -190,22 +192,22 @@ type handRequest struct {
 // requestInOrder sends the request for each target once those in after[target] are
 // done, and prints each one's outcome. The event stream is opened first, and each
 // resource watched before its request, so that no event is missed.
-func (s *session) requestInOrder(ctx context.Context, cc *controlClient, targets []string, after map[string][]string, req handRequest) error {
-	events, err := cc.events(ctx)
+func (s *session) requestInOrder(ctx context.Context, cc *control.Client, targets []string, after map[string][]string, req handRequest) error {
+	events, err := cc.Events(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: open the event stream of %s: %w", req.op, cc.owner(), err)
+		return fmt.Errorf("%s: open the event stream of %s: %w", req.op, cc.Owner(), err)
 	}
 	router := routeEvents(events)
-	out := &linePrinter{w: s.stdout}
+	out := render.NewLinePrinter(s.stdout, nil)
 	return inDependencyOrder(targets, after, req.blocking, func(name string) error {
 		ch := router.watch(name)
-		code, body, err := cc.postHand(ctx, name, req.op, req.query)
+		code, body, err := cc.PostHand(ctx, name, req.op, req.query)
 		if err != nil {
 			return err
 		}
 		switch code {
 		case 200:
-			out.printf("%s: %s", name, req.already)
+			out.Printf("%s: %s", name, req.already)
 			return nil
 		case 202:
 			return s.awaitOutcome(ctx, ch, name, req.done, req.lines(name), out)
@@ -216,8 +218,8 @@ func (s *session) requestInOrder(ctx context.Context, cc *controlClient, targets
 
 // awaitOutcome prints the resource's events until want (or resource_failed) arrives.
 // lines maps event types to the words printed after "<resource>: ".
-func (s *session) awaitOutcome(ctx context.Context, ch <-chan apiEvent, name string, want actors.EventType,
-	lines map[actors.EventType]string, out *linePrinter) error {
+func (s *session) awaitOutcome(ctx context.Context, ch <-chan control.Event, name string, want actors.EventType,
+	lines map[actors.EventType]string, out *render.LinePrinter) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -227,7 +229,7 @@ func (s *session) awaitOutcome(ctx context.Context, ch <-chan apiEvent, name str
 				return fmt.Errorf("%s: the event stream of the stack's owner ended first", name)
 			}
 			if l, ok := lines[actors.EventType(e.Type)]; ok {
-				out.printf("%s: %s", name, l)
+				out.Printf("%s: %s", name, l)
 			}
 			switch actors.EventType(e.Type) {
 			case want:

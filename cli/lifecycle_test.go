@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -12,13 +13,15 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
 // handPlane is a fake owner that stops, starts and kills by hand: each request is
 // recorded, then its events are published from another goroutine.
 type handPlane struct {
-	*fakePlane
+	*controltest.Plane
 	mu        sync.Mutex
 	calls     []string
 	startFail map[string]string // resource -> resource_failed error
@@ -26,7 +29,7 @@ type handPlane struct {
 }
 
 func newHandPlane(views ...actors.View) *handPlane {
-	return &handPlane{fakePlane: newFakePlane("shop", views...), startFail: map[string]string{}}
+	return &handPlane{Plane: controltest.NewPlane("shop", views...), startFail: map[string]string{}}
 }
 
 func (h *handPlane) record(call string) {
@@ -41,33 +44,6 @@ func (h *handPlane) recorded() string {
 	return strings.Join(h.calls, " ")
 }
 
-// setStatus changes a view's status.
-func (h *handPlane) setStatus(name string, status actors.Status) {
-	h.fakePlane.mu.Lock()
-	defer h.fakePlane.mu.Unlock()
-	for i := range h.views {
-		if h.views[i].Name == name {
-			h.views[i].Status = status
-		}
-	}
-}
-
-// Get and List read the views under the lock setStatus takes.
-func (h *handPlane) Get(name string) (actors.View, bool) {
-	for _, v := range h.List() {
-		if v.Name == name {
-			return v, true
-		}
-	}
-	return actors.View{}, false
-}
-
-func (h *handPlane) List() []actors.View {
-	h.fakePlane.mu.Lock()
-	defer h.fakePlane.mu.Unlock()
-	return append([]actors.View(nil), h.views...)
-}
-
 func (h *handPlane) StopResource(name string, grace time.Duration) (bool, error) {
 	v, ok := h.Get(name)
 	if !ok {
@@ -78,10 +54,10 @@ func (h *handPlane) StopResource(name string, grace time.Duration) (bool, error)
 	}
 	h.record("stop:" + name + ":" + grace.String())
 	go func() {
-		h.publish(actors.Event{Type: actors.ResourceStopping, Resource: name, TS: time.Now()})
-		h.setStatus(name, actors.StatusStopped)
+		h.Publish(actors.Event{Type: actors.ResourceStopping, Resource: name, TS: time.Now()})
+		h.SetStatus(name, actors.StatusStopped)
 		h.record("stopped:" + name)
-		h.publish(actors.Event{Type: actors.ResourceStopped, Resource: name, TS: time.Now()})
+		h.Publish(actors.Event{Type: actors.ResourceStopped, Resource: name, TS: time.Now()})
 	}()
 	return true, nil
 }
@@ -93,19 +69,19 @@ func (h *handPlane) StartResource(name string) (bool, error) {
 	h.record("start:" + name)
 	go func() {
 		if msg := h.startFail[name]; msg != "" {
-			h.publish(actors.Event{Type: actors.ResourceFailed, Resource: name, Error: msg, TS: time.Now()})
+			h.Publish(actors.Event{Type: actors.ResourceFailed, Resource: name, Error: msg, TS: time.Now()})
 			return
 		}
-		h.publish(actors.Event{Type: actors.ResourceStarted, Resource: name, TS: time.Now()})
-		h.setStatus(name, actors.StatusHealthy)
+		h.Publish(actors.Event{Type: actors.ResourceStarted, Resource: name, TS: time.Now()})
+		h.SetStatus(name, actors.StatusHealthy)
 		h.record("ready:" + name)
-		h.publish(actors.Event{Type: actors.ResourceHealthy, Resource: name, TS: time.Now()})
+		h.Publish(actors.Event{Type: actors.ResourceHealthy, Resource: name, TS: time.Now()})
 	}()
 	return true, nil
 }
 
 func (h *handPlane) KillResource(_ context.Context, name string, sig syscall.Signal) (bool, error) {
-	h.record("kill:" + name + ":" + signalName(sig))
+	h.record("kill:" + name + ":" + control.SignalName(sig))
 	return !h.unhandled, nil
 }
 
@@ -222,7 +198,7 @@ func serveHand(t *testing.T, root string, hp *handPlane) {
 }
 
 // serveOwner serves cp as the owner of project shop on root's socket.
-func serveOwner(t *testing.T, root string, cp controlPlane) {
+func serveOwner(t *testing.T, root string, cp control.Plane) {
 	t.Helper()
 	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
 		t.Fatal(err)
@@ -232,7 +208,15 @@ func serveOwner(t *testing.T, root string, cp controlPlane) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cs.close)
+	t.Cleanup(cs.Close)
+}
+
+// socketClient sends HTTP requests to the owner of project shop on root's socket.
+func socketClient(root string) *http.Client {
+	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", control.Socket(root, "shop"))
+	}
+	return &http.Client{Transport: &http.Transport{DialContext: dial}}
 }
 
 // assertInOrder checks that want appear in calls in this order.
@@ -252,12 +236,13 @@ func assertInOrder(t *testing.T, calls string, want []string) {
 // Issue 13: the stop, start and kill endpoints and their answers.
 func TestControlAPIHandEndpoints(t *testing.T) {
 	hp := newHandPlane(runningShop()...)
-	srv := httptestServer(t, &controlAPI{cp: hp, dataRoot: t.TempDir()})
-	plain := httptestServer(t, &controlAPI{cp: newFakePlane("shop", runningShop()...), dataRoot: t.TempDir()})
+	srv, plain := t.TempDir(), t.TempDir()
+	serveOwner(t, srv, hp)
+	serveOwner(t, plain, controltest.NewPlane("shop", runningShop()...))
 	tests := []struct {
-		url, path string
-		status    int
-		body      string
+		root, path string
+		status     int
+		body       string
 	}{
 		{srv, "/api/resources/job/stop?grace=2s", 202, `{"accepted":true,"resource":"job"}`},
 		{srv, "/api/resources/db/stop?grace=x", 400, `{"error":"invalid grace","resource":"db"}`},
@@ -269,7 +254,7 @@ func TestControlAPIHandEndpoints(t *testing.T) {
 		{plain, "/api/resources/db/stop", 501, `{"error":"this lsctl cannot stop resources"}`},
 	}
 	for _, tt := range tests {
-		resp, err := http.Post(tt.url+tt.path, "", nil)
+		resp, err := socketClient(tt.root).Post("http://lsctl"+tt.path, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
@@ -26,7 +27,7 @@ func (s *session) load(envFile string, strict bool) (*loaded, error) {
 	if strict {
 		diags = diags.Strict()
 	}
-	writeDiagnostics(s.stderr, diags)
+	render.WriteDiagnostics(s.stderr, diags)
 	if diags.HasErrors() || m == nil || env == nil {
 		return nil, silentFailure()
 	}

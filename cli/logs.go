@@ -9,6 +9,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -36,7 +37,7 @@ func (s *session) logsAction(c *ucli.Context) error {
 			return fmt.Errorf("unknown resource %q in project %q", r, project)
 		}
 	}
-	lv := &logView{opts: o, color: s.useColor(s.stdout), width: 0, index: map[string]int{}, out: &linePrinter{w: s.stdout}}
+	lv := &logView{opts: o, color: s.useColor(s.stdout), width: 0, index: map[string]int{}, out: render.NewLinePrinter(s.stdout, nil)}
 	for _, r := range selected {
 		lv.width = max(lv.width, len(r))
 		lv.index[r] = slices.Index(declared, r)
@@ -55,14 +56,14 @@ type logView struct {
 	color bool
 	width int
 	index map[string]int // declaration index, for the prefix colour
-	out   *linePrinter
+	out   *render.LinePrinter
 }
 
 // line renders `<name padded> | [<ts> ]<line>`.
 func (lv *logView) line(resource string, r logfile.Record) string {
 	var b strings.Builder
 	if !lv.opts.NoPrefix {
-		b.WriteString(colorize(lv.color, lv.index[resource], fmt.Sprintf("%-*s |", lv.width, resource)))
+		b.WriteString(render.Colorize(lv.color, lv.index[resource], fmt.Sprintf("%-*s |", lv.width, resource)))
 		b.WriteByte(' ')
 	}
 	if lv.opts.Timestamps {
@@ -94,7 +95,7 @@ func (lv *logView) history(pathOf func(resource string) string, resources []stri
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].rec.TS.Before(all[j].rec.TS) })
 	for _, e := range all {
-		lv.out.printf("%s", lv.line(e.resource, e.rec))
+		lv.out.Printf("%s", lv.line(e.resource, e.rec))
 	}
 	return offsets, nil
 }
@@ -111,7 +112,7 @@ func (s *session) followLogs(ctx context.Context, lv *logView, pathOf func(resou
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for rec := range ch {
-				lv.out.printf("%s", lv.line(r, rec))
+				lv.out.Printf("%s", lv.line(r, rec))
 			}
 		}()
 	}

@@ -4,32 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 )
-
-// writeLog writes records for resource under root's project log directory.
-func writeLog(t *testing.T, root, project, resource string, recs ...logfile.Record) string {
-	t.Helper()
-	dir := filepath.Join(root, "projects", project, "logs")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	for _, r := range recs {
-		fmt.Fprintf(&b, `{"ts":%q,"stream":%q,"line":%q}`+"\n", logfile.FormatTS(r.TS), r.Stream, r.Line)
-	}
-	path := filepath.Join(dir, resource+".log")
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 const logsManifest = "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  api:\n    container: {image: 'a:1'}\n  idle:\n    redis: {}\n"
 
@@ -40,9 +23,9 @@ func at(sec int) time.Time { return time.Date(2025, 3, 4, 5, 6, sec, 1, time.UTC
 func TestLogs(t *testing.T) {
 	root := t.TempDir()
 	path := writeManifest(t, logsManifest, nil)
-	writeLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "db one"},
+	controltest.WriteLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "db one"},
 		logfile.Record{TS: at(3), Stream: "stdout", Line: "db two"}, logfile.Record{TS: at(5), Stream: "stderr", Line: "db three"})
-	writeLog(t, root, "shop", "api", logfile.Record{TS: at(2), Stream: "stdout", Line: "api one"},
+	controltest.WriteLog(t, root, "shop", "api", logfile.Record{TS: at(2), Stream: "stdout", Line: "api one"},
 		logfile.Record{TS: at(4), Stream: "stdout", Line: "api two"})
 	tests := []struct {
 		name string
@@ -74,19 +57,19 @@ func TestLogsUnknownResource(t *testing.T) {
 
 // syncBuffer is a bytes.Buffer safe for a writer and a polling reader.
 type syncBuffer struct {
-	p linePrinter
-	b bytes.Buffer
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
 func (s *syncBuffer) String() string {
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.b.String()
 }
 
@@ -94,37 +77,25 @@ func (s *syncBuffer) String() string {
 func TestLogsFollow(t *testing.T) {
 	root := t.TempDir()
 	path := writeManifest(t, logsManifest, nil)
-	logPath := writeLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "old"})
+	logPath := controltest.WriteLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "old"})
 	out := &syncBuffer{}
 	sigs := make(chan os.Signal, 1)
 	s := &session{stdout: out, stderr: &bytes.Buffer{}, lookupEnv: func(string) (string, bool) { return "", false }, signals: sigs}
 	code := make(chan int, 1)
 	go func() { code <- s.run([]string{"--data-root", root, "-f", path, "logs", "-F", "db"}) }()
-	waitFor(t, func() bool { return out.String() == "db | old\n" })
+	controltest.WaitFor(t, func() bool { return out.String() == "db | old\n" })
 	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(f, `{"ts":%q,"stream":"stdout","line":"new"}`+"\n", logfile.FormatTS(at(9)))
 	f.Close()
-	waitFor(t, func() bool { return strings.HasSuffix(out.String(), "db | new\n") })
+	controltest.WaitFor(t, func() bool { return strings.HasSuffix(out.String(), "db | new\n") })
 	sigs <- syscall.SIGTERM
 	if c := <-code; c != 143 {
 		t.Errorf("exit %d, want 143", c)
 	}
 	if out.String() != "db | old\ndb | new\n" {
 		t.Errorf("output %q", out.String())
-	}
-}
-
-// waitFor polls cond: the output of another goroutine has no event to wait on.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

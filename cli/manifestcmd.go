@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -51,7 +52,7 @@ func (s *session) manifestAction(c *ucli.Context) error {
 	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, Secrets: mp.secrets, DataRoot: s.opts.DataRoot,
 		NeedsGenerated: func(r string) { mp.generated[r] = true }})
 	if diags.HasErrors() {
-		writeDiagnostics(s.stderr, diags)
+		render.WriteDiagnostics(s.stderr, diags)
 		return silentFailure()
 	}
 	mp.p = p

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -134,7 +135,7 @@ func (mp *manifestPrinter) container(cfg *yaml.Node, r *manifest.Resource) {
 }
 
 func canonicalPort(p manifest.PortMapping) string {
-	return p.HostIP + ":" + itoa(int(p.HostPort)) + ":" + itoa(int(p.ContainerPort))
+	return p.HostIP + ":" + strconv.Itoa(int(p.HostPort)) + ":" + strconv.Itoa(int(p.ContainerPort))
 }
 
 // volumeMapping makes a host-path source absolute (docs/spec/runtime.md §16.9).
@@ -224,10 +225,10 @@ func (mp *manifestPrinter) healthcheck(r *manifest.Resource, n *plan.Node) *yaml
 	} else {
 		put(hc, "test", flowSeq(test))
 	}
-	put(hc, "interval", strNode(formatDuration(h.Interval)))
-	put(hc, "timeout", strNode(formatDuration(h.Timeout)))
+	put(hc, "interval", strNode(manifest.FormatDuration(h.Interval)))
+	put(hc, "timeout", strNode(manifest.FormatDuration(h.Timeout)))
 	put(hc, "retries", intNode(int64(h.Retries)))
-	put(hc, "start_period", strNode(formatDuration(h.StartPeriod)))
-	put(hc, "start_interval", strNode(formatDuration(h.StartInterval)))
+	put(hc, "start_period", strNode(manifest.FormatDuration(h.StartPeriod)))
+	put(hc, "start_interval", strNode(manifest.FormatDuration(h.StartInterval)))
 	return hc
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/cli/otlpreceiver"
 	"github.com/lightshuttle/lsctl/manifest"
 )
@@ -44,24 +45,31 @@ func receiverURL(gateway netip.Addr) string {
 // the OTLP receiver (nil when OpenTelemetry is off or its ports could not be opened),
 // lsctl's own startup trace, and the recent events of each resource.
 type telemetry struct {
-	cfg      otelConfig
-	gateway  netip.Addr
-	recv     *otlpreceiver.Receiver
-	fwd      *otlpreceiver.Forwarder
-	startup  *startupTrace
-	history  *eventHistory
-	stats    statsFunc // nil without containerd
-	exported bool
+	control.Telemetry // what the control API serves of it
+	startup           *startupTrace
+	exported          bool
+}
+
+// api is what the control API serves; nil without telemetry.
+func (t *telemetry) api() *control.Telemetry {
+	if t == nil {
+		return nil
+	}
+	return &t.Telemetry
 }
 
 // startTelemetry begins the startup trace and, when serve and OpenTelemetry is on,
 // opens the receiver on the gateway address. It never fails the up: a port that
 // cannot be opened is a warning.
 func (s *session) startTelemetry(st *upState, serve bool) *telemetry {
-	t := &telemetry{cfg: st.otel, gateway: st.gateway, startup: newStartupTrace(st.plan, time.Now()),
-		history: newEventHistory()}
+	t := &telemetry{startup: newStartupTrace(st.plan, time.Now())}
+	t.Telemetry = control.Telemetry{Enabled: st.otel.enabled, Buffer: st.otel.buffer,
+		Startup: func() any { return t.startup.view() }, History: control.NewEventHistory()}
+	if st.gateway.IsValid() {
+		t.HTTP, t.GRPC = receiverURL(st.gateway), netip.AddrPortFrom(st.gateway, otlpreceiver.GRPCPort).String()
+	}
 	if st.client != nil {
-		t.stats = st.client.TaskStats
+		t.Stats = st.client.TaskStats
 	}
 	if !serve || !st.otel.enabled || !st.gateway.IsValid() {
 		return t
@@ -71,7 +79,7 @@ func (s *session) startTelemetry(st *upState, serve bool) *telemetry {
 		if err != nil {
 			fmt.Fprintf(s.stderr, "warning: observability.otel.endpoint: %v; nothing is forwarded\n", err)
 		}
-		t.fwd = fwd
+		t.Forwarder = fwd
 	}
 	hl, err := otlpreceiver.Listen(st.gateway, otlpreceiver.HTTPPort)
 	if err != nil {
@@ -84,35 +92,35 @@ func (s *session) startTelemetry(st *upState, serve bool) *telemetry {
 	}
 	// Only the project's containers and the host are served (docs/spec/runtime.md §20.1).
 	allowed, _ := netip.ParsePrefix(st.subnet)
-	t.recv = otlpreceiver.New(otlpreceiver.Options{Buffer: st.otel.buffer, Forward: t.fwd, Logger: s.log, Allowed: allowed})
-	t.recv.Serve(hl, gl)
+	t.Receiver = otlpreceiver.New(otlpreceiver.Options{Buffer: st.otel.buffer, Forward: t.Forwarder, Logger: s.log, Allowed: allowed})
+	t.Receiver.Serve(hl, gl)
 	return t
 }
 
 // follow feeds the event history until the stream ends.
 func (t *telemetry) follow(events <-chan actors.Event) {
 	for e := range events {
-		t.history.add(e)
+		t.History.Add(e)
 	}
 }
 
 // exportStartup sends lsctl's startup trace to the external collector, once.
 func (t *telemetry) exportStartup() {
-	if t.fwd == nil || t.exported {
+	if t.Forwarder == nil || t.exported {
 		return
 	}
 	t.exported = true
 	if body, err := t.startup.otlp(); err == nil {
-		t.fwd.Enqueue(otlpreceiver.SignalTraces, body)
+		t.Forwarder.Enqueue(otlpreceiver.SignalTraces, body)
 	}
 }
 
 // close stops the receiver, then gives the forwarder two seconds to send what it holds.
 func (t *telemetry) close() {
-	if t.recv != nil {
-		t.recv.Close()
+	if t.Receiver != nil {
+		t.Receiver.Close()
 	}
-	if t.fwd != nil {
-		t.fwd.Close(2 * time.Second)
+	if t.Forwarder != nil {
+		t.Forwarder.Close(2 * time.Second)
 	}
 }

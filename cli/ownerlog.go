@@ -124,6 +124,9 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Unwrap is the underlying stream, so terminal detection still sees it.
+func (s *streamWriter) Unwrap() io.Writer { return s.w }
+
 // file returns the underlying *os.File, so terminal detection still sees it.
 func (s *streamWriter) file() *os.File {
 	f, _ := s.w.(*os.File)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -72,22 +71,5 @@ func TestStreamWriterDropsDeadStream(t *testing.T) {
 	}
 	if f.writes != 1 {
 		t.Errorf("the dead stream got %d writes, want 1", f.writes)
-	}
-}
-
-// up's state lines go to the terminal and the log; container log lines and table
-// redraws only to the terminal; a state shown in the table only to the log.
-func TestLinePrinterKeepsStateLinesInTheLog(t *testing.T) {
-	var screen, log bytes.Buffer
-	p := &linePrinter{w: &screen, log: &log}
-	p.printf("db: healthy after %s", "1.2s")
-	p.screenf("db | %s", "ready to accept connections")
-	_, _ = p.Write([]byte("\x1b[2A"))
-	p.logf("api: starting")
-	if want := "db: healthy after 1.2s\ndb | ready to accept connections\n\x1b[2A"; screen.String() != want {
-		t.Errorf("screen %q, want %q", screen.String(), want)
-	}
-	if want := "db: healthy after 1.2s\napi: starting\n"; log.String() != want {
-		t.Errorf("log %q, want %q", log.String(), want)
 	}
 }

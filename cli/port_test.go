@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -13,7 +14,7 @@ func TestPort(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  api:\n    container: {image: 'a:1'}\n  job:\n    container: {image: 'a:1'}\n", nil)
 	root := t.TempDir()
 	id := "shop_db"
-	serveFake(t, root, newFakePlane("shop",
+	serveFake(t, root, controltest.NewPlane("shop",
 		actors.View{Name: "db", Status: actors.StatusHealthy, ContainerID: &id, Ports: []plan.PortBinding{
 			{HostIP: "127.0.0.1", HostPort: 15432, ContainerPort: 5432},
 			{HostIP: "::1", HostPort: 18080, ContainerPort: 8080}}},

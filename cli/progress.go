@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -18,12 +18,6 @@ type imageProgress struct {
 	resource string
 	containerdrt.ProgressUpdate
 }
-
-// The display phases the CLI adds to the runtime's.
-const (
-	phaseAdopted  containerdrt.ProgressPhase = "adopted"
-	phaseUpToDate containerdrt.ProgressPhase = "up-to-date"
-)
 
 // progressRuntime passes the runtime through to the actors and copies what events do
 // not carry to the `up` loop: image progress for `pulled <ref> (<size> in <duration>)`
@@ -42,7 +36,7 @@ type progressRuntime struct {
 func (r progressRuntime) Prepare(ctx context.Context, s *plan.ContainerSpec) (containerdrt.Container, error) {
 	c, err := r.Runtime.Prepare(ctx, s)
 	if err == nil && c.Adopted() {
-		r.note(ctx, imageProgress{resource: s.Resource, ProgressUpdate: containerdrt.ProgressUpdate{Phase: phaseAdopted}})
+		r.note(ctx, imageProgress{resource: s.Resource, ProgressUpdate: containerdrt.ProgressUpdate{Phase: render.PhaseAdopted}})
 	}
 	return c, err
 }
@@ -66,7 +60,7 @@ func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec,
 		}
 		up := imageProgress{resource: resource, ProgressUpdate: buildUpdate(u, built, r.redact)}
 		switch up.Phase {
-		case containerdrt.PhasePulled, containerdrt.PhaseBuilding, containerdrt.PhaseBuildStep, containerdrt.PhaseBuilt, phaseUpToDate:
+		case containerdrt.PhasePulled, containerdrt.PhaseBuilding, containerdrt.PhaseBuildStep, containerdrt.PhaseBuilt, render.PhaseUpToDate:
 			r.note(ctx, up)
 			return
 		}
@@ -83,7 +77,7 @@ func (r progressRuntime) EnsureImage(ctx context.Context, s *plan.ContainerSpec,
 // build step names, which may echo build arguments.
 func buildUpdate(u containerdrt.ProgressUpdate, built bool, redact func(string) string) containerdrt.ProgressUpdate {
 	if built && u.Phase == containerdrt.PhasePresent {
-		u.Phase = phaseUpToDate
+		u.Phase = render.PhaseUpToDate
 	}
 	if u.Phase == containerdrt.PhaseBuildStep && redact != nil {
 		u.Message = redact(u.Message)
@@ -121,49 +115,4 @@ func (b *buildTails) lines(resource string) ([]string, bool) {
 		return nil, false
 	}
 	return v.([]string), true
-}
-
-// progressLine is the plain line of a final update, or "".
-func progressLine(u imageProgress) string {
-	switch u.Phase {
-	case containerdrt.PhasePulled:
-		return fmt.Sprintf("%s: pulled %s (%s in %s)", u.resource, u.Ref, humanBytes(u.Total), roundDuration(u.Elapsed))
-	case containerdrt.PhaseBuilding:
-		return fmt.Sprintf("%s: building %s", u.resource, u.Ref)
-	case containerdrt.PhaseBuilt:
-		return fmt.Sprintf("%s: built %s in %s", u.resource, u.Ref, roundDuration(u.Elapsed))
-	case containerdrt.PhaseBuildStep:
-		return fmt.Sprintf("%s: build: %s", u.resource, u.Message)
-	case phaseUpToDate:
-		return fmt.Sprintf("%s: image %s is up to date (context unchanged)", u.resource, u.Ref)
-	case phaseAdopted:
-		return u.resource + ": reusing running container"
-	}
-	return ""
-}
-
-// progressDetail is the live table's detail for an update.
-func progressDetail(u imageProgress) string {
-	if u.Phase == containerdrt.PhasePulling && u.Total > 0 {
-		return fmt.Sprintf("pulling %s (%s / %s)", u.Ref, humanBytes(u.Done), humanBytes(u.Total))
-	}
-	if line := progressLine(u); line != "" {
-		return line[len(u.resource)+2:]
-	}
-	return string(u.Phase) + " " + u.Ref
-}
-
-// humanBytes renders a size with binary units and one decimal (103.2 MiB).
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, suffix := float64(n), []string{"KiB", "MiB", "GiB", "TiB"}
-	i := -1
-	for v >= unit && i < len(suffix)-1 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %s", v, suffix[i])
 }

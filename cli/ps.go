@@ -9,13 +9,14 @@ import (
 	"os"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/manifest"
@@ -41,7 +42,7 @@ func (s *session) psAction(c *ucli.Context) error {
 			return err
 		}
 	}
-	down := supervised && owner.Containerd == containerdUnavailable
+	down := supervised && owner.Containerd == control.ContainerdUnavailable
 	broken := brokenNetwork(s.opts.DataRoot, project, views)
 	if broken != "" {
 		views = markBroken(views)
@@ -50,7 +51,7 @@ func (s *session) psAction(c *ucli.Context) error {
 	if c.Bool("json") {
 		field := ""
 		if down {
-			field = containerdUnavailable
+			field = control.ContainerdUnavailable
 		}
 		if err := writePSJSON(s.stdout, views, secrets, field); err != nil {
 			return err
@@ -311,7 +312,7 @@ func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, co
 			out[i].Secrets = map[string]string{"password": pw}
 		}
 	}
-	data, err := marshalJSON(out, true)
+	data, err := render.MarshalJSON(out, true)
 	if err != nil {
 		return fmt.Errorf("encode resource views: %w", err)
 	}
@@ -323,9 +324,9 @@ func writePSJSON(w io.Writer, views []actors.View, secrets map[string]string, co
 func writePSTable(w io.Writer, views []actors.View, secrets map[string]string, now time.Time) {
 	rows := [][]string{{"NAME", "KIND", "STATUS", "PORTS", "IMAGE", "AGE"}}
 	for _, v := range views {
-		rows = append(rows, []string{v.Name, v.Kind, string(v.Status), portsColumn(v.Ports), familiarImage(v.Image), age(v, now)})
+		rows = append(rows, []string{v.Name, v.Kind, string(v.Status), render.PortsColumn(v.Ports), familiarImage(v.Image), age(v, now)})
 	}
-	writeTable(w, rows)
+	render.WriteTable(w, rows)
 	if len(secrets) == 0 {
 		return
 	}
@@ -336,23 +337,6 @@ func writePSTable(w io.Writer, views []actors.View, secrets map[string]string, n
 		}
 	}
 }
-
-// portsColumn renders host_ip:host_port->container_port, comma-separated.
-func portsColumn(ports []planPort) string {
-	if len(ports) == 0 {
-		return "-"
-	}
-	parts := make([]string, len(ports))
-	for i, p := range ports {
-		parts[i] = fmt.Sprintf("%s:%d->%d", p.HostIP, p.HostPort, p.ContainerPort)
-		if p.RequestedHostPort != 0 && p.RequestedHostPort != p.HostPort {
-			parts[i] += fmt.Sprintf(" (requested %d)", p.RequestedHostPort)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-type planPort = plan.PortBinding
 
 // familiarImage is the short form of a reference, or the text when it does not parse.
 func familiarImage(ref string) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 )
 
 // statusUnknown replaces, in ps's STATUS column, a status that claims a live task
@@ -25,7 +26,7 @@ func statusesUnknown(views []actors.View) []actors.View {
 }
 
 // unavailableNotice is ps's line while the supervising up cannot reach containerd.
-func unavailableNotice(project string, owner ownerInfo) string {
+func unavailableNotice(project string, owner control.OwnerInfo) string {
 	return fmt.Sprintf("[%s] containerd unavailable: %s; statuses are unknown until it answers again, then %s reconciles every resource with it",
-		project, owner.ContainerdError, owner.owner())
+		project, owner.ContainerdError, owner.Owner())
 }

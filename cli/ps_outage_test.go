@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 )
 
 // Issue 11 item 2: while the supervising up cannot reach containerd, ps says so in a
@@ -18,10 +19,10 @@ import (
 func TestPSContainerdUnavailable(t *testing.T) {
 	path := writeManifest(t, "project: {name: shop}\nresources:\n  db:\n    postgres: {}\n  api:\n    container: {image: 'a:1'}\n", nil)
 	root := t.TempDir()
-	views := shopViews()
+	views := controltest.ShopViews()
 	views = append(views, actors.View{Name: "job", Kind: "container", Status: actors.StatusExited})
-	fp := newFakePlane("shop", views...)
-	fp.down = errors.New("cannot connect to containerd at /run/x.sock: connection refused")
+	fp := controltest.NewPlane("shop", views...)
+	fp.SetContainerd(errors.New("cannot connect to containerd at /run/x.sock: connection refused"))
 	serveFake(t, root, fp)
 
 	r := run(t, nil, "--data-root", root, "-f", path, "ps")
@@ -43,9 +44,7 @@ func TestPSContainerdUnavailable(t *testing.T) {
 		}
 	}
 
-	fp.mu.Lock()
-	fp.down = nil
-	fp.mu.Unlock()
+	fp.SetContainerd(nil)
 	r = run(t, nil, "--data-root", root, "-f", path, "ps", "--json")
 	if r.code != 0 || strings.Contains(r.stdout, "containerd") || r.stderr != "" {
 		t.Errorf("ps --json once containerd answers: exit %d\n%s%s", r.code, r.stdout, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/lightshuttle/lsctl/cli/control"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -31,14 +32,14 @@ func (s *session) restartAction(c *ucli.Context) error {
 
 // restartViaAPI asks the running `up` to restart a resource (docs/spec/runtime.md §16.7): the
 // event stream is opened first so no event of the restart can be missed.
-func (s *session) restartViaAPI(ctx context.Context, cc *controlClient, project string, o restartOptions, hasHealth bool) error {
+func (s *session) restartViaAPI(ctx context.Context, cc *control.Client, project string, o restartOptions, hasHealth bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events, err := cc.events(ctx)
+	events, err := cc.Events(ctx)
 	if err != nil {
 		return fmt.Errorf("restart %q: open the event stream of lsctl up: %w", o.Resource, err)
 	}
-	code, body, err := cc.postRestart(ctx, o.Resource)
+	code, body, err := cc.PostRestart(ctx, o.Resource)
 	if err != nil {
 		return fmt.Errorf("restart %q: %w", o.Resource, err)
 	}
@@ -64,7 +65,7 @@ func (s *session) restartViaAPI(ctx context.Context, cc *controlClient, project 
 }
 
 // followRestart prints the resource's restart events until it is ready or failed.
-func (s *session) followRestart(events <-chan apiEvent, sigs <-chan os.Signal, r string, hasHealth bool) error {
+func (s *session) followRestart(events <-chan control.Event, sigs <-chan os.Signal, r string, hasHealth bool) error {
 	for {
 		select {
 		case sig := <-sigs:

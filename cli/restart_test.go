@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
 // serveFake runs a control API for project shop on root's socket.
-func serveFake(t *testing.T, root string, fp *fakePlane) {
+func serveFake(t *testing.T, root string, fp *controltest.Plane) {
 	t.Helper()
 	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
 		t.Fatal(err)
@@ -21,7 +22,7 @@ func serveFake(t *testing.T, root string, fp *fakePlane) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cs.close)
+	t.Cleanup(cs.Close)
 }
 
 // docs/spec/runtime.md §16.7 with a running up (§17 item 46 from the CLI's side): the events of
@@ -55,14 +56,14 @@ func TestRestartViaAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
-			fp := newFakePlane("shop", shopViews()...)
+			fp := controltest.NewPlane("shop", controltest.ShopViews()...)
 			if tt.rejected != nil {
-				fp.restartErr["db"] = tt.rejected
+				fp.RestartErr["db"] = tt.rejected
 			}
-			fp.onRestart = func(string) {
+			fp.OnRestart = func(string) {
 				for _, e := range tt.events {
 					e.TS = time.Now()
-					fp.publish(e)
+					fp.Publish(e)
 				}
 			}
 			serveFake(t, root, fp)

@@ -3,12 +3,15 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
@@ -61,7 +64,7 @@ func checkVariables(resources []*manifest.Resource, env envView) (rows []varStat
 			}
 		}
 	}
-	for _, name := range sortedKeys(usage) {
+	for _, name := range slices.Sorted(maps.Keys(usage)) {
 		st := variableStatus(name, usage[name], env)
 		if st == "missing" {
 			missing = append(missing, name)
@@ -82,7 +85,7 @@ func variableStatus(name string, u *varUsage, env envView) string {
 	case u.reachedNoDefault:
 		return "missing"
 	case u.reached:
-		defs := sortedKeys(u.defaults)
+		defs := slices.Sorted(maps.Keys(u.defaults))
 		return "default (" + strings.Join(defs, " | ") + ")"
 	}
 	return "unused"
@@ -99,7 +102,7 @@ func writeSecretsCheck(stdout io.Writer, project, manifestDir string, rows []var
 	for _, r := range rows {
 		table = append(table, []string{r.Name, r.Status})
 	}
-	writeTable(stdout, table)
+	render.WriteTable(stdout, table)
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		return &exitError{code: 1, msg: fmt.Sprintf("%d required variable(s) not set: %s (add them to %s or pass --env-file PATH)",

@@ -10,6 +10,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
+	"github.com/lightshuttle/lsctl/cli/systemd"
+	"github.com/lightshuttle/lsctl/manifest"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -59,7 +62,7 @@ func parseServiceOptions(c *ucli.Context) (serviceOptions, error) {
 		return o, err
 	}
 	if c.IsSet("name") {
-		n, err := unitName(c.String("name"))
+		n, err := systemd.UnitName(c.String("name"))
 		if err != nil {
 			return o, usagef(c, "%v", err)
 		}
@@ -75,12 +78,12 @@ func (s *session) servicePrintAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprint(s.stdout, u.render())
+	_, err = fmt.Fprint(s.stdout, u.Render())
 	return err
 }
 
 // parseServiceUnit is the common start of print and install: the flags, then the unit.
-func (s *session) parseServiceUnit(c *ucli.Context) (serviceOptions, *serviceUnit, error) {
+func (s *session) parseServiceUnit(c *ucli.Context) (serviceOptions, *systemd.Unit, error) {
 	o, err := parseServiceOptions(c)
 	if err != nil {
 		return o, nil, err
@@ -91,14 +94,14 @@ func (s *session) parseServiceUnit(c *ucli.Context) (serviceOptions, *serviceUni
 
 // serviceUnit resolves the unit for the manifest: a valid manifest whose required
 // variables are set, the running lsctl's absolute path, the global options in force.
-func (s *session) serviceUnit(c *ucli.Context, o serviceOptions) (*serviceUnit, error) {
+func (s *session) serviceUnit(c *ucli.Context, o serviceOptions) (*systemd.Unit, error) {
 	ld, err := s.load("", false)
 	if err != nil {
 		return nil, err
 	}
 	// Placeholder passwords, every variable required: what `up` checks before it starts.
 	p, diags := plan.Build(ld.manifest, plan.Options{Env: ld.env, RequireEnv: true, DataRoot: s.opts.DataRoot})
-	writeDiagnostics(s.stderr, diags.Errors())
+	render.WriteDiagnostics(s.stderr, diags.Errors())
 	if diags.HasErrors() {
 		return nil, silentFailure()
 	}
@@ -115,7 +118,7 @@ func (s *session) serviceUnit(c *ucli.Context, o serviceOptions) (*serviceUnit, 
 	if err != nil {
 		return nil, fmt.Errorf("cannot resolve the manifest path %s: %w", ld.manifest.Path, err)
 	}
-	u := &serviceUnit{Name: o.Name, Project: ld.manifest.Project.Name.Value, Manifest: manifestPath,
+	u := &systemd.Unit{Name: o.Name, Project: ld.manifest.Project.Name.Value, Manifest: manifestPath,
 		WorkDir: filepath.Dir(manifestPath), Grace: o.Grace, Levels: p.StopLevels(), Env: s.serviceEnv()}
 	if u.Name == "" {
 		u.Name = "lsctl-" + u.Project + ".service"
@@ -156,7 +159,7 @@ func (s *session) serviceArgv(c *ucli.Context, exe, manifestPath string, o servi
 		}
 		argv = append(argv, "--env-file", abs)
 	}
-	argv = append(argv, "--file", manifestPath, "up", "--no-color", "--grace", formatDuration(o.Grace))
+	argv = append(argv, "--file", manifestPath, "up", "--no-color", "--grace", manifest.FormatDuration(o.Grace))
 	if o.Quiet {
 		argv = append(argv, "--quiet")
 	}
@@ -204,7 +207,7 @@ func (s *session) warnShellOnlyVariables(ld *loaded) {
 }
 
 // checkUnitSafe refuses values systemd cannot read back as written.
-func checkUnitSafe(u *serviceUnit) error {
+func checkUnitSafe(u *systemd.Unit) error {
 	checks := [][2]string{{"the manifest path", u.Manifest}}
 	for _, a := range u.ExecStart {
 		checks = append(checks, [2]string{"the ExecStart argument", a})
@@ -213,7 +216,7 @@ func checkUnitSafe(u *serviceUnit) error {
 		checks = append(checks, [2]string{"the value of " + kv[0], kv[1]})
 	}
 	for _, c := range checks {
-		if err := unitSafe(c[0], c[1]); err != nil {
+		if err := systemd.Safe(c[0], c[1]); err != nil {
 			return err
 		}
 	}

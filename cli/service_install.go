@@ -11,6 +11,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/systemd"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -33,7 +34,7 @@ type systemdHost struct {
 	systemctl func(s *session, args ...string) error
 }
 
-var systemd = systemdHost{
+var serviceManager = systemdHost{
 	manages: func(dir string) bool {
 		st, err := os.Stat("/run/systemd/system")
 		return dir == defaultUnitDir && err == nil && st.IsDir()
@@ -54,7 +55,7 @@ func (s *session) unitDir() (dir string, managed bool) {
 	if d, ok := s.lookupEnv(unitDirEnv); ok && d != "" {
 		dir = d
 	}
-	return dir, systemd.manages(dir)
+	return dir, serviceManager.manages(dir)
 }
 
 func (s *session) serviceInstallAction(c *ucli.Context) error {
@@ -73,7 +74,7 @@ func (s *session) serviceInstallAction(c *ucli.Context) error {
 			return err
 		}
 	}
-	text := u.render()
+	text := u.Render()
 	changed := old != text
 	if changed {
 		if err := writeUnit(path, text); err != nil {
@@ -104,11 +105,11 @@ func (s *session) serviceInstallAction(c *ucli.Context) error {
 // enableUnit has systemd reload a changed unit, then enables it.
 func (s *session) enableUnit(changed bool, enable []string) error {
 	if changed {
-		if err := systemd.systemctl(s, "daemon-reload"); err != nil {
+		if err := serviceManager.systemctl(s, "daemon-reload"); err != nil {
 			return err
 		}
 	}
-	return systemd.systemctl(s, enable...)
+	return serviceManager.systemctl(s, enable...)
 }
 
 // printSystemctlHint says why systemd was not told and what to run where it can be.
@@ -146,7 +147,7 @@ func (s *session) serviceUninstallAction(c *ucli.Context) error {
 		fmt.Fprintf(s.stdout, "%s is not installed (no %s): nothing to do\n", name, path)
 		return removeWantsLink(dir, name)
 	}
-	owner, ours := unitProject(text)
+	owner, ours := systemd.ProjectOf(text)
 	switch {
 	case !ours:
 		return fmt.Errorf("%s was not written by lsctl; not removing it (remove it yourself if it is no longer wanted)", path)
@@ -156,7 +157,7 @@ func (s *session) serviceUninstallAction(c *ucli.Context) error {
 	}
 	if managed {
 		fmt.Fprintf(s.stdout, "stopping and disabling %s\n", name)
-		if err := systemd.systemctl(s, "disable", "--now", name); err != nil {
+		if err := serviceManager.systemctl(s, "disable", "--now", name); err != nil {
 			return fmt.Errorf("%w; %s is kept, run this again once systemctl succeeds", err, path)
 		}
 	}
@@ -164,7 +165,7 @@ func (s *session) serviceUninstallAction(c *ucli.Context) error {
 		return err
 	}
 	if managed {
-		if err := systemd.systemctl(s, "daemon-reload"); err != nil {
+		if err := serviceManager.systemctl(s, "daemon-reload"); err != nil {
 			return err
 		}
 	}
@@ -186,7 +187,7 @@ func readUnit(path string) (text string, exists bool, err error) {
 
 // mayReplace refuses to overwrite a unit lsctl did not write, or one of another project.
 func mayReplace(path, text, project string) error {
-	owner, ours := unitProject(text)
+	owner, ours := systemd.ProjectOf(text)
 	if !ours {
 		return fmt.Errorf("%s exists and was not written by lsctl; choose another unit name with --name, or remove that file", path)
 	}

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lightshuttle/lsctl/cli/systemd"
 )
 
 // unitDirEnvFor points service commands at a fresh unit directory.
@@ -22,8 +24,8 @@ func unitDirEnvFor(t *testing.T) (map[string]string, string) {
 func fakeSystemd(t *testing.T, fail string) *[]string {
 	t.Helper()
 	var calls []string
-	saved := systemd
-	systemd = systemdHost{
+	saved := serviceManager
+	serviceManager = systemdHost{
 		manages: func(string) bool { return true },
 		systemctl: func(_ *session, args ...string) error {
 			calls = append(calls, strings.Join(args, " "))
@@ -33,7 +35,7 @@ func fakeSystemd(t *testing.T, fail string) *[]string {
 			return nil
 		},
 	}
-	t.Cleanup(func() { systemd = saved })
+	t.Cleanup(func() { serviceManager = saved })
 	return &calls
 }
 
@@ -75,7 +77,7 @@ func TestServiceInstallRefusesOtherUnits(t *testing.T) {
 	unit := filepath.Join(dir, "lsctl-svc.service")
 	others := map[string]string{
 		"foreign":       "[Service]\nExecStart=/bin/true\n",
-		"other project": (&serviceUnit{Name: "lsctl-svc.service", Project: "other"}).render(),
+		"other project": (&systemd.Unit{Name: "lsctl-svc.service", Project: "other"}).Render(),
 	}
 	wants := map[string][]string{
 		"foreign":       {"exists and was not written by lsctl", "--name", "remove that file"},
@@ -147,7 +149,7 @@ func TestServiceUninstallRefusesOtherUnits(t *testing.T) {
 	if b, _ := os.ReadFile(unit); r.code != 1 || !strings.Contains(r.stderr, "was not written by lsctl; not removing it") || string(b) != foreign {
 		t.Errorf("foreign unit: exit %d, stderr %q; want 1 and the file kept", r.code, r.stderr)
 	}
-	other := (&serviceUnit{Name: "lsctl-svc.service", Project: "other"}).render()
+	other := (&systemd.Unit{Name: "lsctl-svc.service", Project: "other"}).Render()
 	if err := os.WriteFile(unit, []byte(other), 0o644); err != nil {
 		t.Fatal(err)
 	}

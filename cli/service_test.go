@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lightshuttle/lsctl/cli/systemd"
 )
 
 // chainStack is c -> b -> a: three dependency levels.
@@ -91,7 +93,7 @@ func TestServicePrintUnit(t *testing.T) {
 	if got := directives(t, r.stdout); !reflect.DeepEqual(got, want) {
 		t.Errorf("unit directives:\n got %q\nwant %q\nunit:\n%s", got, want, r.stdout)
 	}
-	if p, ok := unitProject(r.stdout); !ok || p != "svc" {
+	if p, ok := systemd.ProjectOf(r.stdout); !ok || p != "svc" {
 		t.Errorf("unitProject = %q, %v; want svc, true", p, ok)
 	}
 }
@@ -122,44 +124,8 @@ func TestServicePrintDefaults(t *testing.T) {
 	}
 }
 
-// systemd.service(5) "Command lines" and systemd.unit(5) "Specifiers".
-func TestUnitWordQuoting(t *testing.T) {
-	tests := []struct{ in, word, exec string }{
-		{"/usr/bin/lsctl", "/usr/bin/lsctl", "/usr/bin/lsctl"},
-		{"/srv/my stack", `"/srv/my stack"`, `"/srv/my stack"`},
-		{"tab\there", "\"tab\there\"", "\"tab\there\""},
-		{`say "hi"`, `"say \"hi\""`, `"say \"hi\""`},
-		{`it's`, `"it's"`, `"it's"`},
-		{`back\slash`, `"back\\slash"`, `"back\\slash"`},
-		{"100%", "100%%", "100%%"},
-		{"$HOME", "$HOME", "$$HOME"},
-		{"a;b", `"a;b"`, `"a;b"`},
-		{"", `""`, `""`},
-	}
-	for _, tt := range tests {
-		if got := unitWord(tt.in); got != tt.word {
-			t.Errorf("unitWord(%q) = %s, want %s", tt.in, got, tt.word)
-		}
-		if got := execLine([]string{tt.in}); got != tt.exec {
-			t.Errorf("execLine(%q) = %s, want %s", tt.in, got, tt.exec)
-		}
-	}
-}
-
-func TestUnitName(t *testing.T) {
-	valid := map[string]string{"shop": "shop.service", "lsctl-shop.service": "lsctl-shop.service",
-		"a_b.c-d": "a_b.c-d.service", "9lives": "9lives.service"}
-	for in, want := range valid {
-		if got, err := unitName(in); err != nil || got != want {
-			t.Errorf("unitName(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", ".service", "my shop", "-shop", ".shop", "shop@1", "a:b", "a/b", `a\x2d`, "é",
-		strings.Repeat("a", 248)} {
-		if got, err := unitName(in); err == nil {
-			t.Errorf("unitName(%q) = %q, want an error", in, got)
-		}
-	}
+// service print refuses an invalid --name and says how to fix it.
+func TestServiceBadName(t *testing.T) {
 	path := serviceManifest(t, "shop", chainStack)
 	r := run(t, nil, "-f", path, "service", "print", "--name", "my shop")
 	if r.code != 2 || !strings.Contains(r.stderr, `invalid --name "my shop"`) || !strings.Contains(r.stderr, "--name lsctl-shop") {

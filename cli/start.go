@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 )
 
 func (s *session) startCommand() *ucli.Command {
@@ -79,7 +80,7 @@ func (sp startPlan) readyLine(name string) string {
 
 // startViaAPI asks the stack's owner to start each resource once its dependencies are
 // ready, and prints the outcomes.
-func (s *session) startViaAPI(ctx context.Context, cc *controlClient, sp startPlan) error {
+func (s *session) startViaAPI(ctx context.Context, cc *control.Client, sp startPlan) error {
 	return s.requestInOrder(ctx, cc, sp.targets, sp.after, handRequest{
 		op: "start", blocking: true, done: actors.ResourceHealthy, already: "already running",
 		lines: func(name string) map[actors.EventType]string {

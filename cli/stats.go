@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -50,7 +51,7 @@ func (s *session) statsAction(c *ucli.Context) error {
 	defer rt.Close()
 	ticker := time.NewTicker(statsInterval)
 	defer ticker.Stop()
-	st := &statsView{src: rt, targets: targets, json: c.Bool("json"), redraw: terminalFile(s.stdout) != nil, prev: map[string]containerdrt.Sample{}}
+	st := &statsView{src: rt, targets: targets, json: c.Bool("json"), redraw: render.TerminalFile(s.stdout) != nil, prev: map[string]containerdrt.Sample{}}
 	return s.withSignals(c.Context, func(ctx context.Context) error {
 		return st.run(ctx, s.stdout, ticker.C, !c.Bool("no-stream"))
 	})
@@ -143,7 +144,7 @@ func rowOf(name string, prev, cur containerdrt.Sample) statsRow {
 func (st *statsView) print(w io.Writer, rows []statsRow) error {
 	if st.json {
 		for _, r := range rows {
-			data, err := marshalJSON(struct {
+			data, err := render.MarshalJSON(struct {
 				statsRow
 				TS string `json:"ts"`
 			}{r, r.TS.UTC().Format(actors.TimeFormat)}, false)
@@ -168,7 +169,7 @@ func (st *statsView) print(w io.Writer, rows []statsRow) error {
 			decimalSize(r.NetRx) + " / " + decimalSize(r.NetTx), decimalSize(r.BlockRead) + " / " + decimalSize(r.BlockWrite),
 			fmt.Sprint(r.PIDs)})
 	}
-	writeTable(w, table)
+	render.WriteTable(w, table)
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -85,7 +87,7 @@ func (s *session) planStop(ld *loaded, views []actors.View, names []string, with
 
 // stopViaAPI asks the stack's owner to stop each resource once its dependents have
 // stopped, and prints the outcomes.
-func (s *session) stopViaAPI(ctx context.Context, cc *controlClient, sp stopPlan) error {
+func (s *session) stopViaAPI(ctx context.Context, cc *control.Client, sp stopPlan) error {
 	query := url.Values{}
 	if sp.grace > 0 {
 		query.Set("grace", sp.grace.String())
@@ -99,16 +101,16 @@ func (s *session) stopViaAPI(ctx context.Context, cc *controlClient, sp stopPlan
 }
 
 // handRefused explains an owner's refusal of a stop, start or kill.
-func handRefused(cc *controlClient, op, name string, code int, body handAnswer) error {
+func handRefused(cc *control.Client, op, name string, code int, body control.HandAnswer) error {
 	switch {
 	case code == 404:
-		return fmt.Errorf("unknown resource %q in project %q", name, cc.project)
+		return fmt.Errorf("unknown resource %q in project %q", name, cc.Project())
 	case body.Error == "not running":
 		return notRunning(actors.View{Name: name, Status: body.Status})
 	case code == 409:
 		return fmt.Errorf("cannot %s %q: %s", op, name, body.Error)
 	}
-	return fmt.Errorf("%s %q: %s answered HTTP %d: %s", op, name, cc.owner(), code, body.Error)
+	return fmt.Errorf("%s %q: %s answered HTTP %d: %s", op, name, cc.Owner(), code, body.Error)
 }
 
 // stopDirect stops the containers itself when no owner runs (project lock held).
@@ -128,18 +130,18 @@ func (s *session) stopDirect(ctx context.Context, project string, sp stopPlan) e
 		return err
 	}
 	byResource := managedByResource(managed)
-	out := &linePrinter{w: s.stdout}
+	out := render.NewLinePrinter(s.stdout, nil)
 	return s.withSignals(ctx, func(ctx context.Context) error {
 		return inDependencyOrder(sp.targets, sp.after, false, func(name string) error {
 			m, ok := byResource[name]
 			if !ok || (!m.Running && m.Labels[plan.LabelStopped] != "") {
-				out.printf("%s: already stopped", name)
+				out.Printf("%s: already stopped", name)
 				return nil
 			}
 			if _, err := rt.StopByHand(ctx, m.ID, sp.grace); err != nil {
 				return fmt.Errorf("stop %q: %w", name, err)
 			}
-			out.printf("%s: stopped", name)
+			out.Printf("%s: stopped", name)
 			return nil
 		})
 	})

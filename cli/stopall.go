@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
@@ -22,7 +23,7 @@ type containerStopper interface {
 // parallel. Removal is attempted even when stopping failed. Each failure is printed
 // as `error: ...` and joined into the result; each removed container prints
 // `<resource>: stopped`.
-func stopInOrder(ctx context.Context, rt containerStopper, cs []containerdrt.Managed, grace time.Duration, out, errOut *linePrinter) error {
+func stopInOrder(ctx context.Context, rt containerStopper, cs []containerdrt.Managed, grace time.Duration, out, errOut *render.LinePrinter) error {
 	done := make(map[string]chan struct{}, len(cs))
 	for _, c := range cs {
 		done[c.Resource] = make(chan struct{})
@@ -49,13 +50,13 @@ func stopInOrder(ctx context.Context, rt containerStopper, cs []containerdrt.Man
 				<-done[dep]
 			}
 			if err := stopOne(ctx, rt, c, grace); err != nil {
-				errOut.printf("error: %v", err)
+				errOut.Printf("error: %v", err)
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 				return
 			}
-			out.printf("%s: stopped", c.Resource)
+			out.Printf("%s: stopped", c.Resource)
 		}()
 	}
 	wg.Wait()
@@ -84,10 +85,10 @@ const noAnswerHint = "hint: containerd did not answer, so something may be left;
 
 // printNoAnswerHint prints noAnswerHint when a step of err failed because containerd
 // did not answer (in time), and reports whether it did.
-func printNoAnswerHint(errOut *linePrinter, err error) bool {
+func printNoAnswerHint(errOut *render.LinePrinter, err error) bool {
 	if !errors.Is(err, containerdrt.ErrUnavailable) {
 		return false
 	}
-	errOut.printf("%s", noAnswerHint)
+	errOut.Printf("%s", noAnswerHint)
 	return true
 }

@@ -59,21 +59,21 @@ func (s *session) takeOver(ctx context.Context, o upOptions) error {
 	if err != nil {
 		return nil
 	}
-	if !cc.info.Supervisor {
+	if !cc.Info().Supervisor {
 		return nil // a foreground up: the new supervisor reports the busy project
 	}
-	err = cc.post(ctx, "/api/release")
+	err = cc.Post(ctx, "/api/release")
 	if err != nil && strings.Contains(err.Error(), errStackStopping.Error()) {
 		// A down is tearing the stack down (or was, before it was interrupted): the
 		// new up starts once the supervisor has finished and exited.
-		fmt.Fprintf(s.stdout, "[%s] waiting for %s to finish stopping the stack\n", project, cc.owner())
+		fmt.Fprintf(s.stdout, "[%s] waiting for %s to finish stopping the stack\n", project, cc.Owner())
 		return s.waitLockFree(ctx, project, o.Grace+downExtraWait)
 	}
 	if err != nil {
-		return fmt.Errorf("take over from %s of project %q: %w", cc.owner(), project, err)
+		return fmt.Errorf("take over from %s of project %q: %w", cc.Owner(), project, err)
 	}
 	if err := s.waitLockFree(ctx, project, handoverWait); err != nil {
-		return fmt.Errorf("take over from %s of project %q: %w", cc.owner(), project, err)
+		return fmt.Errorf("take over from %s of project %q: %w", cc.Owner(), project, err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/manifest"
 )
@@ -60,7 +61,7 @@ func unknownResource(project, name string, declared []string) error {
 // resourceViews returns the views of the project's resources: from the process that
 // owns the stack when one runs (cc is then its client), else from containerd without
 // health probes.
-func (s *session) resourceViews(ctx context.Context, ld *loaded) (views []actors.View, cc *controlClient, err error) {
+func (s *session) resourceViews(ctx context.Context, ld *loaded) (views []actors.View, cc *control.Client, err error) {
 	project := ld.manifest.Project.Name.Value
 	if cc, err = s.dialControl(ctx, project); err == nil {
 		views, _, err = s.apiViews(ctx, project)

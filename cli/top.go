@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -41,9 +43,9 @@ func (s *session) topAction(c *ucli.Context) error {
 	}
 	rows := [][]string{{"PID", "HOST PID", "USER", "TIME", "COMMAND"}}
 	for _, p := range procs {
-		rows = append(rows, []string{itoa(p.PID), itoa(p.HostPID), p.User, cpuTime(p.CPUTime), redact(p.Command)})
+		rows = append(rows, []string{strconv.Itoa(p.PID), strconv.Itoa(p.HostPID), p.User, cpuTime(p.CPUTime), redact(p.Command)})
 	}
-	writeTable(s.stdout, rows)
+	render.WriteTable(s.stdout, rows)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/plan"
@@ -73,7 +74,7 @@ func (s *session) upAction(c *ucli.Context) error {
 	if o.Strict {
 		diags = diags.Strict()
 	}
-	writeDiagnostics(s.stderr, diags)
+	render.WriteDiagnostics(s.stderr, diags)
 	if diags.HasErrors() {
 		return silentFailure()
 	}
@@ -163,7 +164,7 @@ func (s *session) finalPlan(ld *loaded) (*plan.Plan, error) {
 	opts := plan.Options{Env: ld.env, Secrets: store, RequireEnv: true, DataRoot: s.opts.DataRoot,
 		NeedsGenerated: func(r string) { need = append(need, r) }}
 	if _, diags := plan.Build(ld.manifest, opts); diags.HasErrors() {
-		writeDiagnostics(s.stderr, diags.Errors())
+		render.WriteDiagnostics(s.stderr, diags.Errors())
 		return nil, silentFailure()
 	}
 	if _, err := store.Ensure(need); err != nil {
@@ -175,7 +176,7 @@ func (s *session) finalPlan(ld *loaded) (*plan.Plan, error) {
 	opts.NeedsGenerated = nil
 	p, diags := plan.Build(ld.manifest, opts)
 	if diags.HasErrors() {
-		writeDiagnostics(s.stderr, diags.Errors())
+		render.WriteDiagnostics(s.stderr, diags.Errors())
 		return nil, silentFailure()
 	}
 	return p, nil

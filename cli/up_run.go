@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control"
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/plan"
 )
@@ -20,12 +22,12 @@ type upLoop struct {
 	st      *upState
 	h       *actors.Handle
 	tel     *telemetry
-	out     *linePrinter
-	lines   *eventLines
+	out     *render.LinePrinter
+	lines   *render.EventLines
 	sizes   map[string]int64
 	started time.Time
 
-	table *liveTable // terminal view while starting or stopping; nil in plain mode
+	table *render.LiveTable // terminal view while starting or stopping; nil in plain mode
 	tty   bool
 
 	firstSig   os.Signal
@@ -75,20 +77,20 @@ func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal)
 			fmt.Fprintln(s.stderr, "warning: the dashboard needs a foreground up; ignored with -d")
 		}
 		// -d serves no API, but a socket left by a killed up must not outlive it.
-		if err := removeStaleSocket(controlSocket(s.opts.DataRoot, p.Project)); err != nil {
+		if err := control.RemoveStaleSocket(control.Socket(s.opts.DataRoot, p.Project)); err != nil {
 			return err
 		}
 	}
-	l := &upLoop{s: s, st: st, h: h, tel: tel, out: &linePrinter{w: s.stdout, log: s.upLog}, lines: newEventLines(p, h, st.subnet),
-		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: isTerminal(s.stdout),
+	l := &upLoop{s: s, st: st, h: h, tel: tel, out: render.NewLinePrinter(s.stdout, s.upLog), lines: render.NewEventLines(p, h, st.subnet),
+		sizes: logSizes(s.opts.DataRoot, p), started: time.Now(), tty: render.IsTerminal(s.stdout),
 		apiStop: make(chan stopRequest, 4), release: make(chan struct{}, 1)}
 	if !st.opts.Detach {
 		srv, err := s.startControl(p, h, st.opts.DashboardPort, l.ownerHooks(), tel)
 		if err != nil {
 			return err
 		}
-		defer srv.close()
-		l.closeControl = srv.close
+		defer srv.Close()
+		l.closeControl = srv.Close
 	}
 	for _, n := range p.Nodes {
 		if d, err := logfile.ReadDropped(plan.LogPath(s.opts.DataRoot, p.Project, n.Name)); err == nil && d.Count > 0 {
@@ -170,21 +172,21 @@ func (l *upLoop) warnDropped() {
 		if err != nil || d.Count <= l.dropped[n.Name] {
 			continue
 		}
-		l.out.printf("warning: %s: %d log line(s) dropped so far: %s", n.Name, d.Count, d.Error)
+		l.out.Printf("warning: %s: %d log line(s) dropped so far: %s", n.Name, d.Count, d.Error)
 		l.dropped[n.Name] = d.Count
 	}
 }
 
 // ownerHooks connects the control API's shutdown and release endpoints to the loop.
-func (l *upLoop) ownerHooks() *ownerHooks {
-	own := &ownerHooks{supervisor: l.s.supervisor != nil, shutdown: func(grace time.Duration, kill bool) {
+func (l *upLoop) ownerHooks() *control.Owner {
+	own := &control.Owner{Supervisor: l.s.supervisor != nil, Shutdown: func(grace time.Duration, kill bool) {
 		select {
 		case l.apiStop <- stopRequest{grace, kill}:
 		default: // a shutdown is already queued; more of them change nothing
 		}
 	}}
 	if l.s.supervisor != nil {
-		own.release = func() error {
+		own.Release = func() error {
 			if l.h.Stopping() {
 				return errStackStopping
 			}
@@ -206,7 +208,7 @@ func (l *upLoop) ownerHooks() *ownerHooks {
 // engine acts on the stack once the project lock is free.
 func (l *upLoop) handOver() {
 	l.h.Detach(handOverQuiesce)
-	l.out.printf("[%s] handed over to a new supervisor", l.st.plan.Project)
+	l.out.Printf("[%s] handed over to a new supervisor", l.st.plan.Project)
 	if l.closeControl != nil {
 		l.closeControl() // answers the release request before the socket goes
 	}
@@ -229,29 +231,29 @@ func (l *upLoop) drain(updates <-chan imageProgress) {
 // progress shows an image update: in the live table, or as a final plain line.
 func (l *upLoop) progress(u imageProgress) {
 	if l.table != nil && l.st.plan.Node(u.resource) != nil {
-		l.table.set(u.resource, "", progressDetail(u))
+		l.table.Set(u.resource, "", render.ProgressDetail(u.resource, u.ProgressUpdate))
 		return
 	}
-	if line := progressLine(u); line != "" {
-		l.out.printf("%s", line)
+	if line := render.ProgressLine(u.resource, u.ProgressUpdate); line != "" {
+		l.out.Printf("%s", line)
 	}
 }
 
 // show prints an event: into the live table while the stack starts or stops on a
 // terminal, else as a plain line.
 func (l *upLoop) show(e actors.Event) {
-	line := l.lines.render(e)
+	line := l.lines.Render(e)
 	switch {
 	case e.Type == actors.StackStarting || e.Type == actors.StackStopping:
 		if l.tty {
-			l.table = newLiveTable(l.out, l.s.useColor(l.s.stdout), nodeNames(l.st.plan))
+			l.table = render.NewLiveTable(l.out, l.s.useColor(l.s.stdout), nodeNames(l.st.plan))
 			for _, v := range l.h.List() {
-				l.table.status[v.Name] = string(v.Status)
+				l.table.Seed(v.Name, string(v.Status))
 			}
 		}
 	case e.Type == actors.StackStarted || e.Type == actors.StackStopped:
 		if l.table != nil {
-			l.table.release()
+			l.table.Release()
 			l.table = nil
 		}
 	case l.table != nil && e.Resource != "":
@@ -259,9 +261,9 @@ func (l *upLoop) show(e actors.Event) {
 		if v, ok := l.h.Get(e.Resource); ok {
 			status = string(v.Status)
 		}
-		l.table.set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
+		l.table.Set(e.Resource, status, strings.TrimPrefix(line, e.Resource+": "))
 		if line != "" {
-			l.out.logf("%s", line)
+			l.out.Logf("%s", line)
 		}
 		return
 	case e.Type == actors.ResourceBuilding:
@@ -270,10 +272,10 @@ func (l *upLoop) show(e actors.Event) {
 		return
 	}
 	if line != "" {
-		l.out.printf("%s", line)
+		l.out.Printf("%s", line)
 	}
-	for _, w := range l.lines.waiting(e) {
-		l.out.printf("%s", w)
+	for _, w := range l.lines.Waiting(e) {
+		l.out.Printf("%s", w)
 	}
 }
 
@@ -288,13 +290,13 @@ func nodeNames(p *plan.Plan) []string {
 // ready handles a successful startup; it reports whether up -d is done.
 func (l *upLoop) ready() bool {
 	p := l.st.plan
-	l.out.printf("[%s] ready: %d resource(s) in %s", p.Project, len(p.Nodes), roundDuration(time.Since(l.started)))
+	l.out.Printf("[%s] ready: %d resource(s) in %s", p.Project, len(p.Nodes), render.RoundDuration(time.Since(l.started)))
 	if line := l.tel.startup.criticalLine(); line != "" {
-		l.out.printf("[%s] %s", p.Project, line)
+		l.out.Printf("[%s] %s", p.Project, line)
 	}
 	l.tel.exportStartup()
 	if sv := l.s.supervisor; sv != nil {
-		l.out.printf("[%s] supervised in the background (pid %d, log %s)", p.Project, os.Getpid(), ownerLogPath(l.s.opts.DataRoot, p.Project))
+		l.out.Printf("[%s] supervised in the background (pid %d, log %s)", p.Project, os.Getpid(), ownerLogPath(l.s.opts.DataRoot, p.Project))
 		sv.ready()
 	}
 	if l.st.opts.Detach {
@@ -345,7 +347,7 @@ func (l *upLoop) finish() error {
 		// may be left, and the exit code is 1 (issue 11 item 4).
 		if err := l.h.Err(); err != nil {
 			printErrors(l.s.stderr, err)
-			if printNoAnswerHint(&linePrinter{w: l.s.stderr}, err) {
+			if printNoAnswerHint(render.NewLinePrinter(l.s.stderr, nil), err) {
 				return silentFailure()
 			}
 		}
@@ -362,7 +364,7 @@ func (l *upLoop) finish() error {
 		report := l.s.startupReport(l.startupErr, l.st.builds)
 		if err := l.h.Err(); err != nil { // the rollback's own failures
 			printErrors(l.s.stderr, err)
-			printNoAnswerHint(&linePrinter{w: l.s.stderr}, err)
+			printNoAnswerHint(render.NewLinePrinter(l.s.stderr, nil), err)
 		}
 		return report
 	}
@@ -374,7 +376,7 @@ func (l *upLoop) finish() error {
 
 // streamUpLogs follows every resource's log from where it was when up began, printing
 // `<resource padded> | <line>` (docs/spec/runtime.md §16.3). The returned func stops it.
-func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePrinter) context.CancelFunc {
+func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *render.LinePrinter) context.CancelFunc {
 	ctx, cancel := context.WithCancel(context.Background())
 	lv := &logView{color: s.useColor(s.stdout), index: map[string]int{}, out: out}
 	for i, n := range p.Nodes {
@@ -385,7 +387,7 @@ func (s *session) streamUpLogs(p *plan.Plan, sizes map[string]int64, out *linePr
 		ch := logfile.Follow(ctx, plan.LogPath(s.opts.DataRoot, p.Project, n.Name), sizes[n.Name])
 		go func() {
 			for rec := range ch {
-				out.screenf("%s", lv.line(n.Name, rec))
+				out.Screenf("%s", lv.line(n.Name, rec))
 			}
 		}()
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/containerdrt"
 	"github.com/lightshuttle/lsctl/containerdrt/fakert"
 	"github.com/lightshuttle/lsctl/plan"
@@ -45,7 +46,7 @@ func defaultUpOptions() upOptions {
 func TestUpForegroundSIGINT(t *testing.T) {
 	rt := fakert.New()
 	out, errb, sigs, code := fakeUp(t, rt, defaultUpOptions())
-	waitFor(t, func() bool { return strings.Contains(out.String(), "[shop] ready: 2 resource(s) in ") })
+	controltest.WaitFor(t, func() bool { return strings.Contains(out.String(), "[shop] ready: 2 resource(s) in ") })
 	sigs <- syscall.SIGINT
 	if c := <-code; c != 130 {
 		t.Fatalf("exit %d, want 130; stderr %s", c, errb.String())
@@ -72,9 +73,9 @@ func TestUpSecondSignalKills(t *testing.T) {
 	o := defaultUpOptions()
 	o.Grace = time.Hour // only the second signal can end the stop of api
 	out, _, sigs, code := fakeUp(t, rt, o)
-	waitFor(t, func() bool { return strings.Contains(out.String(), "ready:") })
+	controltest.WaitFor(t, func() bool { return strings.Contains(out.String(), "ready:") })
 	sigs <- syscall.SIGTERM
-	waitFor(t, func() bool { return len(rt.CallsOf("stop")) > 0 })
+	controltest.WaitFor(t, func() bool { return len(rt.CallsOf("stop")) > 0 })
 	sigs <- syscall.SIGINT
 	select {
 	case c := <-code:
@@ -125,27 +126,6 @@ func TestUpDetach(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "api: running") || !rt.Running("api") {
 		t.Errorf("stack not left running:\n%s", out.String())
-	}
-}
-
-// docs/spec/runtime.md §9.3 plain progress: `<resource>: pulled <ref> (<size> in <duration>)`.
-func TestProgressLines(t *testing.T) {
-	u := imageProgress{resource: "db", ProgressUpdate: containerdrt.ProgressUpdate{Phase: "pulled", Ref: "docker.io/library/postgres:16-alpine",
-		Total: 108213043, Done: 108213043, Elapsed: 7900 * time.Millisecond}}
-	if got := progressLine(u); got != "db: pulled docker.io/library/postgres:16-alpine (103.2 MiB in 7.9s)" {
-		t.Errorf("line %q", got)
-	}
-	u.Phase, u.Done = "pulling", 1536
-	if got := progressDetail(u); got != "pulling docker.io/library/postgres:16-alpine (1.5 KiB / 103.2 MiB)" {
-		t.Errorf("detail %q", got)
-	}
-	if progressLine(u) != "" {
-		t.Error("an intermediate update printed a plain line")
-	}
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 5 << 30: "5.0 GiB"} {
-		if got := humanBytes(n); got != want {
-			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
-		}
 	}
 }
 

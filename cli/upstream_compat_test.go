@@ -11,6 +11,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 )
 
@@ -31,7 +32,7 @@ func TestCompatRestartFlagsAnywhere(t *testing.T) {
 		{"restart", "-f", path, "api", "-d"},
 	} {
 		root := t.TempDir()
-		serveFake(t, root, newFakePlane("shop", shopViews()...))
+		serveFake(t, root, controltest.NewPlane("shop", controltest.ShopViews()...))
 		r := run(t, nil, append([]string{"--data-root", root, "-f", path}, args...)...)
 		if r.code != 0 || r.stdout != "api: restart accepted\n" || r.stderr != "" {
 			t.Errorf("%q: code %d stdout %q stderr %q", args, r.code, r.stdout, r.stderr)
@@ -55,7 +56,7 @@ func runFollowing(args ...string) result {
 func TestCompatLogsFollow(t *testing.T) {
 	root := t.TempDir()
 	path := writeManifest(t, compatManifest, nil)
-	writeLog(t, root, "shop", "api", logfile.Record{TS: at(1), Stream: "stdout", Line: "hello"})
+	controltest.WriteLog(t, root, "shop", "api", logfile.Record{TS: at(1), Stream: "stdout", Line: "hello"})
 	globals := []string{"--data-root", root, "-f", path}
 	for _, tt := range []struct {
 		args   []string

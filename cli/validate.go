@@ -5,6 +5,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/lightshuttle/lsctl/cli/render"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
@@ -32,7 +33,7 @@ func (s *session) validateAction(c *ucli.Context) error {
 		project, count = m.Project.Name.Value, len(m.Resources)
 	}
 	if format == "json" {
-		if err := writeValidateJSON(s.stdout, newValidateReport(project, count, diags)); err != nil {
+		if err := render.WriteValidateJSON(s.stdout, render.NewValidateReport(project, count, diags)); err != nil {
 			return err
 		}
 		if diags.HasErrors() {
@@ -40,7 +41,7 @@ func (s *session) validateAction(c *ucli.Context) error {
 		}
 		return nil
 	}
-	writeDiagnostics(s.stderr, diags)
+	render.WriteDiagnostics(s.stderr, diags)
 	if diags.HasErrors() {
 		return silentFailure()
 	}

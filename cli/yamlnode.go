@@ -2,7 +2,6 @@ package cli
 
 import (
 	"strconv"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -59,22 +58,4 @@ func emptyFlowMap(m *yaml.Node) *yaml.Node {
 		m.Style = yaml.FlowStyle
 	}
 	return m
-}
-
-// formatDuration writes d in the manifest grammar (docs/spec/manifest.md §17) with the largest
-// unit that represents it exactly, so the output parses back to the same value.
-func formatDuration(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	units := []struct {
-		size time.Duration
-		name string
-	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}, {time.Microsecond, "us"}}
-	for _, u := range units {
-		if d%u.size == 0 {
-			return strconv.FormatInt(int64(d/u.size), 10) + u.name
-		}
-	}
-	return strconv.FormatInt(int64(d), 10) + "ns"
 }

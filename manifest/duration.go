@@ -15,6 +15,24 @@ import (
 	"time"
 )
 
+// FormatDuration writes d in the manifest grammar (docs/spec/manifest.md §17) with the largest
+// unit that represents it exactly, so the output parses back to the same value.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	units := []struct {
+		size time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}, {time.Microsecond, "us"}}
+	for _, u := range units {
+		if d%u.size == 0 {
+			return strconv.FormatInt(int64(d/u.size), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(d), 10) + "ns"
+}
+
 // unitSize is a unit's size in nanoseconds written as c × 10^exp, so that scaling a
 // decimal number is a shift of its point and a multiplication by a small c: exact, with
 // no floating point and no arbitrary-precision arithmetic (§17 step 5).

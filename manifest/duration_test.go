@@ -168,3 +168,15 @@ func bigDuration(s string) (time.Duration, bool) {
 	}
 	return time.Duration(sum.Int64()), sum.IsInt64()
 }
+
+// FormatDuration writes the largest exact unit, and its output parses back to the same value.
+func TestFormatDurationRoundTrips(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", 90 * time.Second: "90s", 2 * time.Hour: "2h",
+		1500 * time.Millisecond: "1500ms", 3 * time.Minute: "3m", 7: "7ns"} {
+		got := FormatDuration(d)
+		back, err := ParseDuration(got)
+		if got != want || err != nil || back != d {
+			t.Errorf("FormatDuration(%v) = %q (parses to %v, %v), want %q", d, got, back, err, want)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// liveTable is the terminal view of `up` (docs/spec/runtime.md §16.3): one row per resource
+// LiveTable is the terminal view of `up` (docs/spec/runtime.md §16.3): one row per resource
 // (name, status, latest detail), redrawn in place while the stack starts or stops.
 // Its exact rendering is not part of the contract; plain lines are.
-type liveTable struct {
+type LiveTable struct {
 	w      io.Writer
 	color  bool
 	names  []string
@@ -18,12 +18,13 @@ type liveTable struct {
 	drawn  int // lines drawn by the last redraw, to move the cursor back over them
 }
 
-func newLiveTable(w io.Writer, color bool, names []string) *liveTable {
-	return &liveTable{w: w, color: color, names: names, status: map[string]string{}, detail: map[string]string{}}
+// NewLiveTable returns the table of these resources, drawn on w.
+func NewLiveTable(w io.Writer, color bool, names []string) *LiveTable {
+	return &LiveTable{w: w, color: color, names: names, status: map[string]string{}, detail: map[string]string{}}
 }
 
-// set records a resource's status and detail and redraws.
-func (t *liveTable) set(resource, status, detail string) {
+// Set records a resource's status and detail and redraws.
+func (t *LiveTable) Set(resource, status, detail string) {
 	if status != "" {
 		t.status[resource] = status
 	}
@@ -34,7 +35,7 @@ func (t *liveTable) set(resource, status, detail string) {
 }
 
 // redraw rewrites the table over its previous rendering.
-func (t *liveTable) redraw() {
+func (t *LiveTable) redraw() {
 	var b strings.Builder
 	if t.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", t.drawn)
@@ -44,7 +45,7 @@ func (t *liveTable) redraw() {
 		rows = append(rows, []string{n, orDash(t.status[n]), t.detail[n]})
 	}
 	var table strings.Builder
-	writeTable(&table, rows)
+	WriteTable(&table, rows)
 	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
 		b.WriteString("\x1b[2K" + strings.TrimRight(line, " ") + "\n")
 	}
@@ -52,8 +53,11 @@ func (t *liveTable) redraw() {
 	fmt.Fprint(t.w, b.String())
 }
 
-// release leaves the last rendering on screen; later output goes below it.
-func (t *liveTable) release() { t.drawn = 0 }
+// Release leaves the last rendering on screen; later output goes below it.
+func (t *LiveTable) Release() { t.drawn = 0 }
+
+// Seed records a resource's status without redrawing, before the first Set.
+func (t *LiveTable) Seed(resource, status string) { t.status[resource] = status }
 
 func orDash(s string) string {
 	if s == "" {

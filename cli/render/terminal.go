@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -7,11 +7,11 @@ import (
 	"golang.org/x/term"
 )
 
-// terminalFile returns the terminal device behind a stream, or nil when the stream is
+// TerminalFile returns the terminal device behind a stream, or nil when the stream is
 // not a terminal.
-func terminalFile(stream any) *os.File {
-	if sw, ok := stream.(*streamWriter); ok {
-		stream = sw.w
+func TerminalFile(stream any) *os.File {
+	if u, ok := stream.(unwrapper); ok {
+		stream = u.Unwrap()
 	}
 	f, ok := stream.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
@@ -20,8 +20,8 @@ func terminalFile(stream any) *os.File {
 	return f
 }
 
-// terminalSize is the size of the first terminal among files (0, 0 when none tells).
-func terminalSize(files ...*os.File) (width, height uint16) {
+// TerminalSize is the size of the first terminal among files (0, 0 when none tells).
+func TerminalSize(files ...*os.File) (width, height uint16) {
 	for _, f := range files {
 		if f == nil {
 			continue
@@ -33,9 +33,9 @@ func terminalSize(files ...*os.File) (width, height uint16) {
 	return 0, 0
 }
 
-// rawMode puts the terminal in raw mode, so that every key (Ctrl-C included) reaches
+// RawMode puts the terminal in raw mode, so that every key (Ctrl-C included) reaches
 // the program in the container, whose own terminal interprets it; restore undoes it.
-func rawMode(f *os.File) (restore func(), err error) {
+func RawMode(f *os.File) (restore func(), err error) {
 	state, err := term.MakeRaw(int(f.Fd()))
 	if err != nil {
 		return nil, fmt.Errorf("put the terminal in raw mode: %w", err)

@@ -1,9 +1,8 @@
-package cli
+package control
 
 import (
 	"context"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +12,24 @@ import (
 	"github.com/lightshuttle/lsctl/containerdrt"
 )
 
-// statsFunc reads a task's resource use (containerdrt.Client.TaskStats).
-type statsFunc func(ctx context.Context, id string) (containerdrt.TaskStats, error)
+// Telemetry is what the owner records and serves about its stack beyond the views:
+// the OTLP receiver and forwarder, the startup trace, the event history and the
+// tasks' resource use (docs/spec/runtime.md §20.5).
+type Telemetry struct {
+	Enabled bool // observability.otel.enabled and not up --no-otel
+	Buffer  int  // items kept per signal
+	// HTTP and GRPC are the receiver's endpoints the containers are given; "" when
+	// the project has no gateway address.
+	HTTP, GRPC string
+	Receiver   *otlpreceiver.Receiver  // nil: not running
+	Forwarder  *otlpreceiver.Forwarder // nil: no external collector
+	// Startup returns the body of GET /api/startup.
+	Startup func() any
+	History *EventHistory
+	// Stats reads a task's resource use (containerdrt.Client.TaskStats); nil
+	// without containerd.
+	Stats func(ctx context.Context, id string) (containerdrt.TaskStats, error)
+}
 
 // Default and largest limits of the list endpoints of docs/spec/runtime.md §20.5.
 const (
@@ -38,18 +53,18 @@ type otelStatus struct {
 func (api *controlAPI) otelStatus(w http.ResponseWriter, _ *http.Request, _ string) {
 	t := api.tel
 	st := otelStatus{Signals: map[string]otlpreceiver.SignalStats{}, Rejected: map[string]uint64{}}
-	if t != nil && t.cfg.enabled {
-		st.Enabled, st.Buffer = true, t.cfg.buffer
-		if t.gateway.IsValid() {
-			h, g := receiverURL(t.gateway), netip.AddrPortFrom(t.gateway, otlpreceiver.GRPCPort).String()
+	if t != nil && t.Enabled {
+		st.Enabled, st.Buffer = true, t.Buffer
+		if t.HTTP != "" {
+			h, g := t.HTTP, t.GRPC
 			st.HTTP, st.GRPC = &h, &g
 		}
 	}
-	if t != nil && t.recv != nil {
-		st.Receiving, st.Signals, st.Rejected = true, t.recv.Store().Stats(), t.recv.Rejected()
+	if t != nil && t.Receiver != nil {
+		st.Receiving, st.Signals, st.Rejected = true, t.Receiver.Store().Stats(), t.Receiver.Rejected()
 	}
-	if t != nil && t.fwd != nil {
-		e, f := t.fwd.Endpoint(), t.fwd.Stats()
+	if t != nil && t.Forwarder != nil {
+		e, f := t.Forwarder.Endpoint(), t.Forwarder.Stats()
 		st.Forward, st.Forwarded = &e, &f
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -58,12 +73,12 @@ func (api *controlAPI) otelStatus(w http.ResponseWriter, _ *http.Request, _ stri
 // store returns the receiver's store, or answers 404 saying why there is none.
 func (api *controlAPI) store(w http.ResponseWriter) *otlpreceiver.Store {
 	switch t := api.tel; {
-	case t == nil || !t.cfg.enabled:
+	case t == nil || !t.Enabled:
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "OpenTelemetry is off for this stack (observability.otel.enabled: false or up --no-otel)"})
-	case t.recv == nil:
+	case t.Receiver == nil:
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "the OTLP receiver is not running: its ports could not be opened (the owner's stderr or supervisor.log says why)"})
 	default:
-		return t.recv.Store()
+		return t.Receiver.Store()
 	}
 	return nil
 }
@@ -149,18 +164,18 @@ func nonNil[T any](items []T) []T {
 
 // startup is GET /api/startup: lsctl's own trace of this up.
 func (api *controlAPI) startup(w http.ResponseWriter, _ *http.Request, _ string) {
-	if api.tel == nil {
+	if api.tel == nil || api.tel.Startup == nil {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no startup trace: this lsctl does not run the stack"})
 		return
 	}
-	writeJSON(w, http.StatusOK, api.tel.startup.view())
+	writeJSON(w, http.StatusOK, api.tel.Startup())
 }
 
 // history is GET /api/history: the recent events of every resource.
 func (api *controlAPI) history(w http.ResponseWriter, _ *http.Request, _ string) {
 	out := map[string][]actors.Event{}
 	if api.tel != nil {
-		out = api.tel.history.snapshot()
+		out = api.tel.History.snapshot()
 	}
 	for _, v := range api.cp.List() {
 		if out[v.Name] == nil {
@@ -179,7 +194,7 @@ type resourceStats struct {
 // stats is GET /api/stats: the CPU and memory of every resource with a running task.
 func (api *controlAPI) stats(w http.ResponseWriter, r *http.Request, _ string) {
 	out := []resourceStats{}
-	if api.tel == nil || api.tel.stats == nil {
+	if api.tel == nil || api.tel.Stats == nil {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
@@ -189,7 +204,7 @@ func (api *controlAPI) stats(w http.ResponseWriter, r *http.Request, _ string) {
 		if v.ContainerID == nil || v.StartedAt == nil {
 			continue
 		}
-		if st, err := api.tel.stats(ctx, *v.ContainerID); err == nil {
+		if st, err := api.tel.Stats(ctx, *v.ContainerID); err == nil {
 			out = append(out, resourceStats{Resource: v.Name, TaskStats: st})
 		}
 	}

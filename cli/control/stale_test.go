@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"errors"
@@ -39,9 +39,9 @@ func TestRemoveStaleSocket(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "control.sock")
 			tt.setup(t, path)
-			err := removeStaleSocket(path)
+			err := RemoveStaleSocket(path)
 			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("removeStaleSocket: %v, want error %q", err, tt.wantErr)
+				t.Fatalf("RemoveStaleSocket: %v, want error %q", err, tt.wantErr)
 			}
 			if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) != tt.wantGone {
 				t.Errorf("socket gone = %v, want %v", errors.Is(err, os.ErrNotExist), tt.wantGone)

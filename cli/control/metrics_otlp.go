@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
@@ -7,7 +7,7 @@ import (
 )
 
 // otlpCollector exports the OTLP receiver's counters (docs/spec/runtime.md §15.4, §20.1).
-type otlpCollector struct{ tel *telemetry }
+type otlpCollector struct{ tel *Telemetry }
 
 var (
 	otlpReceivedDesc = prometheus.NewDesc("lsctl_otlp_received_total",
@@ -31,7 +31,7 @@ func (otlpCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c otlpCollector) Collect(ch chan<- prometheus.Metric) {
-	if r := c.tel.recv; r != nil {
+	if r := c.tel.Receiver; r != nil {
 		stats, rejected := r.Store().Stats(), r.Rejected()
 		for _, s := range otlpSignals {
 			ch <- prometheus.MustNewConstMetric(otlpReceivedDesc, prometheus.CounterValue, float64(stats[s].Received), s)
@@ -41,7 +41,7 @@ func (c otlpCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(otlpRejectedDesc, prometheus.CounterValue, float64(rejected[reason]), reason)
 		}
 	}
-	if f := c.tel.fwd; f != nil {
+	if f := c.tel.Forwarder; f != nil {
 		st := f.Stats()
 		for result, n := range map[string]uint64{"sent": st.Sent, "failed": st.Failures, "dropped": st.Dropped} {
 			ch <- prometheus.MustNewConstMetric(otlpForwardDesc, prometheus.CounterValue, float64(n), result)

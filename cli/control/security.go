@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"crypto/rand"

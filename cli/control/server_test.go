@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"bufio"
@@ -15,91 +15,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
+	"github.com/lightshuttle/lsctl/cli/control/controltest"
 	"github.com/lightshuttle/lsctl/containerdrt/logfile"
 	"github.com/lightshuttle/lsctl/plan"
 )
 
-// fakePlane is a controlPlane whose events the test publishes.
-type fakePlane struct {
-	mu         sync.Mutex
-	project    string
-	views      []actors.View
-	restartErr map[string]error
-	onRestart  func(name string)
-	subs       map[chan actors.Event]bool
-	down       error // what Containerd reports
-}
+// at is a fixed time sec seconds into a minute.
+func at(sec int) time.Time { return time.Date(2025, 3, 4, 5, 6, sec, 1, time.UTC) }
 
-func newFakePlane(project string, views ...actors.View) *fakePlane {
-	return &fakePlane{project: project, views: views, restartErr: map[string]error{}, subs: map[chan actors.Event]bool{}}
-}
-
-func (f *fakePlane) Project() string     { return f.project }
-func (f *fakePlane) List() []actors.View { return f.views }
-
-func (f *fakePlane) Containerd(context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.down
-}
-
-func (f *fakePlane) Get(name string) (actors.View, bool) {
-	for _, v := range f.views {
-		if v.Name == name {
-			return v, true
-		}
-	}
-	return actors.View{}, false
-}
-
-func (f *fakePlane) Restart(name string) error {
-	if _, ok := f.Get(name); !ok {
-		return actors.ErrUnknownResource
-	}
-	if err := f.restartErr[name]; err != nil {
-		return err
-	}
-	if f.onRestart != nil {
-		go f.onRestart(name)
-	}
-	return nil
-}
-
-func (f *fakePlane) Subscribe(bool) (<-chan actors.Event, func()) {
-	ch := make(chan actors.Event, 16)
-	f.mu.Lock()
-	f.subs[ch] = true
-	f.mu.Unlock()
-	return ch, func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if f.subs[ch] {
-			delete(f.subs, ch)
-			close(ch)
-		}
-	}
-}
-
-func (f *fakePlane) publish(e actors.Event) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for ch := range f.subs {
-		ch <- e
-	}
-}
-
-func (f *fakePlane) subscribers() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.subs)
-}
-
-func testAPI(t *testing.T, fp *fakePlane, tcp bool) (*httptest.Server, string) {
+func testAPI(t *testing.T, fp *controltest.Plane, tcp bool) (*httptest.Server, string) {
 	t.Helper()
 	root := t.TempDir()
 	m, stop := newMetrics(fp, time.Now(), nil)
@@ -121,17 +49,10 @@ func withToken(req *http.Request) *http.Request {
 	return req
 }
 
-func shopViews() []actors.View {
-	return []actors.View{
-		{Name: "db", Kind: "postgres", Status: "healthy", Restarts: 2},
-		{Name: "api", Kind: "container", Status: "running"},
-	}
-}
-
 // docs/spec/runtime.md §15.2 endpoints and status codes (§17 items 47, 48, 60).
 func TestControlAPIEndpoints(t *testing.T) {
-	fp := newFakePlane("shop", shopViews()...)
-	fp.restartErr["api"] = actors.ErrRestartInProgress
+	fp := controltest.NewPlane("shop", controltest.ShopViews()...)
+	fp.RestartErr["api"] = actors.ErrRestartInProgress
 	srv, _ := testAPI(t, fp, false)
 	tests := []struct {
 		method, path string
@@ -177,7 +98,7 @@ func TestControlAPIEndpoints(t *testing.T) {
 		})
 	}
 	// The stack-phase rejections carry the resource too.
-	fp.restartErr["db"] = actors.ErrStackStopping
+	fp.RestartErr["db"] = actors.ErrStackStopping
 	resp, err := http.Post(srv.URL+"/api/resources/db/restart", "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +112,7 @@ func TestControlAPIEndpoints(t *testing.T) {
 
 // docs/spec/runtime.md §17 item 60: views in declaration order with every field of §14.
 func TestControlAPIResources(t *testing.T) {
-	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), false)
+	srv, _ := testAPI(t, controltest.NewPlane("shop", controltest.ShopViews()...), false)
 	resp, err := http.Get(srv.URL + "/api/resources")
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +138,7 @@ func TestControlAPIResources(t *testing.T) {
 // docs/spec/runtime.md §15.3, §17 item 59: a client that has the headers receives every event
 // published afterwards; the stream ends after stack_stopped.
 func TestControlAPIEvents(t *testing.T) {
-	fp := newFakePlane("shop", shopViews()...)
+	fp := controltest.NewPlane("shop", controltest.ShopViews()...)
 	srv, _ := testAPI(t, fp, false)
 	resp, err := http.Get(srv.URL + "/api/events")
 	if err != nil {
@@ -228,8 +149,8 @@ func TestControlAPIEvents(t *testing.T) {
 		t.Errorf("headers %v", resp.Header)
 	}
 	ts := time.Date(2025, 3, 4, 5, 6, 7, 123456789, time.UTC)
-	fp.publish(actors.Event{Type: actors.ResourceStarted, Resource: "db", TS: ts, ContainerID: "shop_db"})
-	fp.publish(actors.Event{Type: actors.StackStopped, TS: ts, Project: "shop"})
+	fp.Publish(actors.Event{Type: actors.ResourceStarted, Resource: "db", TS: ts, ContainerID: "shop_db"})
+	fp.Publish(actors.Event{Type: actors.StackStopped, TS: ts, Project: "shop"})
 	data, err := io.ReadAll(resp.Body) // ends because the server closes after stack_stopped
 	if err != nil {
 		t.Fatal(err)
@@ -243,9 +164,9 @@ func TestControlAPIEvents(t *testing.T) {
 
 // docs/spec/runtime.md §15.2 logs endpoint: history with tail, then follow.
 func TestControlAPILogs(t *testing.T) {
-	fp := newFakePlane("shop", shopViews()...)
+	fp := controltest.NewPlane("shop", controltest.ShopViews()...)
 	srv, root := testAPI(t, fp, false)
-	path := writeLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "one"},
+	path := controltest.WriteLog(t, root, "shop", "db", logfile.Record{TS: at(1), Stream: "stdout", Line: "one"},
 		logfile.Record{TS: at(2), Stream: "stderr", Line: "two"})
 	resp, err := http.Get(srv.URL + "/api/resources/db/logs?tail=1")
 	if err != nil {
@@ -278,13 +199,13 @@ func TestControlAPILogs(t *testing.T) {
 
 // docs/spec/runtime.md §15.4, §17 item 61.
 func TestControlAPIMetrics(t *testing.T) {
-	fp := newFakePlane("shop", shopViews()...)
+	fp := controltest.NewPlane("shop", controltest.ShopViews()...)
 	srv, _ := testAPI(t, fp, false)
 	ts := time.Now()
-	fp.publish(actors.Event{Type: actors.ResourceStarted, Resource: "db", TS: ts})
-	fp.publish(actors.Event{Type: actors.ResourceHealthy, Resource: "db", TS: ts.Add(300 * time.Millisecond)})
+	fp.Publish(actors.Event{Type: actors.ResourceStarted, Resource: "db", TS: ts})
+	fp.Publish(actors.Event{Type: actors.ResourceHealthy, Resource: "db", TS: ts.Add(300 * time.Millisecond)})
 	var body string
-	waitFor(t, func() bool {
+	controltest.WaitFor(t, func() bool {
 		resp, err := http.Get(srv.URL + "/metrics")
 		if err != nil {
 			return false
@@ -308,7 +229,7 @@ func TestControlAPIMetrics(t *testing.T) {
 
 // docs/spec/runtime.md §15.5, §17 item 63.
 func TestControlAPITCPProtection(t *testing.T) {
-	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	srv, _ := testAPI(t, controltest.NewPlane("shop", controltest.ShopViews()...), true)
 	tests := []struct {
 		name    string
 		host    string
@@ -386,33 +307,35 @@ func TestControlAPITCPProtection(t *testing.T) {
 // client finds the running up through it.
 func TestControlSocketAndClient(t *testing.T) {
 	root := t.TempDir()
-	fp := newFakePlane("shop", shopViews()...)
-	s := &session{stdout: io.Discard, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
+	fp := controltest.NewPlane("shop", controltest.ShopViews()...)
 	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	p := &plan.Plan{Project: "shop"}
-	cs, err := s.startControl(p, fp, -1, nil, nil)
+	cs, err := Start(Config{DataRoot: root, Project: "shop", Plane: fp, DashboardPort: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sock := controlSocket(root, "shop")
+	sock := Socket(root, "shop")
 	st, err := os.Stat(sock)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("socket %v mode %v", err, st)
 	}
-	views, _, err := s.apiViews(context.Background(), "shop")
-	if err != nil || len(views) != 2 || views[0].Name != "db" || views[0].Status != "healthy" {
-		t.Errorf("apiViews = %v, %v", views, err)
+	c, err := Dial(context.Background(), root, "shop")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.dialControl(context.Background(), "other"); !errors.Is(err, errNoUp) {
+	views, err := c.Views(context.Background())
+	if err != nil || len(views) != 2 || views[0].Name != "db" || views[0].Status != "healthy" {
+		t.Errorf("Views = %v, %v", views, err)
+	}
+	if _, err := Dial(context.Background(), root, "other"); !errors.Is(err, ErrNoUp) {
 		t.Errorf("another project's socket must not answer: %v", err)
 	}
-	cs.close()
+	cs.Close()
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket still exists after close: %v", err)
 	}
-	if _, _, err := s.apiViews(context.Background(), "shop"); !errors.Is(err, errNoUp) {
+	if _, err := Dial(context.Background(), root, "shop"); !errors.Is(err, ErrNoUp) {
 		t.Errorf("after close: %v", err)
 	}
 }
@@ -420,7 +343,7 @@ func TestControlSocketAndClient(t *testing.T) {
 // docs/spec/runtime.md §15.1, §15.5: the dashboard is served on the TCP listener only, as
 // static files without inline script.
 func TestDashboardFiles(t *testing.T) {
-	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	srv, _ := testAPI(t, controltest.NewPlane("shop", controltest.ShopViews()...), true)
 	tests := []struct {
 		path, contentType string
 		status            int
@@ -519,24 +442,22 @@ func TestListenSocket(t *testing.T) {
 	}
 }
 
-// docs/spec/runtime.md §15.1: --dashboard-port 0 picks a free port, prints its URL, and serves
+// docs/spec/runtime.md §15.1: --dashboard-port 0 picks a free port, gives its URL, and serves
 // the same API behind the TCP protection.
 func TestDashboardListener(t *testing.T) {
 	root := t.TempDir()
 	if err := os.MkdirAll(plan.ProjectDir(root, "shop"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	s := &session{stdout: &out, stderr: io.Discard, opts: globalOptions{DataRoot: root}}
-	cs, err := s.startControl(&plan.Plan{Project: "shop"}, newFakePlane("shop", shopViews()...), 0, nil, nil)
+	cs, err := Start(Config{DataRoot: root, Project: "shop", Plane: controltest.NewPlane("shop", controltest.ShopViews()...)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cs.close()
-	printed, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "[shop] dashboard: ")
+	defer cs.Close()
+	printed := cs.Dashboard
 	base, token, _ := strings.Cut(printed, "?token=")
-	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") || len(token) != 64 {
-		t.Fatalf("output %q", out.String())
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || len(token) != 64 {
+		t.Fatalf("dashboard URL %q", printed)
 	}
 	// A browser opening the printed URL gets the cookie, then every request passes.
 	jar, _ := cookiejar.New(nil)
@@ -578,13 +499,13 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 	}
 	var calls []call
 	released := 0
-	own := &ownerHooks{supervisor: true,
-		shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
-		release:  func() error { released++; return nil }}
+	own := &Owner{Supervisor: true,
+		Shutdown: func(g time.Duration, kill bool) { calls = append(calls, call{g, kill}) },
+		Release:  func() error { released++; return nil }}
 	for _, tcp := range []bool{false, true} {
-		m, stop := newMetrics(newFakePlane("shop"), time.Now(), nil)
+		m, stop := newMetrics(controltest.NewPlane("shop"), time.Now(), nil)
 		defer stop()
-		srv := httptest.NewServer(&controlAPI{cp: newFakePlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own, token: testToken})
+		srv := httptest.NewServer(&controlAPI{cp: controltest.NewPlane("shop"), dataRoot: t.TempDir(), tcp: tcp, metrics: m, owner: own, token: testToken})
 		defer srv.Close()
 		for _, tt := range []struct {
 			path   string
@@ -600,7 +521,7 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 				t.Errorf("tcp=%v POST %s: %d, want %d", tcp, tt.path, resp.StatusCode, tt.status)
 			}
 		}
-		var health ownerInfo
+		var health OwnerInfo
 		req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
 		resp, err := http.DefaultClient.Do(withToken(req))
 		if err != nil {
@@ -622,7 +543,7 @@ func TestControlAPIOwnerEndpoints(t *testing.T) {
 // the HttpOnly SameSite cookie that the printed URL sets, or as a bearer header; the
 // unix socket, 0600 already, needs none.
 func TestDashboardToken(t *testing.T) {
-	srv, _ := testAPI(t, newFakePlane("shop", shopViews()...), true)
+	srv, _ := testAPI(t, controltest.NewPlane("shop", controltest.ShopViews()...), true)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tt := range []struct {
 		name   string
@@ -660,7 +581,7 @@ func TestDashboardToken(t *testing.T) {
 			}
 		}
 	}
-	unix, _ := testAPI(t, newFakePlane("shop", shopViews()...), false)
+	unix, _ := testAPI(t, controltest.NewPlane("shop", controltest.ShopViews()...), false)
 	resp, err := http.Get(unix.URL + "/api/resources")
 	if err != nil {
 		t.Fatal(err)

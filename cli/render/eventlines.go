@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -15,9 +15,9 @@ type viewSource interface {
 	Get(name string) (actors.View, bool)
 }
 
-// eventLines turns lifecycle events into the plain lines of docs/spec/runtime.md §16.3. It is
+// EventLines turns lifecycle events into the plain lines of docs/spec/runtime.md §16.3. It is
 // used by one goroutine (the event loop) and keeps per-resource start times.
-type eventLines struct {
+type EventLines struct {
 	plan    *plan.Plan
 	subnet  string // the project network's, when known before it is ensured
 	views   viewSource
@@ -28,15 +28,16 @@ type eventLines struct {
 	wasReady, waited map[string]bool
 }
 
-func newEventLines(p *plan.Plan, v viewSource, subnet string) *eventLines {
-	return &eventLines{plan: p, views: v, subnet: subnet, started: map[string]time.Time{},
+// NewEventLines renders the events of p's stack; v gives the resources' current views.
+func NewEventLines(p *plan.Plan, v viewSource, subnet string) *EventLines {
+	return &EventLines{plan: p, views: v, subnet: subnet, started: map[string]time.Time{},
 		wasReady: map[string]bool{}, waited: map[string]bool{}}
 }
 
-// waiting returns the `<resource>: waiting for <deps>` lines that e prompts during
+// Waiting returns the `<resource>: waiting for <deps>` lines that e prompts during
 // startup: when a dependency has started, each resource depending on it that has not
 // started says once which of its dependencies it still waits for (docs/spec/runtime.md §16.3).
-func (el *eventLines) waiting(e actors.Event) []string {
+func (el *EventLines) Waiting(e actors.Event) []string {
 	if el.ready {
 		return nil
 	}
@@ -70,8 +71,12 @@ func (el *eventLines) waiting(e actors.Event) []string {
 	return lines
 }
 
-// render returns the line for e, or "" for events that print nothing.
-func (el *eventLines) render(e actors.Event) string {
+// MarkStarted says the stack has already started: healthy events are health
+// changes and no waiting lines are printed (an attach to a running stack).
+func (el *EventLines) MarkStarted() { el.ready = true }
+
+// Render returns the line for e, or "" for events that print nothing.
+func (el *EventLines) Render(e actors.Event) string {
 	r := e.Resource
 	switch e.Type {
 	case actors.StackStarting:
@@ -123,14 +128,14 @@ func (el *eventLines) render(e actors.Event) string {
 }
 
 // startedDetail is "container <id>, <ip>, <host>:<port>-><container>...".
-func (el *eventLines) startedDetail(r, id string) string {
+func (el *EventLines) startedDetail(r, id string) string {
 	parts := []string{"container " + id}
 	if v, ok := el.views.Get(r); ok {
 		if v.IP != nil && *v.IP != "" {
 			parts = append(parts, *v.IP)
 		}
 		if len(v.Ports) > 0 {
-			parts = append(parts, portsColumn(v.Ports))
+			parts = append(parts, PortsColumn(v.Ports))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -138,7 +143,7 @@ func (el *eventLines) startedDetail(r, id string) string {
 
 // healthy is "healthy after <d>" for a first readiness with a healthcheck, "running"
 // without one, and "healthy" for a later health change.
-func (el *eventLines) healthy(r string, at time.Time) string {
+func (el *EventLines) healthy(r string, at time.Time) string {
 	n := el.plan.Node(r)
 	if n == nil || n.Health == nil {
 		return r + ": running"
@@ -148,7 +153,7 @@ func (el *eventLines) healthy(r string, at time.Time) string {
 		return r + ": healthy"
 	}
 	delete(el.started, r)
-	return fmt.Sprintf("%s: healthy after %s", r, roundDuration(at.Sub(start)))
+	return fmt.Sprintf("%s: healthy after %s", r, RoundDuration(at.Sub(start)))
 }
 
 // failedDependency extracts <dep> from `not started: dependency "<dep>" failed`.
@@ -161,9 +166,9 @@ func failedDependency(msg string) (string, bool) {
 	return dep, ok
 }
 
-// roundDuration shows a duration with one decimal of seconds (1.4s) or whole
+// RoundDuration shows a duration with one decimal of seconds (1.4s) or whole
 // milliseconds under a second.
-func roundDuration(d time.Duration) string {
+func RoundDuration(d time.Duration) string {
 	if d < time.Second {
 		return d.Round(time.Millisecond).String()
 	}
@@ -176,4 +181,19 @@ func waitingFor(step string) string {
 		return "start the task"
 	}
 	return "create or adopt the container"
+}
+
+// PortsColumn renders host_ip:host_port->container_port, comma-separated.
+func PortsColumn(ports []plan.PortBinding) string {
+	if len(ports) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = fmt.Sprintf("%s:%d->%d", p.HostIP, p.HostPort, p.ContainerPort)
+		if p.RequestedHostPort != 0 && p.RequestedHostPort != p.HostPort {
+			parts[i] += fmt.Sprintf(" (requested %d)", p.RequestedHostPort)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

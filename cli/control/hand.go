@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"context"
@@ -87,7 +87,7 @@ func (api *controlAPI) killResource(w http.ResponseWriter, r *http.Request, name
 		api.handReply(w, name, false, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"resource": name, "signal": signalName(sig), "handled": handled})
+	writeJSON(w, http.StatusOK, map[string]any{"resource": name, "signal": SignalName(sig), "handled": handled})
 }
 
 // handReply answers a stop or start, or any of their rejections.
@@ -111,39 +111,31 @@ func (api *controlAPI) handReply(w http.ResponseWriter, name string, changed boo
 	}
 }
 
-// signalName is SIGTERM for 15, or the number when it has no name.
-func signalName(sig syscall.Signal) string {
+// SignalName is SIGTERM for 15, or the number when it has no name.
+func SignalName(sig syscall.Signal) string {
 	if name := unix.SignalName(sig); name != "" {
 		return name
 	}
 	return fmt.Sprint(int(sig))
 }
 
-// handAnswer is the body of a stop, start or kill answer, errors included.
-type handAnswer struct {
-	Changed *bool         `json:"changed"`
-	Status  actors.Status `json:"status"`
-	Handled bool          `json:"handled"`
-	Error   string        `json:"error"`
-}
-
 // postHand asks the owner to stop, start or kill a resource; it returns the HTTP
 // status and the decoded body.
-func (c *controlClient) postHand(ctx context.Context, resource, op string, query url.Values) (int, handAnswer, error) {
+func (c *Client) PostHand(ctx context.Context, resource, op string, query url.Values) (int, HandAnswer, error) {
 	u := "http://lsctl/api/resources/" + url.PathEscape(resource) + "/" + op
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
 	if err != nil {
-		return 0, handAnswer{}, err
+		return 0, HandAnswer{}, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, handAnswer{}, fmt.Errorf("%s %q through %s: %w", op, resource, c.owner(), err)
+		return 0, HandAnswer{}, fmt.Errorf("%s %q through %s: %w", op, resource, c.Owner(), err)
 	}
 	defer resp.Body.Close()
-	var body handAnswer
+	var body HandAnswer
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
 	return resp.StatusCode, body, nil
 }

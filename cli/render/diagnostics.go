@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 	"github.com/lightshuttle/lsctl/manifest"
 )
 
-// validateReport is the JSON document of `validate --format json` (docs/spec/manifest.md §27.4).
-type validateReport struct {
+// ValidateReport is the JSON document of `validate --format json` (docs/spec/manifest.md §27.4).
+type ValidateReport struct {
 	OK        bool             `json:"ok"`
 	Project   *string          `json:"project"`
 	Resources int              `json:"resources"`
@@ -29,10 +29,10 @@ type diagnosticJSON struct {
 	Column   *int    `json:"column"`
 }
 
-// newValidateReport builds the JSON report. project is "" when unknown; diags are
+// NewValidateReport builds the JSON report. project is "" when unknown; diags are
 // already sorted and, under --strict, already promoted to errors.
-func newValidateReport(project string, resources int, diags manifest.Diagnostics) validateReport {
-	r := validateReport{OK: !diags.HasErrors(), Project: optString(project), Resources: resources,
+func NewValidateReport(project string, resources int, diags manifest.Diagnostics) ValidateReport {
+	r := ValidateReport{OK: !diags.HasErrors(), Project: optString(project), Resources: resources,
 		Errors: []diagnosticJSON{}, Warnings: []diagnosticJSON{}}
 	for _, d := range diags {
 		j := diagnosticJSON{Code: d.Code, Severity: string(d.Severity), Message: bareMessage(d),
@@ -68,9 +68,9 @@ func optString(s string) *string {
 	return &s
 }
 
-// writeValidateJSON prints the report as one indented JSON object.
-func writeValidateJSON(w io.Writer, r validateReport) error {
-	data, err := marshalJSON(r, true)
+// WriteValidateJSON prints the report as one indented JSON object.
+func WriteValidateJSON(w io.Writer, r ValidateReport) error {
+	data, err := MarshalJSON(r, true)
 	if err != nil {
 		return fmt.Errorf("encode validation report: %w", err)
 	}
@@ -78,8 +78,8 @@ func writeValidateJSON(w io.Writer, r validateReport) error {
 	return err
 }
 
-// writeDiagnostics prints diagnostics in text mode (docs/spec/manifest.md §27.1), one per line.
-func writeDiagnostics(w io.Writer, diags manifest.Diagnostics) {
+// WriteDiagnostics prints diagnostics in text mode (docs/spec/manifest.md §27.1), one per line.
+func WriteDiagnostics(w io.Writer, diags manifest.Diagnostics) {
 	for _, d := range diags {
 		fmt.Fprintln(w, d.String())
 	}

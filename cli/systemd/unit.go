@@ -1,4 +1,7 @@
-package cli
+// Package systemd writes the systemd unit that runs one stack's owner at boot
+// (docs/spec/runtime.md §16.12): the unit's text, its name rules, and the check
+// that a unit file is one lsctl wrote.
+package systemd
 
 import (
 	"fmt"
@@ -6,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lightshuttle/lsctl/manifest"
 )
 
 // unitMarker opens every unit lsctl writes: install and uninstall touch only files
@@ -24,9 +29,9 @@ const (
 	stopMargin   = 30 * time.Second
 )
 
-// serviceUnit is the systemd unit that runs one stack's supervisor: a foreground
+// Unit is the systemd unit that runs one stack's supervisor: a foreground
 // `lsctl up` of the manifest, with every option resolved at install time.
-type serviceUnit struct {
+type Unit struct {
 	Name      string // unit file name, e.g. lsctl-shop.service
 	Project   string
 	Manifest  string      // absolute manifest path
@@ -37,15 +42,15 @@ type serviceUnit struct {
 	Levels    int // plan.StopLevels: dependency levels that stop one after another
 }
 
-// stopTimeout is TimeoutStopSec: every level may use its grace and the wait after
+// StopTimeout is TimeoutStopSec: every level may use its grace and the wait after
 // SIGKILL, one level after the other, then the removals.
-func (u *serviceUnit) stopTimeout() time.Duration {
+func (u *Unit) StopTimeout() time.Duration {
 	return time.Duration(u.Levels)*(u.Grace+stopKillWait) + stopMargin
 }
 
-// render is the unit file. Comments say why each directive is there, for the
+// Render is the unit file. Comments say why each directive is there, for the
 // administrator who reads it in /etc/systemd/system.
-func (u *serviceUnit) render() string {
+func (u *Unit) Render() string {
 	var b strings.Builder
 	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	line("%s Local changes belong in a drop-in", unitMarker)
@@ -76,9 +81,9 @@ func (u *serviceUnit) render() string {
 	line("# drivers are children of containerd, outside this unit: systemd never kills them.")
 	line("KillMode=mixed")
 	line("# %d dependency level(s) stop one after another, each within the grace (%s) plus %s",
-		u.Levels, formatDuration(u.Grace), formatDuration(stopKillWait))
-	line("# after SIGKILL; %s more for removing containers and the network.", formatDuration(stopMargin))
-	line("TimeoutStopSec=%d", int64(math.Ceil(u.stopTimeout().Seconds())))
+		u.Levels, manifest.FormatDuration(u.Grace), manifest.FormatDuration(stopKillWait))
+	line("# after SIGKILL; %s more for removing containers and the network.", manifest.FormatDuration(stopMargin))
+	line("TimeoutStopSec=%d", int64(math.Ceil(u.StopTimeout().Seconds())))
 	line("# A failed start (containerd not up yet, a resource failing) is retried every 5 s,")
 	line("# below systemd's start rate limit, so the stack comes back once the cause is gone.")
 	line("Restart=on-failure")
@@ -89,8 +94,8 @@ func (u *serviceUnit) render() string {
 	return b.String()
 }
 
-// unitProject returns the project of a unit lsctl wrote; ok is false for any other file.
-func unitProject(text string) (project string, ok bool) {
+// ProjectOf returns the project of a unit lsctl wrote; ok is false for any other file.
+func ProjectOf(text string) (project string, ok bool) {
 	if !strings.HasPrefix(text, unitMarker) {
 		return "", false
 	}
@@ -126,9 +131,9 @@ func unitWord(w string) string {
 // unitEscape doubles "%", which starts a specifier in every setting lsctl writes.
 func unitEscape(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 
-// unitSafe reports why s cannot appear in a unit file: systemd reads UTF-8 lines, so a
+// Safe reports why s cannot appear in a unit file: systemd reads UTF-8 lines, so a
 // control character (a newline above all) or invalid UTF-8 cannot be written.
-func unitSafe(what, s string) error {
+func Safe(what, s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%s %q is not valid UTF-8, which a systemd unit cannot hold; rename it", what, s)
 	}
@@ -143,10 +148,10 @@ func unitSafe(what, s string) error {
 // maxUnitName is systemd's limit on a unit name (UNIT_NAME_MAX - 1).
 const maxUnitName = 255
 
-// unitName turns --name (with or without ".service") into a unit file name. It allows
+// UnitName turns --name (with or without ".service") into a unit file name. It allows
 // less than systemd does: no "@" (a template instance), "\" (an escape) or ":" (which
 // tools such as systemd-analyze verify read as a separator).
-func unitName(name string) (string, error) {
+func UnitName(name string) (string, error) {
 	base := strings.TrimSuffix(name, ".service")
 	ok := base != "" && len(base)+len(".service") <= maxUnitName && isAlnum(base[0])
 	for i := 0; ok && i < len(base); i++ {

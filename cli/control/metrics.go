@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"net/http"
@@ -25,7 +25,7 @@ type metrics struct {
 
 // newMetrics registers the metrics, with the OTLP receiver's when tel has one; the
 // ready-time histogram is fed by an internal event subscription, which stop ends.
-func newMetrics(cp controlPlane, started time.Time, tel *telemetry) (*metrics, func()) {
+func newMetrics(cp Plane, started time.Time, tel *Telemetry) (*metrics, func()) {
 	m := &metrics{registry: prometheus.NewRegistry()}
 	m.ready = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "lsctl_ready_seconds",
@@ -62,7 +62,7 @@ func (m *metrics) observe(events <-chan actors.Event) {
 }
 
 // viewCollector computes the per-status and per-resource metrics at scrape time.
-type viewCollector struct{ cp controlPlane }
+type viewCollector struct{ cp Plane }
 
 var (
 	resourcesDesc = prometheus.NewDesc("lsctl_resources", "Resources per status.", []string{"status"}, nil)

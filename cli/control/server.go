@@ -1,7 +1,9 @@
-package cli
+package control
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -12,7 +14,6 @@ import (
 	"time"
 
 	"github.com/lightshuttle/lsctl/actors"
-	"github.com/lightshuttle/lsctl/plan"
 )
 
 // maxSocketPath is the longest unix socket path Linux accepts (sun_path less the NUL).
@@ -21,8 +22,8 @@ const maxSocketPath = 107
 // keepaliveEvery is the SSE comment interval on a silent stream (docs/spec/runtime.md §15.3).
 const keepaliveEvery = 15 * time.Second
 
-// controlPlane is what the control API needs of a running stack (*actors.Handle).
-type controlPlane interface {
+// Plane is what the control API needs of a running stack (*actors.Handle).
+type Plane interface {
 	Project() string
 	List() []actors.View
 	Get(name string) (actors.View, bool)
@@ -34,85 +35,77 @@ type controlPlane interface {
 
 // controlAPI serves docs/spec/runtime.md §15 for one project.
 type controlAPI struct {
-	cp       controlPlane
+	cp       Plane
 	dataRoot string
 	tcp      bool // apply the TCP listener protection of §15.5
 	metrics  *metrics
-	owner    *ownerHooks
+	owner    *Owner
 	token    string     // required on the TCP listener (docs/spec/runtime.md §15.5)
-	tel      *telemetry // nil: no receiver, startup trace, history or stats
+	tel      *Telemetry // nil: no receiver, startup trace, history or stats
 }
 
-// ownerHooks are what the process that owns the stack does for the endpoints that
+// Owner is what the process that owns the stack does for the endpoints that
 // end its supervision: stop the stack, or (a background supervisor only) let go of
 // it so that a new supervisor takes it over.
-type ownerHooks struct {
-	supervisor bool
-	shutdown   func(grace time.Duration, kill bool)
-	release    func() error // nil in a foreground up
+type Owner struct {
+	Supervisor bool
+	Shutdown   func(grace time.Duration, kill bool)
+	Release    func() error // nil in a foreground up
 }
 
 // hooks returns the owner's hooks; an API built without them has none.
-func (api *controlAPI) hooks() *ownerHooks {
+func (api *controlAPI) hooks() *Owner {
 	if api.owner == nil {
-		return &ownerHooks{}
+		return &Owner{}
 	}
 	return api.owner
 }
 
-// ownerInfo is the body of GET /healthz: who owns the stack.
-type ownerInfo struct {
-	Status     string `json:"status"`
-	Project    string `json:"project"`
-	PID        int    `json:"pid"`
-	Supervisor bool   `json:"supervisor"`
-	// Containerd is "available" or "unavailable": whether the owner's containerd
-	// answers (checked at most once a second); ContainerdError says why not.
-	Containerd      string `json:"containerd"`
-	ContainerdError string `json:"containerd_error,omitempty"`
-}
-
-// The values of ownerInfo.Containerd.
-const (
-	containerdAvailable   = "available"
-	containerdUnavailable = "unavailable"
-)
-
-// controlServer is the running control API: the unix socket and the optional TCP
+// Server is the running control API: the unix socket and the optional TCP
 // dashboard listener.
-type controlServer struct {
+type Server struct {
 	servers []*http.Server
 	socket  string
 	stopM   func()
+	// Dashboard is the dashboard's URL with its token, "" without the TCP listener.
+	Dashboard string
 }
 
-// startControl opens the project socket (and the dashboard listener when asked:
-// dashboardPort >= 0, else the manifest's dashboard.port) before the stack starts
-// (docs/spec/runtime.md §15.1).
-func (s *session) startControl(p *plan.Plan, cp controlPlane, dashboardPort int, own *ownerHooks, tel *telemetry) (*controlServer, error) {
+// Config is what Start serves.
+type Config struct {
+	DataRoot string
+	Project  string
+	Plane    Plane
+	// DashboardPort opens the dashboard listener on 127.0.0.1 when >= 0 (0: any port).
+	DashboardPort int
+	Owner         *Owner     // nil: the shutdown and release endpoints answer that they cannot
+	Telemetry     *Telemetry // nil: no receiver, startup trace, history or stats
+}
+
+// Start opens the project socket (and the dashboard listener when asked) before the
+// stack starts (docs/spec/runtime.md §15.1).
+func Start(c Config) (*Server, error) {
+	own := c.Owner
 	if own == nil {
-		own = &ownerHooks{}
+		own = &Owner{}
 	}
-	socket := controlSocket(s.opts.DataRoot, p.Project)
+	socket := Socket(c.DataRoot, c.Project)
 	ln, err := listenSocket(socket)
 	if err != nil {
 		return nil, err
 	}
-	m, stopM := newMetrics(cp, time.Now(), tel)
-	cs := &controlServer{socket: socket, stopM: stopM}
-	cs.serve(ln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, metrics: m, owner: own, tel: tel})
-	if dashboardPort < 0 && p.Manifest != nil && p.Manifest.Dashboard != nil && p.Manifest.Dashboard.Port.Set {
-		dashboardPort = int(p.Manifest.Dashboard.Port.Value)
-	}
-	if dashboardPort >= 0 {
-		tln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", dashboardPort))
+	m, stopM := newMetrics(c.Plane, time.Now(), c.Telemetry)
+	cs := &Server{socket: socket, stopM: stopM}
+	cs.serve(ln, &controlAPI{cp: c.Plane, dataRoot: c.DataRoot, metrics: m, owner: own, tel: c.Telemetry})
+	if c.DashboardPort >= 0 {
+		tln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", c.DashboardPort))
 		if err != nil {
-			cs.close()
-			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", dashboardPort, err)
+			cs.Close()
+			return nil, fmt.Errorf("open dashboard listener on 127.0.0.1:%d: %w", c.DashboardPort, err)
 		}
 		token := newDashboardToken()
-		cs.serve(tln, &controlAPI{cp: cp, dataRoot: s.opts.DataRoot, tcp: true, metrics: m, owner: own, token: token, tel: tel})
-		fmt.Fprintf(s.stdout, "[%s] dashboard: http://%s/?token=%s\n", p.Project, tln.Addr(), token)
+		cs.serve(tln, &controlAPI{cp: c.Plane, dataRoot: c.DataRoot, tcp: true, metrics: m, owner: own, token: token, tel: c.Telemetry})
+		cs.Dashboard = fmt.Sprintf("http://%s/?token=%s", tln.Addr(), token)
 	}
 	return cs, nil
 }
@@ -129,7 +122,7 @@ func listenSocket(path string) (net.Listener, error) {
 	// Not longer than path's own name, so it fits whenever path does; the project
 	// lock keeps a second up of the project from using it at the same time.
 	tmp := filepath.Join(filepath.Dir(path), ".ctl")
-	if err := removeStaleSocket(path); err != nil {
+	if err := RemoveStaleSocket(path); err != nil {
 		return nil, err
 	}
 	_ = os.Remove(tmp) // left by an up killed between bind and rename
@@ -151,9 +144,9 @@ func listenSocket(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// removeStaleSocket removes a control socket file that no up listens on, as left by
+// RemoveStaleSocket removes a control socket file that no up listens on, as left by
 // an up killed with SIGKILL (docs/spec/runtime.md §12.9); a socket that answers is an error.
-func removeStaleSocket(path string) error {
+func RemoveStaleSocket(path string) error {
 	if _, err := os.Lstat(path); err != nil {
 		return nil
 	}
@@ -167,14 +160,14 @@ func removeStaleSocket(path string) error {
 	return nil
 }
 
-func (cs *controlServer) serve(ln net.Listener, api *controlAPI) {
+func (cs *Server) serve(ln net.Listener, api *controlAPI) {
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	cs.servers = append(cs.servers, srv)
 	go func() { _ = srv.Serve(ln) }()
 }
 
-// close stops the listeners and removes the socket file.
-func (cs *controlServer) close() {
+// Close stops the listeners and removes the socket file.
+func (cs *Server) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	for _, srv := range cs.servers {
@@ -253,10 +246,10 @@ func (api *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *controlAPI) healthz(w http.ResponseWriter, r *http.Request, _ string) {
-	info := ownerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().supervisor,
-		Containerd: containerdAvailable}
+	info := OwnerInfo{Status: "ok", Project: api.cp.Project(), PID: os.Getpid(), Supervisor: api.hooks().Supervisor,
+		Containerd: ContainerdAvailable}
 	if err := api.cp.Containerd(r.Context()); err != nil {
-		info.Containerd, info.ContainerdError = containerdUnavailable, err.Error()
+		info.Containerd, info.ContainerdError = ContainerdUnavailable, err.Error()
 	}
 	writeJSON(w, http.StatusOK, info)
 }
@@ -265,7 +258,7 @@ func (api *controlAPI) healthz(w http.ResponseWriter, r *http.Request, _ string)
 // period and `kill=1` kills every remaining task, as a second Ctrl-C does. Follow
 // /api/events to see it end.
 func (api *controlAPI) shutdown(w http.ResponseWriter, r *http.Request, _ string) {
-	if api.hooks().shutdown == nil {
+	if api.hooks().Shutdown == nil {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this lsctl cannot be stopped through its API"})
 		return
 	}
@@ -278,18 +271,18 @@ func (api *controlAPI) shutdown(w http.ResponseWriter, r *http.Request, _ string
 		}
 		grace = d
 	}
-	api.owner.shutdown(grace, r.URL.Query().Get("kill") == "1")
+	api.owner.Shutdown(grace, r.URL.Query().Get("kill") == "1")
 	writeJSON(w, http.StatusAccepted, map[string]any{"accepted": true})
 }
 
 // release makes a background supervisor exit without stopping anything (202), so that
 // a new `up` takes the stack over. Only on the unix socket.
 func (api *controlAPI) release(w http.ResponseWriter, _ *http.Request, _ string) {
-	if api.hooks().release == nil {
+	if api.hooks().Release == nil {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": "not a background supervisor"})
 		return
 	}
-	if err := api.owner.release(); err != nil {
+	if err := api.owner.Release(); err != nil {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error()})
 		return
 	}
@@ -332,14 +325,19 @@ func (api *controlAPI) restart(w http.ResponseWriter, _ *http.Request, name stri
 	}
 }
 
-// writeJSON writes a JSON response with the headers of docs/spec/runtime.md §15.1.
+// writeJSON writes a JSON response with the headers of docs/spec/runtime.md §15.1,
+// one line without HTML escaping ("->" stays readable in messages).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := marshalJSON(v, false)
-	if err != nil {
-		status, data = http.StatusInternalServerError, []byte(`{"error":"cannot encode response"}`)
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		status = http.StatusInternalServerError
+		body.Reset()
+		body.WriteString(`{"error":"cannot encode response"}` + "\n")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
+	_, _ = w.Write(body.Bytes())
 }

@@ -1,28 +1,17 @@
-package cli
+package render
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// writeTable prints rows with columns separated by two spaces and padded to the widest
+// WriteTable prints rows with columns separated by two spaces and padded to the widest
 // cell; the last column is not padded (no trailing spaces).
-func writeTable(w io.Writer, rows [][]string) {
+func WriteTable(w io.Writer, rows [][]string) {
 	var widths []int
 	for _, row := range rows {
 		for i, cell := range row {
@@ -44,11 +33,10 @@ func writeTable(w io.Writer, rows [][]string) {
 	}
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
-// marshalJSON encodes v without HTML escaping ("->" stays readable in messages),
-// indented when asked, without a trailing newline.
-func marshalJSON(v any, indent bool) ([]byte, error) {
+// MarshalJSON encodes v for --json output and the control API: without HTML
+// escaping ("->" stays readable in messages), indented when asked, without a
+// trailing newline.
+func MarshalJSON(v any, indent bool) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -1,4 +1,4 @@
-package cli
+package control
 
 import (
 	"sync"
@@ -10,16 +10,18 @@ import (
 // dashboard's health history (docs/spec/runtime.md §20.5).
 const historyPerResource = 64
 
-// eventHistory keeps the newest resource events of each resource, so that a
+// EventHistory keeps the newest resource events of each resource, so that a
 // dashboard opened late still shows how each resource got where it is.
-type eventHistory struct {
+type EventHistory struct {
 	mu  sync.Mutex
 	byR map[string][]actors.Event
 }
 
-func newEventHistory() *eventHistory { return &eventHistory{byR: map[string][]actors.Event{}} }
+// NewEventHistory returns an empty history.
+func NewEventHistory() *EventHistory { return &EventHistory{byR: map[string][]actors.Event{}} }
 
-func (h *eventHistory) add(e actors.Event) {
+// Add records a resource event; stack events are not kept.
+func (h *EventHistory) Add(e actors.Event) {
 	if e.IsStackEvent() {
 		return
 	}
@@ -33,7 +35,7 @@ func (h *eventHistory) add(e actors.Event) {
 }
 
 // snapshot returns a copy: resource -> events, oldest first.
-func (h *eventHistory) snapshot() map[string][]actors.Event {
+func (h *EventHistory) snapshot() map[string][]actors.Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := make(map[string][]actors.Event, len(h.byR))
