@@ -33,6 +33,7 @@ type idleRow struct {
 	window                                    time.Duration
 	machine, supervisor, shims, containerdCPU uint64
 	supervisorSys                             uint64 // the kernel's share of supervisor
+	split                                     execSplit
 	execs                                     int
 }
 
@@ -72,9 +73,12 @@ func BenchmarkIdleProbeCPU(b *testing.B) {
 	}
 	for _, r := range rows[1:] {
 		b.ReportMetric(100*r.stackCore(), r.mode+"-%core")
+		if r.execs > 0 {
+			b.ReportMetric(r.msPerExec(r.supervisor+r.shims), r.mode+"-stack-ms/exec")
+		}
 	}
 	b.Logf("idle-stack CPU benchmark (%d busybox resources, probes every 1s, containerd %s):\n%s",
-		idleResources, env.Flavor, formatIdleTable(rows))
+		idleResources, env.Flavor, formatIdleTable(rows)+formatExecSplit(rows))
 }
 
 // idleWindow is LSCTL_BENCH_IDLE_WINDOW, 10s by default.
@@ -118,7 +122,7 @@ func idleMeasure(b *testing.B, env *harness.Env, mode string, window time.Durati
 	after := takeCPUSample(env, supervisor, daemon)
 	return idleRow{mode: mode, window: window, machine: after.machine - before.machine,
 		supervisor: delta(before.supervisor, after.supervisor), supervisorSys: delta(before.supervisorSys, after.supervisorSys), shims: delta(before.shims, after.shims),
-		containerdCPU: delta(before.containerd, after.containerd), execs: ec.total() - execs0}
+		containerdCPU: delta(before.containerd, after.containerd), split: after.split.minus(before.split), execs: ec.total() - execs0}
 }
 
 // delta is after - before, 0 when a process restarted in between.
@@ -130,7 +134,10 @@ func delta(before, after uint64) uint64 {
 }
 
 // cpuSample holds cumulative CPU times in clock ticks.
-type cpuSample struct{ machine, supervisor, supervisorSys, shims, containerd uint64 }
+type cpuSample struct {
+	machine, supervisor, supervisorSys, shims, containerd uint64
+	split                                                 execSplit
+}
 
 // takeCPUSample reads the machine's busy time and the processes' cumulative times.
 func takeCPUSample(env *harness.Env, supervisor, daemon int) cpuSample {
@@ -147,6 +154,7 @@ func takeCPUSample(env *harness.Env, supervisor, daemon int) cpuSample {
 	for _, pid := range shimTrees(env.Namespace) {
 		s.shims += processCPU(pid)
 	}
+	s.split = takeExecSplit(env.Namespace)
 	return s
 }
 
@@ -190,9 +198,7 @@ func statFields(pid int) []string {
 
 // shimTrees lists the namespace's shims and all their descendants.
 func shimTrees(namespace string) []int {
-	shimNS := "\x00-namespace\x00" + namespace + "\x00"
 	children := map[int][]int{}
-	var roots []int
 	for _, name := range dirNames("/proc") {
 		pid, err := strconv.Atoi(name)
 		if err != nil {
@@ -202,10 +208,8 @@ func shimTrees(namespace string) []int {
 			ppid, _ := strconv.Atoi(f[1])
 			children[ppid] = append(children[ppid], pid)
 		}
-		if cmdline, _ := os.ReadFile("/proc/" + name + "/cmdline"); strings.Contains(string(cmdline), shimNS) {
-			roots = append(roots, pid)
-		}
 	}
+	roots := shimPIDs(namespace)
 	var out []int
 	for len(roots) > 0 {
 		pid := roots[0]
