@@ -15,7 +15,7 @@ import (
 
 // Idle-stack CPU benchmark (issue 16 item 3, docs/spec/runtime.md §19).
 const (
-	idleResources = 20
+	idleResources = 20 // LSCTL_BENCH_IDLE_RESOURCES changes it
 	// idleTargetCore is the target for 20 resources probed natively every second: 2 % of
 	// one core for what the stack adds (lsctl, its shims and their children, containerd).
 	idleTargetCore = 0.02
@@ -78,7 +78,7 @@ func BenchmarkIdleProbeCPU(b *testing.B) {
 		}
 	}
 	b.Logf("idle-stack CPU benchmark (%d busybox resources, probes every 1s, containerd %s):\n%s",
-		idleResources, env.Flavor, formatIdleTable(rows)+formatExecSplit(rows))
+		idleCount(b), env.Flavor, formatIdleTable(rows)+formatExecSplit(rows))
 }
 
 // idleWindow is LSCTL_BENCH_IDLE_WINDOW, 10s by default.
@@ -94,6 +94,21 @@ func idleWindow(b *testing.B) time.Duration {
 	return d
 }
 
+// idleCount is LSCTL_BENCH_IDLE_RESOURCES, idleResources by default: fewer resources
+// keep a 2-core machine below saturation when exec probes are measured, which would
+// otherwise inflate each probe's cost with contention.
+func idleCount(b *testing.B) int {
+	v := os.Getenv("LSCTL_BENCH_IDLE_RESOURCES")
+	if v == "" {
+		return idleResources
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("LSCTL_BENCH_IDLE_RESOURCES=%q: want a positive count such as 5", v)
+	}
+	return n
+}
+
 // newIdleStack writes the 20-resource manifest with native or exec probes.
 func newIdleStack(b *testing.B, env *harness.Env, mode string) *benchLsctl {
 	b.Helper()
@@ -106,7 +121,7 @@ func newIdleStack(b *testing.B, env *harness.Env, mode string) *benchLsctl {
 		"exec":   `test: ["CMD", "test", "-f", "/www/ready"]`,
 		"none":   `test: ["NONE"]`,
 	}[mode]
-	for i := 1; i <= idleResources; i++ {
+	for i := 1; i <= idleCount(b); i++ {
 		fmt.Fprintf(&m, "  c%d:\n    container:\n      image: %s\n      command: %s\n", i, harness.ImageRef("busybox"), yamlList([]string{"sh", "-c", idleCommand}))
 		fmt.Fprintf(&m, "      healthcheck: {%s, interval: 1s, timeout: 1s, retries: 30, start_period: 0s}\n", check)
 	}
