@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containerd/containerd/api/services/tasks/v1"
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
 	"github.com/containerd/errdefs/pkg/errgrpc"
@@ -83,6 +84,12 @@ func (c *Client) execIn(ctx context.Context, target *execTarget, req ExecRequest
 		return ExecResult{}, err
 	}
 	res, started, runErr := runExec(ctx, proc, req.Timeout)
+	// A process seen to end, or never started, is deleted in one call; after anything
+	// else (cancelled, lost wait, outlived SIGKILL) the client kills, waits and deletes.
+	del := func() error { return c.deleteEnded(ctx, target.task.ID(), proc.ID()) }
+	if started && runErr != nil {
+		del = func() error { return killDelete(ctx, proc) }
+	}
 	// A process that never started has its runtime's message as output and no
 	// FIFO writer to wait for.
 	drained := !started || out.wait(outputDrainWait)
@@ -93,12 +100,12 @@ func (c *Client) execIn(ctx context.Context, target *execTarget, req ExecRequest
 		// A background child of the probe still holds its output, and the shim's
 		// delete waits up to 10 s for it: the probe's result must not.
 		go func() {
-			_ = deleteExec(ctx, proc)
+			_ = del()
 			out.close()
 		}()
 		return res, runErr
 	}
-	delErr := deleteExec(ctx, proc)
+	delErr := del()
 	out.close()
 	if runErr != nil {
 		return res, runErr
@@ -106,8 +113,22 @@ func (c *Client) execIn(ctx context.Context, target *execTarget, req ExecRequest
 	return res, delErr
 }
 
-// deleteExec deletes an exited (or killed) exec process from the shim.
-func deleteExec(ctx context.Context, proc containerd.Process) error {
+// deleteEnded deletes an exec process that has ended, or never started, from the
+// shim. It is the one DeleteProcess call: the client's Process.Delete would first wait
+// for the process, signal it and ask its status, three more round trips through
+// containerd and the shim for every probe.
+func (c *Client) deleteEnded(ctx context.Context, containerID, execID string) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), execDeleteWait)
+	defer cancel()
+	_, err := c.cd.TaskService().DeleteProcess(dctx, &tasks.DeleteProcessRequest{ContainerID: containerID, ExecID: execID})
+	if err = errgrpc.ToNative(err); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete process: %w", err)
+	}
+	return nil
+}
+
+// killDelete kills an exec process, waits for its end and deletes it from the shim.
+func killDelete(ctx context.Context, proc containerd.Process) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), execDeleteWait)
 	defer cancel()
 	if _, err := proc.Delete(dctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {

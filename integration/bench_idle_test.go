@@ -15,7 +15,7 @@ import (
 
 // Idle-stack CPU benchmark (issue 16 item 3, docs/spec/runtime.md §19).
 const (
-	idleResources = 20
+	idleResources = 20 // LSCTL_BENCH_IDLE_RESOURCES changes it
 	// idleTargetCore is the target for 20 resources probed natively every second: 2 % of
 	// one core for what the stack adds (lsctl, its shims and their children, containerd).
 	idleTargetCore = 0.02
@@ -33,6 +33,7 @@ type idleRow struct {
 	window                                    time.Duration
 	machine, supervisor, shims, containerdCPU uint64
 	supervisorSys                             uint64 // the kernel's share of supervisor
+	split                                     execSplit
 	execs                                     int
 }
 
@@ -72,9 +73,12 @@ func BenchmarkIdleProbeCPU(b *testing.B) {
 	}
 	for _, r := range rows[1:] {
 		b.ReportMetric(100*r.stackCore(), r.mode+"-%core")
+		if r.execs > 0 {
+			b.ReportMetric(r.msPerExec(r.supervisor+r.shims), r.mode+"-stack-ms/exec")
+		}
 	}
 	b.Logf("idle-stack CPU benchmark (%d busybox resources, probes every 1s, containerd %s):\n%s",
-		idleResources, env.Flavor, formatIdleTable(rows))
+		idleCount(b), env.Flavor, formatIdleTable(rows)+formatExecSplit(rows))
 }
 
 // idleWindow is LSCTL_BENCH_IDLE_WINDOW, 10s by default.
@@ -90,6 +94,21 @@ func idleWindow(b *testing.B) time.Duration {
 	return d
 }
 
+// idleCount is LSCTL_BENCH_IDLE_RESOURCES, idleResources by default: fewer resources
+// keep a 2-core machine below saturation when exec probes are measured, which would
+// otherwise inflate each probe's cost with contention.
+func idleCount(b *testing.B) int {
+	v := os.Getenv("LSCTL_BENCH_IDLE_RESOURCES")
+	if v == "" {
+		return idleResources
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("LSCTL_BENCH_IDLE_RESOURCES=%q: want a positive count such as 5", v)
+	}
+	return n
+}
+
 // newIdleStack writes the 20-resource manifest with native or exec probes.
 func newIdleStack(b *testing.B, env *harness.Env, mode string) *benchLsctl {
 	b.Helper()
@@ -102,7 +121,7 @@ func newIdleStack(b *testing.B, env *harness.Env, mode string) *benchLsctl {
 		"exec":   `test: ["CMD", "test", "-f", "/www/ready"]`,
 		"none":   `test: ["NONE"]`,
 	}[mode]
-	for i := 1; i <= idleResources; i++ {
+	for i := 1; i <= idleCount(b); i++ {
 		fmt.Fprintf(&m, "  c%d:\n    container:\n      image: %s\n      command: %s\n", i, harness.ImageRef("busybox"), yamlList([]string{"sh", "-c", idleCommand}))
 		fmt.Fprintf(&m, "      healthcheck: {%s, interval: 1s, timeout: 1s, retries: 30, start_period: 0s}\n", check)
 	}
@@ -118,7 +137,7 @@ func idleMeasure(b *testing.B, env *harness.Env, mode string, window time.Durati
 	after := takeCPUSample(env, supervisor, daemon)
 	return idleRow{mode: mode, window: window, machine: after.machine - before.machine,
 		supervisor: delta(before.supervisor, after.supervisor), supervisorSys: delta(before.supervisorSys, after.supervisorSys), shims: delta(before.shims, after.shims),
-		containerdCPU: delta(before.containerd, after.containerd), execs: ec.total() - execs0}
+		containerdCPU: delta(before.containerd, after.containerd), split: after.split.minus(before.split), execs: ec.total() - execs0}
 }
 
 // delta is after - before, 0 when a process restarted in between.
@@ -130,7 +149,10 @@ func delta(before, after uint64) uint64 {
 }
 
 // cpuSample holds cumulative CPU times in clock ticks.
-type cpuSample struct{ machine, supervisor, supervisorSys, shims, containerd uint64 }
+type cpuSample struct {
+	machine, supervisor, supervisorSys, shims, containerd uint64
+	split                                                 execSplit
+}
 
 // takeCPUSample reads the machine's busy time and the processes' cumulative times.
 func takeCPUSample(env *harness.Env, supervisor, daemon int) cpuSample {
@@ -147,6 +169,7 @@ func takeCPUSample(env *harness.Env, supervisor, daemon int) cpuSample {
 	for _, pid := range shimTrees(env.Namespace) {
 		s.shims += processCPU(pid)
 	}
+	s.split = takeExecSplit(env.Namespace)
 	return s
 }
 
@@ -190,9 +213,7 @@ func statFields(pid int) []string {
 
 // shimTrees lists the namespace's shims and all their descendants.
 func shimTrees(namespace string) []int {
-	shimNS := "\x00-namespace\x00" + namespace + "\x00"
 	children := map[int][]int{}
-	var roots []int
 	for _, name := range dirNames("/proc") {
 		pid, err := strconv.Atoi(name)
 		if err != nil {
@@ -202,10 +223,8 @@ func shimTrees(namespace string) []int {
 			ppid, _ := strconv.Atoi(f[1])
 			children[ppid] = append(children[ppid], pid)
 		}
-		if cmdline, _ := os.ReadFile("/proc/" + name + "/cmdline"); strings.Contains(string(cmdline), shimNS) {
-			roots = append(roots, pid)
-		}
 	}
+	roots := shimPIDs(namespace)
 	var out []int
 	for len(roots) > 0 {
 		pid := roots[0]

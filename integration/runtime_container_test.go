@@ -82,6 +82,7 @@ func TestRuntimeExec(t *testing.T) {
 	e := newRTEnv(t)
 	p := e.newRTProject(t, "rtexec", map[string][]string{"app": {"sleep", "3600"}})
 	ctr := p.start(t, "app")
+	execs := watchExecs(t, e.raw, e.ctx, rtNamespace)
 	tests := []struct {
 		name     string
 		req      containerdrt.ExecRequest
@@ -120,6 +121,9 @@ func TestRuntimeExec(t *testing.T) {
 	if err != nil || len(big.Output) != 4096 {
 		t.Errorf("large output kept %d bytes (%v), want 4096", len(big.Output), err)
 	}
+	// Whatever its end (exit, timeout, start failure, a background child), a probe
+	// leaves no exec process behind in the shim.
+	assertExecsDeleted(t, e.raw, e.ctx, rtNamespace, ctr.ID(), execs)
 }
 
 // A probe of a container whose task went away behind the client's back (another
