@@ -129,16 +129,23 @@ func ruleTables(ctx context.Context, rules []netRule) (map[string]filterTable, e
 	return tables, nil
 }
 
-// ensureBatched is ensure as one read of each table and one transaction.
+// ensureBatched is ensure as one read of each table and one transaction. It also
+// takes away the rules an earlier lsctl kept for the network, which would shadow
+// these: a network upgraded in place keeps working for its new containers.
 func ensureBatched(ctx context.Context, n netRules) error {
 	rules := networkRules(n)
-	tables, err := ruleTables(ctx, rules)
+	tables, err := ruleTables(ctx, append(rules, legacyRules(n)...))
 	if err != nil {
 		return err
 	}
 	batch := map[string][][]string{}
 	if !tables["filter"].hasChain(isolationChain) {
 		batch["filter"] = append(batch["filter"], []string{":" + isolationChain, "-", "[0:0]"})
+	}
+	for _, r := range legacyRules(n) {
+		for range tables[r.table].count(r.appendLine()) {
+			batch[r.table] = append(batch[r.table], r.deleteLine())
+		}
 	}
 	for _, r := range rules {
 		if !tables[r.table].has(r.appendLine()) {
@@ -170,6 +177,9 @@ func ensureOneByOne(ctx context.Context, n netRules) error {
 	if err := ensureIsolationChain(ctx); err != nil {
 		return err
 	}
+	if err := removeRules(ctx, n.network, legacyRules(n)); err != nil {
+		return err
+	}
 	for _, r := range networkRules(n) {
 		if iptablesIn(ctx, r.table, append([]string{"-C", r.chain}, r.spec...)...) == nil {
 			continue
@@ -183,10 +193,15 @@ func ensureOneByOne(ctx context.Context, n netRules) error {
 
 // removeOneByOne is remove with one checked iptables call per step.
 func removeOneByOne(ctx context.Context, n netRules) error {
-	for _, r := range append(networkRules(n), legacyRules(n)...) {
+	return removeRules(ctx, n.network, append(networkRules(n), legacyRules(n)...))
+}
+
+// removeRules deletes every copy of rules, one checked call at a time.
+func removeRules(ctx context.Context, network string, rules []netRule) error {
+	for _, r := range rules {
 		for iptablesIn(ctx, r.table, append([]string{"-C", r.chain}, r.spec...)...) == nil {
 			if err := iptablesIn(ctx, r.table, r.deleteLine()...); err != nil {
-				return fmt.Errorf("remove the rules of network %q: %w", n.network, err)
+				return fmt.Errorf("remove the rules of network %q: %w", network, err)
 			}
 		}
 	}

@@ -133,11 +133,19 @@ func TestIsolationRulesLive(t *testing.T) {
 	if got := countRules(); got != 0 {
 		t.Fatalf("after remove: %d rules of %s left", got, bridge)
 	}
-	if err := ensureOneByOne(ctx, n); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := countRules(), len(networkRules(n)); got != want {
-		t.Fatalf("one by one: %d rules of %s, want %d", got, bridge, want)
+	// A network an earlier lsctl set up: its rule for traffic on the bridge would
+	// shadow the new ones, so ensure takes it away, in both paths.
+	legacy := legacyRules(n)[0]
+	for _, ensure := range []func(context.Context, netRules) error{ensureBatched, ensureOneByOne} {
+		if err := iptablesIn(ctx, legacy.table, legacy.appendLine()...); err != nil {
+			t.Fatal(err)
+		}
+		if err := ensure(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := countRules(), len(networkRules(n)); got != want {
+			t.Fatalf("ensure over an earlier lsctl's rules: %d rules of %s, want %d", got, bridge, want)
+		}
 	}
 	if err := removeOneByOne(ctx, n); err != nil {
 		t.Fatal(err)
