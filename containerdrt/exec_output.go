@@ -13,51 +13,53 @@ import (
 )
 
 // outputDrainWait bounds the wait for the end of a probe's output after its exit. The
-// shim closes its ends of the FIFO once the process's pipes end, which normally
+// shim closes its end of the FIFOs once the process's pipes end, which normally
 // happens with the exit; a background child still holding them delays it forever.
 const outputDrainWait = 250 * time.Millisecond
 
-// execOutput captures a probe's stdout and stderr through one FIFO that the shim
-// writes both to, keeping the first limit bytes. The FIFO is read in this
-// process as the shim writes it: no helper process is started per probe, which
+// execOutput captures a probe's stdout and stderr through a pair of FIFOs that the
+// shim writes, keeping the first limit bytes of both together. FIFOs are read in this
+// process as the shim writes them: no helper process is started per probe, which
 // matters because probes run on the critical path of every dependency level.
 type execOutput struct {
-	fifos  *cio.FIFOSet
-	reader io.ReadCloser // nil until opened
-	done   chan struct{} // closed once the reader reached its end
-	mu     sync.Mutex
-	buf    []byte
-	limit  int
+	fifos   *cio.FIFOSet
+	readers []io.ReadCloser
+	done    chan struct{} // closed once every reader reached its end
+	mu      sync.Mutex
+	buf     []byte
+	limit   int
 }
 
-// captureOutput creates the FIFO for exec id under dir and starts reading it.
+// captureOutput creates the FIFOs for exec id under dir and starts reading them.
 func captureOutput(dir, id string, limit int) (*execOutput, error) {
 	fifos, err := cio.NewFIFOSetInDir(dir, id, false)
 	if err != nil {
-		return nil, fmt.Errorf("create output FIFO directory for %s in %s: %w", id, dir, err)
+		return nil, fmt.Errorf("create output FIFOs for %s in %s: %w", id, dir, err)
 	}
 	fifos.Stdin = "" // a probe reads no input
-	// One FIFO for both streams: the shim opens it once for each, the output is kept
-	// combined anyway, and a second FIFO and reader cost lsctl about 0.3 ms of CPU per
-	// probe (BenchmarkProbeExec, lsctl-cpu-ms/probe).
-	fifos.Stderr = fifos.Stdout
 	o := &execOutput{fifos: fifos, done: make(chan struct{}), limit: limit}
-	// Non-blocking: the open completes when the shim opens its end.
-	r, err := fifo.OpenFifo(context.Background(), fifos.Stdout, syscall.O_RDONLY|syscall.O_CREAT|syscall.O_NONBLOCK, 0o700)
-	if err != nil {
-		o.close()
-		return nil, fmt.Errorf("open output FIFO %s: %w", fifos.Stdout, err)
+	for _, path := range []string{fifos.Stdout, fifos.Stderr} {
+		// Non-blocking: the open completes when the shim opens its end.
+		r, err := fifo.OpenFifo(context.Background(), path, syscall.O_RDONLY|syscall.O_CREAT|syscall.O_NONBLOCK, 0o700)
+		if err != nil {
+			o.close()
+			return nil, fmt.Errorf("open output FIFO %s: %w", path, err)
+		}
+		o.readers = append(o.readers, r)
 	}
-	o.reader = r
+	var wg sync.WaitGroup
+	for _, r := range o.readers {
+		wg.Go(func() { o.drain(r) })
+	}
 	go func() {
-		o.drain(r)
+		wg.Wait()
 		close(o.done)
 	}()
 	return o, nil
 }
 
 // creator hands the FIFO paths to the shim. The IO it returns owns nothing, so the
-// client's process delete, which waits on it, never waits on this reader.
+// client's process delete, which waits on it, never waits on these readers.
 func (o *execOutput) creator(string) (cio.IO, error) {
 	return fifoPaths{o.fifos.Config}, nil
 }
@@ -80,7 +82,7 @@ func (o *execOutput) drain(r io.Reader) {
 	}
 }
 
-// wait waits up to d for both streams to end (the shim closes the FIFO after both) and reports whether they did.
+// wait waits up to d for both streams to end and reports whether they did.
 func (o *execOutput) wait(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -99,15 +101,15 @@ func (o *execOutput) kept() string {
 	return string(o.buf)
 }
 
-// close stops the reader and removes the FIFO.
+// close stops the readers and removes the FIFOs.
 func (o *execOutput) close() {
-	if o.reader != nil {
-		_ = o.reader.Close()
+	for _, r := range o.readers {
+		_ = r.Close()
 	}
 	_ = o.fifos.Close()
 }
 
-// fifoPaths is a cio.IO that only names the FIFO; execOutput does the copying.
+// fifoPaths is a cio.IO that only names the FIFOs; execOutput does the copying.
 type fifoPaths struct{ cfg cio.Config }
 
 func (p fifoPaths) Config() cio.Config { return p.cfg }
