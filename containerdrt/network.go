@@ -29,7 +29,8 @@ type netState struct {
 	published portSource
 	// portFree tests whether a TCP listener can bind ip:port; nil = real bind test.
 	portFree func(ip string, port uint16) bool
-	// firewall installs and removes inter-project isolation; nil = iptables.
+	// firewall installs and removes each network's iptables rules (isolation,
+	// forwarding, masquerade; docs/spec/runtime.md §5.1); nil = iptables.
 	firewall isolator
 	// linkExists, deleteLink and bridgePorts act on host interfaces; nil = the real kernel.
 	linkExists  func(name string) bool

@@ -192,9 +192,10 @@ func (s *soak) dataRootFiles() []string {
 }
 
 // iptablesRules lists the rules and chains (all tables) that name the project's
-// network, bridge, containers or subnets, or the per-container chains the CNI bridge
-// and portmap plugins derive from them. The CNI firewall's CNI-FORWARD rules name only
-// container addresses, hence the subnets. Subnets are host-wide: on a host shared with
+// network, bridge, containers or subnets, or the per-container chains the portmap
+// plugin (and an earlier lsctl's bridge ipMasq) derive from them. Rules that name only
+// container addresses (an earlier lsctl's CNI firewall rules, portmap's DNAT) are why
+// the subnets are searched too. Subnets are host-wide: on a host shared with
 // other test runs a later project could get one this soak released, which would show
 // here; CI runs the suite alone.
 func (s *soak) iptablesRules() []string {

@@ -83,7 +83,7 @@ type soak struct {
 	rng     *rand.Rand
 	cycles  int
 	// subnets are the /24 prefixes ("10.214.8.") the project was given, for the
-	// iptables audit: the CNI firewall's rules name container addresses only.
+	// iptables audit: some rules name container addresses only (soak.iptablesRules).
 	subnets       map[string]bool
 	binary        string // the built lsctl, symlinks resolved: /proc/<pid>/exe names it so
 	containerdPID int
