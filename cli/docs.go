@@ -23,6 +23,7 @@ func cliMarkdown() string {
 	b.WriteString("## Global options\n\n")
 	writeFlagTable(&b, app.Flags)
 	b.WriteString("\n`LSCTL_LOG` (`debug`, `info`, `warn`, `error`; default `warn`) sets the level of lsctl's own log on stderr.\n")
+	b.WriteString("`LSCTL_PROFILE_DIR=<dir>` makes every lsctl process write a CPU profile and an execution trace there (docs/troubleshooting.md, \"Profiling lsctl\").\n")
 	for _, c := range app.Commands {
 		if c.Hidden {
 			continue
