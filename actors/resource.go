@@ -62,7 +62,11 @@ type resource struct {
 	cancel     context.CancelFunc
 	inflight   int
 	afterDrain func()
-	mode       mode
+	// probesInFlight counts the probe goroutines among inflight; stopPastProbe lets the
+	// pending stop run before they are back (drained).
+	probesInFlight int
+	stopPastProbe  bool
+	mode           mode
 
 	imageReady, netUp, preparing bool
 	waiting                      map[string]bool // dependencies not ready yet
@@ -143,16 +147,26 @@ func (a *resource) Receive(ctx actor.Context) {
 		return
 	case opResult:
 		a.inflight--
-		_ = m
+		if _, ok := m.(probeDone); ok {
+			a.probesInFlight--
+		}
 	}
 	if !a.intercept(ctx.Message()) {
 		a.behavior.Receive(ctx)
 	}
-	for a.afterDrain != nil && a.inflight == 0 {
+	for a.afterDrain != nil && a.drained() {
 		f := a.afterDrain
-		a.afterDrain = nil
+		a.afterDrain, a.stopPastProbe = nil, false
 		f()
 	}
+}
+
+// drained reports whether the pending continuation may run: every goroutine is back,
+// or, for a stop, every one but a probe's. A cancelled exec probe can take half a
+// second to notice (its process is being created or killed in the shim), and the
+// stop's own kill ends it anyway; the stop's end still waits for it (stateStopping).
+func (a *resource) drained() bool {
+	return a.inflight == 0 || (a.stopPastProbe && a.inflight == a.probesInFlight)
 }
 
 // run executes f in a goroutine and delivers its result to the actor.

@@ -30,7 +30,7 @@ func (a *resource) intercept(msg any) bool {
 }
 
 // onHandStop ends the current incarnation (probes, timers, a pending policy attempt)
-// and stops the task once its goroutines are back.
+// and stops the task once its goroutines are back, a probe's excepted (drained).
 func (a *resource) onHandStop(m handStop) {
 	if !a.takeRequest(m.release) {
 		return
@@ -41,6 +41,7 @@ func (a *resource) onHandStop(m handStop) {
 	}
 	a.become(lcHalting, a.stateHalting)
 	a.afterDrain = func() { a.halt(grace) }
+	a.stopPastProbe = true // no new container comes before a start, which waits for it
 }
 
 // onHandStart starts the resource again once the previous incarnation's goroutines

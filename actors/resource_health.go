@@ -147,6 +147,7 @@ func (a *resource) probe() {
 		return
 	}
 	a.health.probing = true
+	a.probesInFlight++
 	h, gen, ctx, id, ip := a.node.Health, a.gen, a.ctx, a.container.ID(), a.container.IP()
 	a.run(func() opResult {
 		started := time.Now()

@@ -69,7 +69,7 @@ func (a *resource) abort() {
 		return
 	}
 	a.winding |= windAborted
-	a.afterDrain = nil // a pending replacement must not prepare anything
+	a.afterDrain, a.stopPastProbe = nil, false // a pending replacement must not prepare anything
 	a.cancel()
 	a.gen++
 	a.backoff.stop()
@@ -81,8 +81,8 @@ func (a *resource) abort() {
 // stateDraining: aborted; waiting for the stop message.
 func (a *resource) stateDraining(ctx actor.Context) { a.common(ctx) }
 
-// onStop stops and removes the container once every goroutine is back (so that a
-// container still being prepared is removed too).
+// onStop stops and removes the container once every goroutine but a probe's is back
+// (so that a container still being prepared is removed too).
 func (a *resource) onStop() {
 	if a.winding&windStopping != 0 {
 		return
@@ -90,6 +90,8 @@ func (a *resource) onStop() {
 	a.abort()
 	a.winding |= windStopping
 	a.afterDrain = a.stopContainer
+	// A rollback may leave the container running: then no probe of it may outlive the stop.
+	a.stopPastProbe = !a.keepAdopted
 }
 
 // onKill kills the task at once (second interrupt, docs/spec/runtime.md §12.8).

@@ -128,3 +128,49 @@ func TestKillDuringStartup(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// docs/spec/runtime.md §12.7: a stop, of the stack or by hand, does not wait for an exec
+// probe in flight to notice its cancellation (a runc exec being created can take half
+// a second to): the stop goes at once, and what follows waits for the probe.
+func TestStopDoesNotWaitForProbeInFlight(t *testing.T) {
+	for _, byHand := range []bool{false, true} {
+		b := newPlan("p")
+		b.add("api").Health = health(10*time.Millisecond, time.Second, 3, 0)
+		rt := fakert.New()
+		s := startStack(t, b.p, rt, fast())
+		if err := s.waitReady(5 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		begun, hold := make(chan struct{}, 1), make(chan struct{})
+		rt.Set("api", fakert.Behavior{ProbeBlock: func() {
+			select {
+			case begun <- struct{}{}:
+			default:
+			}
+			<-hold
+		}})
+		select {
+		case <-begun:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no probe began after ready")
+		}
+		if byHand {
+			if _, err := s.h.StopResource("api", 0); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			s.h.Shutdown(false)
+		}
+		s.await(ResourceStopped, "api", 2*time.Second) // the probe is still held
+		select {
+		case <-s.h.Done():
+			t.Fatal("the stack ended with a probe still in flight")
+		default:
+		}
+		close(hold)
+		s.stop(false, 2*time.Second)
+		if err := rt.Clean(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

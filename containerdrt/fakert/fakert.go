@@ -39,6 +39,9 @@ type Behavior struct {
 	// ProbeLatency is how long each probe runs; beyond the request's Timeout the probe
 	// is reported as timed out.
 	ProbeLatency time.Duration
+	// ProbeBlock, when set, runs as every probe begins and may block, past the probe's
+	// cancellation too, as a runc exec that the shim is still creating does.
+	ProbeBlock func()
 	// PortAfter: WaitPort succeeds this long after task start.
 	PortAfter time.Duration
 	// IgnoreTerm makes Stop wait out the whole grace period (a PID 1 that ignores

@@ -216,6 +216,9 @@ func (r *Runtime) Probe(ctx context.Context, ip string, _ plan.NativeProbe, time
 
 // probeResult waits the probe latency and judges the probe per the behavior.
 func (r *Runtime) probeResult(ctx context.Context, c *container, b Behavior, timeout time.Duration) (containerdrt.ExecResult, error) {
+	if b.ProbeBlock != nil {
+		b.ProbeBlock()
+	}
 	lat := b.ProbeLatency
 	if timeout > 0 && lat > timeout {
 		if err := sleep(ctx, timeout); err != nil {
