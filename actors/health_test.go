@@ -226,3 +226,63 @@ func TestNativeProbeRunsNoExec(t *testing.T) {
 		t.Fatalf("%d native probes, want the first failure, the pass and two counted failures", n)
 	}
 }
+
+// docs/spec/runtime.md §11.2: after the first pass, a native probe runs at the next instant
+// aligned on its interval, at least half an interval after the previous one ended.
+func TestAlignedDelay(t *testing.T) {
+	sec := time.Second
+	at := func(ms int) time.Time { return time.Unix(1000, 0).Add(time.Duration(ms) * time.Millisecond) }
+	for _, c := range []struct {
+		now, ended int
+		want       time.Duration
+	}{
+		{now: 1, ended: 1, want: 999 * time.Millisecond},      // a fast probe at a whole second: the next one
+		{now: 300, ended: 300, want: 700 * time.Millisecond},  // off the grid: back on it
+		{now: 600, ended: 600, want: 1400 * time.Millisecond}, // half an interval at least after the end
+		{now: 10, ended: 0, want: 990 * time.Millisecond},
+		{now: 5000, ended: 0, want: sec - 5000*time.Millisecond}, // clock jumped: interval from the end
+	} {
+		if got := alignedDelay(at(c.now), at(c.ended), sec); got != c.want {
+			t.Errorf("now %dms, ended %dms: delay %s, want %s", c.now, c.ended, got, c.want)
+		}
+	}
+}
+
+// docs/spec/runtime.md §11.2: resources probed natively at the same interval probe in the
+// same instants, whatever each probe lasts; exec probes keep interval from their end.
+func TestNativeProbesAlignOnInterval(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	b := newPlan("p")
+	for _, n := range []string{"fast", "slow"} {
+		h := health(interval, time.Second, 3, 0)
+		h.Native = &plan.NativeProbe{Protocol: plan.ProbeTCP, Port: 80}
+		b.add(n).Health = h
+	}
+	rt := fakert.New()
+	rt.Set("slow", fakert.Behavior{ProbeLatency: 70 * time.Millisecond})
+	s := startStack(t, b.p, rt, fast())
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ready := time.Now()
+	awaitCalls(t, rt, "probe", len(rt.CallsOf("probe")), 10, 5*time.Second)
+	s.stop(false, 5*time.Second)
+	for _, n := range []string{"fast", "slow"} {
+		for _, c := range probesAfter(rt, n, ready)[1:] { // the first may be the one after the first pass
+			if off := c.At.Sub(c.At.Truncate(interval)); off > 60*time.Millisecond {
+				t.Errorf("%s probed %s after a multiple of %s", n, off, interval)
+			}
+		}
+	}
+}
+
+// probesAfter lists the native probes of resource that began after since.
+func probesAfter(rt *fakert.Runtime, resource string, since time.Time) []fakert.Call {
+	var out []fakert.Call
+	for _, c := range rt.CallsOf("probe") {
+		if c.Resource == resource && c.At.After(since) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -210,7 +210,8 @@ func (a *resource) onProbe(m probeDone) {
 }
 
 // nextProbeDelay: until the first pass the gap grows with the time since task start and
-// is measured from the previous probe's start; afterwards it is interval from its end.
+// is measured from the previous probe's start; afterwards it is interval from its end,
+// or, for a native probe, the next instant aligned on interval (alignedDelay).
 // The accelerated schedule lasts until the first pass even past start_period: failures
 // before readiness never count (§11.3), and §11.2's bound (ready at T ⇒ reported by
 // 1.3 × T + 100 ms) must hold with start_period 0s as well.
@@ -223,6 +224,9 @@ func (a *resource) nextProbeDelay(m probeDone) time.Duration {
 		interval = defaultInterval
 	}
 	if hs.passedOnce {
+		if h.Native != nil {
+			return alignedDelay(now, m.ended, interval)
+		}
 		return interval - now.Sub(m.ended)
 	}
 	maxGap := h.StartInterval
@@ -231,6 +235,26 @@ func (a *resource) nextProbeDelay(m probeDone) time.Duration {
 	}
 	gap := min(max(elapsed/4, minStartGap), max(maxGap, minStartGap))
 	return m.started.Add(gap).Sub(now)
+}
+
+// alignedDelay is how long from now until the probe after one that ended at ended: the
+// first instant that is a multiple of interval on the clock and at least half an
+// interval after ended. Every resource probed natively at the same interval then probes
+// in the same instant, and lsctl wakes once per interval for all of them rather than
+// once per resource: on an idle stack the wake-ups, not the probes, were most of
+// lsctl's CPU (docs/spec/runtime.md §11.2). Exec probes are not aligned: each costs about
+// 100 ms of CPU, and a burst of them would make one another time out.
+func alignedDelay(now, ended time.Time, interval time.Duration) time.Duration {
+	earliest := ended.Add(interval / 2)
+	next := earliest.Truncate(interval) // on the wall clock, shared by every resource
+	if next.Before(earliest) {
+		next = next.Add(interval)
+	}
+	d := next.Sub(now)
+	if d < 0 || d > 2*interval { // the wall clock jumped: fall back to interval from the end
+		return interval - now.Sub(ended)
+	}
+	return d
 }
 
 // onHealthTick handles the probe, deadline, reset and port-retry timers.
