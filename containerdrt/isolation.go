@@ -133,8 +133,8 @@ func ruleTables(ctx context.Context, rules []netRule) (map[string]filterTable, e
 // takes away the rules an earlier lsctl kept for the network, which would shadow
 // these: a network upgraded in place keeps working for its new containers.
 func ensureBatched(ctx context.Context, n netRules) error {
-	rules := networkRules(n)
-	tables, err := ruleTables(ctx, append(rules, legacyRules(n)...))
+	rules, legacy := networkRules(n), legacyRules(n)
+	tables, err := ruleTables(ctx, append(rules, legacy...))
 	if err != nil {
 		return err
 	}
@@ -142,11 +142,7 @@ func ensureBatched(ctx context.Context, n netRules) error {
 	if !tables["filter"].hasChain(isolationChain) {
 		batch["filter"] = append(batch["filter"], []string{":" + isolationChain, "-", "[0:0]"})
 	}
-	for _, r := range legacyRules(n) {
-		for range tables[r.table].count(r.appendLine()) {
-			batch[r.table] = append(batch[r.table], r.deleteLine())
-		}
-	}
+	deleteCopies(batch, tables, legacy)
 	for _, r := range rules {
 		if !tables[r.table].has(r.appendLine()) {
 			batch[r.table] = append(batch[r.table], r.appendLine())
@@ -164,12 +160,17 @@ func removeBatched(ctx context.Context, n netRules) error {
 		return err
 	}
 	batch := map[string][][]string{}
+	deleteCopies(batch, tables, rules)
+	return restoreTables(ctx, batch)
+}
+
+// deleteCopies adds to batch the deletion of every copy of rules found in tables.
+func deleteCopies(batch map[string][][]string, tables map[string]filterTable, rules []netRule) {
 	for _, r := range rules {
 		for range tables[r.table].count(r.appendLine()) {
 			batch[r.table] = append(batch[r.table], r.deleteLine())
 		}
 	}
-	return restoreTables(ctx, batch)
 }
 
 // ensureOneByOne is ensure with one checked iptables call per step.
@@ -233,8 +234,6 @@ func ensureIsolationChain(ctx context.Context) error {
 // filterTable is `iptables -S` of a table (the filter table unless read by readTable),
 // one rule or chain per entry, each split into its words with quotes removed.
 type filterTable [][]string
-
-func readFilterTable(ctx context.Context) (filterTable, error) { return readTable(ctx, "filter") }
 
 // readTable reads `iptables -t table -S`.
 func readTable(ctx context.Context, table string) (filterTable, error) {
