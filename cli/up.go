@@ -26,13 +26,13 @@ type upState struct {
 	client   *containerdrt.Client // nil in tests that drive runUp with a fake runtime
 	rt       containerdrt.Runtime
 	lock     *containerdrt.ProjectLock
-	unlockDR func()      // data-root lock held from the port preflight until containers exist
-	subnet   string      // the project network's, reserved before the network is ensured
-	builds   *buildTails // output tails of failed builds, set by runUp
-	updates  chan imageProgress
-	images   *actors.Images // acquisitions begun once containerd answered (§12.2 step 3)
-	otel     otelConfig     // OpenTelemetry wiring (docs/spec/runtime.md §20)
-	gateway  netip.Addr     // the project bridge's address: the OTLP receiver's
+	unlockDR func()             // data-root lock held from the port preflight until containers exist
+	subnet   string             // the project network's, reserved before the network is ensured
+	builds   *buildTails        // output tails of failed builds, set by runUp
+	updates  chan imageProgress // image progress to the up loop (progressUpdates)
+	images   *actors.Images     // acquisitions begun once containerd answered (§12.2 step 3)
+	otel     otelConfig         // OpenTelemetry wiring (docs/spec/runtime.md §20)
+	gateway  netip.Addr         // the project bridge's address: the OTLP receiver's
 }
 
 func (s *session) upAction(c *ucli.Context) error {
@@ -109,8 +109,8 @@ func (s *session) prepareUp(ctx context.Context, ld *loaded, early *plan.Plan, o
 		return nil, err
 	}
 	st.rt = st.client
-	st.updates, st.images = make(chan imageProgress, 64), actors.NewImages()
-	st.images.Prefetch(progressRuntime{Runtime: st.client, updates: st.updates, redact: early.Redactor().Redact}, early)
+	st.images = actors.NewImages()
+	st.images.Prefetch(progressRuntime{Runtime: st.client, updates: st.progressUpdates(), redact: early.Redactor().Redact}, early)
 	steps.next("check CNI plugins")
 	if err := st.client.CheckCNIPlugins(); err != nil {
 		st.close()
@@ -180,6 +180,15 @@ func (s *session) finalPlan(ld *loaded) (*plan.Plan, error) {
 		return nil, silentFailure()
 	}
 	return p, nil
+}
+
+// progressUpdates is the channel by which image progress reaches the up loop, made by
+// whichever comes first: the prefetch of prepareUp or runUp.
+func (st *upState) progressUpdates() chan imageProgress {
+	if st.updates == nil {
+		st.updates = make(chan imageProgress, 64)
+	}
+	return st.updates
 }
 
 // close releases what prepareUp acquired, in reverse order; safe to call twice.

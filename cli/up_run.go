@@ -52,10 +52,7 @@ type stopRequest struct {
 // or ready (-d).
 func (s *session) runUp(ctx context.Context, st *upState, sigs <-chan os.Signal) error {
 	p := st.plan
-	updates := st.updates
-	if updates == nil { // tests driving runUp with a fake runtime
-		updates = make(chan imageProgress, 64)
-	}
+	updates := st.progressUpdates()
 	st.builds = &buildTails{}
 	rt := progressRuntime{Runtime: st.rt, updates: updates, builds: st.builds, redact: p.Redactor().Redact}
 	// The receiver serves while this process owns the stack; -d without a
