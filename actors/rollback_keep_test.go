@@ -16,7 +16,10 @@ func TestRollbackKeepsAdoptedContainers(t *testing.T) {
 	b := newPlan("shop")
 	b.add("db")
 	b.add("api", "db")
-	b.add("added", "db")
+	// added waits for api: the fake makes an adopted container only when Prepare runs,
+	// so a rollback that cancels api's Prepare would leave no container to keep. (The
+	// real runtime reports such an untouched container as kept through its listing.)
+	b.add("added", "db", "api")
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{Adopt: true})
 	rt.Set("api", fakert.Behavior{Adopt: true})
