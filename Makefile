@@ -84,7 +84,7 @@ lint:
 # one warm-up run, lsctl and the floor alternating; the footprint benchmark prints the
 # memory of lsctl's processes (supervisor, log drivers) for 1, 10 and 50 running containers;
 # the pgredis benchmark times up -d and down of postgres + redis (password) + an app.
-# The idle benchmark prints the CPU of 20 resources probed every second natively and by exec.
+# The idle benchmark prints the CPU of 20 resources probed every second natively (http, tcp) and by exec.
 # The full log stays in $(LOG_DIR).
 bench: provision build
 	$(GO) test -bench . -benchmem -run '^$$' $$($(GO) list ./... | grep -v -e /integration -e /containerdrt)

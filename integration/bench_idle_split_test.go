@@ -29,10 +29,32 @@ func takeExecSplit(namespace string) execSplit {
 		s.shimOwn += ticksNS(f[11]) + ticksNS(f[12])    // utime, stime
 		s.shimReaped += ticksNS(f[13]) + ticksNS(f[14]) // cutime, cstime
 	}
-	// containerd's runc shim puts each container in /<namespace>/<id> (cgroup v1 here).
-	data, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/cpuacct", namespace, "cpuacct.usage"))
-	s.cgroup, _ = strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+	s.cgroup = namespaceCgroupNS(namespace)
 	return s
+}
+
+// namespaceCgroupNS is the CPU time, in nanoseconds, of every process that ran in the
+// namespace's containers: containerd's default spec puts each one in the cgroup
+// /<namespace>/<id>, whose parent sums them (cgroup v1's cpuacct or v2's cpu.stat).
+func namespaceCgroupNS(namespace string) uint64 {
+	if data, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/cpuacct", namespace, "cpuacct.usage")); err == nil {
+		n, _ := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+		return n
+	}
+	data, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup", namespace, "cpu.stat"))
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+			n, _ := strconv.ParseUint(v, 10, 64)
+			return n * 1000
+		}
+	}
+	return 0
+}
+
+// inNamespaceCgroup reports whether pid runs in one of the namespace's containers.
+func inNamespaceCgroup(pid int, namespace string) bool {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	return strings.Contains(string(data), ":/"+namespace+"/")
 }
 
 // minus is s - before, field by field (0 where a counter went back).
@@ -78,8 +100,8 @@ func formatExecSplit(rows []idleRow) string {
 		}
 		any = true
 		ms := func(ns uint64) string { return fmt.Sprintf("%.1f", float64(ns)/1e6/float64(r.execs)) }
-		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%s\t%s\t%s\t%.1f\t\n", r.mode, r.msPerExec(r.supervisor), r.msPerExec(r.containerdCPU),
-			ms(r.split.shimOwn), ms(r.split.shimReaped), ms(r.split.cgroup), r.msPerExec(r.supervisor+r.shims))
+		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%s\t%s\t%s\t%.1f\t\n", r.mode, r.msPerExec(r.stack.supervisor), r.msPerExec(r.containerdCPU),
+			ms(r.split.shimOwn), ms(r.split.shimReaped), ms(r.split.cgroup), r.msPerExec(r.stack.supervisor+r.stack.shims+r.stack.logDrivers))
 	}
 	w.Flush()
 	if !any {

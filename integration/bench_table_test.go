@@ -130,7 +130,12 @@ func downCell(r benchRow) string {
 	if r.size != 10 || d == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("≤ %s %s", ms(downTarget), verdict(d, downTarget))
+	cell := fmt.Sprintf("≤ %s %s", ms(downTarget), verdict(d, downTarget))
+	if f := median(r.floorDown); d > downTarget && f > downTarget {
+		// The host cannot: the bare client's own down takes longer (§19 "Down cost").
+		cell += fmt.Sprintf(" (floor too: lsctl/floor %.2f)", float64(d)/float64(f))
+	}
+	return cell
 }
 
 func rssCell(r benchRow) string {

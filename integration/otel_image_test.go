@@ -17,25 +17,36 @@ import (
 // otelClientRef is the image of integration/otelclient.
 const otelClientRef = "localhost/lsctl-test/otelclient:1"
 
-// otelClientArchive builds integration/otelclient static (from the Go build cache after
-// the first time) and writes it as a one-layer OCI image archive that `lsctl images
-// load` takes: no base image, no builder, about 14 MB.
-func otelClientArchive(t *testing.T) string {
+// otelClientArchive is the image archive of integration/otelclient, about 14 MB.
+func otelClientArchive(t testing.TB) string { return goCommandArchive(t, "otelclient", otelClientRef) }
+
+// probeServerRef is the image of integration/probeserver.
+const probeServerRef = "localhost/lsctl-test/probeserver:1"
+
+// probeServerArchive is the image archive of integration/probeserver, about 6 MB.
+func probeServerArchive(t testing.TB) string {
+	return goCommandArchive(t, "probeserver", probeServerRef)
+}
+
+// goCommandArchive builds the command in integration/<name> static (from the Go build
+// cache after the first time) and writes it as a one-layer OCI image archive, ref, that
+// `lsctl images load` takes: no base image, no builder.
+func goCommandArchive(t testing.TB, name, ref string) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "otelclient")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./otelclient")
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the OTel test client: %v\n%s", err, out)
+		t.Fatalf("build the test command %s: %v\n%s", name, err, out)
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	archive := filepath.Join(dir, "otelclient.tar")
-	if err := writeOCIArchive(archive, otelClientRef, "otelclient", data, []string{"/otelclient"}); err != nil {
-		t.Fatalf("write the OTel test client image: %v", err)
+	archive := filepath.Join(dir, name+".tar")
+	if err := writeOCIArchive(archive, ref, name, data, []string{"/" + name}); err != nil {
+		t.Fatalf("write the image of %s: %v", name, err)
 	}
 	return archive
 }
