@@ -18,22 +18,22 @@ func TestShutdownReverseOrder_50(t *testing.T) {
 	b.add("worker", "db")
 	rt := fakert.New()
 	for _, n := range []string{"db", "cache", "api", "web", "worker"} {
-		rt.Set(n, fakert.Behavior{Stop: 30 * time.Millisecond})
+		rt.Set(n, fakert.Behavior{Stop: 200 * time.Millisecond})
 	}
 	s := startStack(t, b.p, rt, fast())
 	if err := s.waitReady(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	s.stop(false, 5*time.Second)
 	evs := s.events()
 	assertReverseStopOrder(t, evs, b)
-	// Three levels of 30 ms: web ∥ worker, then api, then db ∥ cache.
-	if d := time.Since(start); d > 300*time.Millisecond {
-		t.Fatalf("shutdown took %s: branches not parallel", d)
-	}
-	if index(evs, ResourceStopping, "worker") > index(evs, ResourceStopped, "web") {
-		t.Fatalf("worker waited for web: %s", describe(evs))
+	// Three levels: web ∥ worker, then api, then db ∥ cache. Parallel stops overlap: each
+	// begins before the other's 200 ms stop has ended.
+	for _, pair := range [][2]string{{"web", "worker"}, {"db", "cache"}} {
+		a, z := pair[0], pair[1]
+		if index(evs, ResourceStopping, z) > index(evs, ResourceStopped, a) || index(evs, ResourceStopping, a) > index(evs, ResourceStopped, z) {
+			t.Fatalf("%s and %s did not stop in parallel: %s", a, z, describe(evs))
+		}
 	}
 	last := rt.Calls()[len(rt.Calls())-1]
 	if last.Op != "teardown-network" || evs[len(evs)-1].Type != StackStopped {
@@ -71,13 +71,9 @@ func TestSecondInterruptKills_51(t *testing.T) {
 	}
 	s.h.Shutdown(false)
 	s.await(ResourceStopping, "api", time.Second)
-	start := time.Now()
 	s.h.Shutdown(true)
-	s.h.Shutdown(true) // further signals are ignored
-	s.waitDone(2 * time.Second)
-	if d := time.Since(start); d > 500*time.Millisecond {
-		t.Fatalf("kill took %s", d)
-	}
+	s.h.Shutdown(true)           // further signals are ignored
+	s.waitDone(10 * time.Second) // the grace period is an hour: only the kill ends it
 	killed := map[string]bool{}
 	for _, c := range rt.CallsOf("kill") {
 		killed[c.Resource] = true
