@@ -63,7 +63,7 @@ type resource struct {
 	inflight   int
 	afterDrain func()
 	// probesInFlight counts the probe goroutines among inflight; stopPastProbe lets the
-	// pending stop run before they are back (drained).
+	// pending stop run before they are back (drained, whenDrainedButProbes).
 	probesInFlight int
 	stopPastProbe  bool
 	mode           mode
@@ -156,10 +156,19 @@ func (a *resource) Receive(ctx actor.Context) {
 	}
 	for a.afterDrain != nil && a.drained() {
 		f := a.afterDrain
-		a.afterDrain, a.stopPastProbe = nil, false
+		a.whenDrained(nil)
 		f()
 	}
 }
+
+// whenDrained makes f the continuation that runs once every goroutine is back (nil:
+// none). Every continuation is set here or in whenDrainedButProbes, so that none
+// inherits the other's condition.
+func (a *resource) whenDrained(f func()) { a.afterDrain, a.stopPastProbe = f, false }
+
+// whenDrainedButProbes makes f, a stop, the continuation that runs once every goroutine
+// but a probe's is back: the stop's kill ends the probe anyway (drained).
+func (a *resource) whenDrainedButProbes(f func()) { a.afterDrain, a.stopPastProbe = f, true }
 
 // drained reports whether the pending continuation may run: every goroutine is back,
 // or, for a stop, every one but a probe's. A cancelled exec probe can take half a

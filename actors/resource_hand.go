@@ -40,8 +40,8 @@ func (a *resource) onHandStop(m handStop) {
 		grace = a.o.Grace
 	}
 	a.become(lcHalting, a.stateHalting)
-	a.afterDrain = func() { a.halt(grace) }
-	a.stopPastProbe = true // no new container comes before a start, which waits for it
+	// No new container comes before a start, which waits for the probe.
+	a.whenDrainedButProbes(func() { a.halt(grace) })
 }
 
 // onHandStart starts the resource again once the previous incarnation's goroutines
@@ -52,7 +52,7 @@ func (a *resource) onHandStart(m handStart) {
 		return
 	}
 	a.become(lcRecreating, a.stateRecreating)
-	a.afterDrain = a.prepare
+	a.whenDrained(a.prepare)
 }
 
 // takeRequest holds a request's permit and ends the current incarnation; during the

@@ -40,7 +40,7 @@ func (a *resource) common(ctx actor.Context) {
 	case detachMsg:
 		a.abort()
 		done := m.done
-		a.afterDrain = func() { close(done) }
+		a.whenDrained(func() { close(done) })
 	case stopDone:
 		if m.gen == discardGen {
 			a.dying = ""
@@ -69,7 +69,7 @@ func (a *resource) abort() {
 		return
 	}
 	a.winding |= windAborted
-	a.afterDrain, a.stopPastProbe = nil, false // a pending replacement must not prepare anything
+	a.whenDrained(nil) // a pending replacement must not prepare anything
 	a.cancel()
 	a.gen++
 	a.backoff.stop()
@@ -89,9 +89,12 @@ func (a *resource) onStop() {
 	}
 	a.abort()
 	a.winding |= windStopping
-	a.afterDrain = a.stopContainer
-	// A rollback may leave the container running: then no probe of it may outlive the stop.
-	a.stopPastProbe = !a.keepAdopted
+	if a.keepAdopted {
+		// A rollback may leave the container running: then no probe of it may outlive the stop.
+		a.whenDrained(a.stopContainer)
+		return
+	}
+	a.whenDrainedButProbes(a.stopContainer)
 }
 
 // onKill kills the task at once (second interrupt, docs/spec/runtime.md §12.8).
@@ -185,7 +188,7 @@ func (a *resource) stateStopping(ctx actor.Context, failed bool) {
 		} else {
 			a.emit(Event{Type: ResourceStopped})
 		}
-		a.afterDrain = func() { a.finishStop(failed, err) }
+		a.whenDrained(func() { a.finishStop(failed, err) })
 	default:
 		a.common(ctx)
 	}
@@ -235,7 +238,7 @@ func (a *resource) recreate(m mode) {
 	a.backoff.stop()
 	a.reset.stop()
 	a.become(lcRecreating, a.stateRecreating)
-	a.afterDrain = a.replaceContainer
+	a.whenDrained(a.replaceContainer)
 }
 
 // replaceContainer stops and removes the old container (events only for restart-one),
