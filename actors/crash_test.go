@@ -115,10 +115,7 @@ func TestCrashWhileRunningFailsOnlyThatResource(t *testing.T) {
 	b.add("api", "db").Restart = plan.RestartAlways
 	rt := fakert.New()
 	o, log := crashOptions(panicOnce[exited]("db"))
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	if err := rt.Exit("db", 3); err != nil { // delivered to db's actor, which panics
 		t.Fatal(err)
 	}
@@ -162,10 +159,7 @@ func TestCrashDuringShutdownStillRemoves(t *testing.T) {
 			b.add("api", "db")
 			rt := fakert.New()
 			o, _ := crashOptions(tc.hook)
-			s := startStack(t, b.p, rt, o)
-			if err := s.waitReady(5 * time.Second); err != nil {
-				t.Fatal(err)
-			}
+			s := startReady(t, b.p, rt, o)
 			s.stop(false, 5*time.Second)
 			checkCrashed(t, s, "api")
 			if err := rt.Clean(); err != nil {
@@ -271,10 +265,7 @@ func TestTeardownDeadlineWhenContainerdHangs(t *testing.T) {
 	rt := fakert.New()
 	o := fast()
 	o.Grace, o.teardownMargin = 50*time.Millisecond, 100*time.Millisecond
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	rt.Freeze()
 	defer rt.Thaw()
 	start := time.Now()
@@ -321,10 +312,7 @@ func TestStopErrorWithRemovalIsStopped(t *testing.T) {
 	b.add("db")
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{StopErr: errors.New("still running 10s after SIGKILL")})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	s.stop(false, 5*time.Second)
 	if err := s.h.Err(); err == nil || !strings.Contains(err.Error(), "stopping db: still running") {
 		t.Errorf("Err = %v", err)

@@ -15,10 +15,7 @@ func TestDetachLeavesTheStackRunning(t *testing.T) {
 	b.add("db").Health = health(20*time.Millisecond, time.Second, 3, 0)
 	b.add("api", "db")
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, Options{})
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, Options{})
 	rt.Set("db", fakert.Behavior{ProbeLatency: 200 * time.Millisecond})
 	probesBefore := len(rt.CallsOf("exec"))
 	// Wait until a slow probe is in flight.

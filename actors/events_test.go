@@ -48,10 +48,7 @@ func TestEventsOfARunHaveTheirFields_58(t *testing.T) {
 	b := newPlan("p")
 	b.add("db").Restart = plan.RestartAlways
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	_ = rt.Exit("db", 2)
 	s.awaitNth(ResourceHealthy, "db", 2, 2*time.Second)
 	s.stop(false, 5*time.Second)

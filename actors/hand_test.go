@@ -23,10 +23,7 @@ func TestStopAndStartByHand(t *testing.T) {
 	b.add("api", "db")
 	rt := fakert.New()
 	o, attempts := countedBackoff()
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	serial := rt.ContainerSerial("db")
 	n := len(s.events())
 	if changed, err := s.h.StopResource("db", 0); err != nil || !changed {
@@ -122,10 +119,7 @@ func TestKillByHand(t *testing.T) {
 	b.add("w").Restart = plan.RestartAlways
 	rt := fakert.New()
 	o, attempts := countedBackoff()
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	if handled, err := s.h.KillResource(context.Background(), "w", syscall.SIGHUP); err != nil || !handled {
 		t.Fatalf("kill -s HUP: %v %v", handled, err)
 	}

@@ -17,10 +17,7 @@ func TestAcceleratedProbing_32(t *testing.T) {
 	b.add("db").Health = health(5*time.Second, time.Second, 5, 5*time.Second)
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{ProbePassAfter: 300 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	d := s.await(ResourceHealthy, "db", time.Second).TS.Sub(s.await(ResourceStarted, "db", time.Second).TS)
 	if d < 300*time.Millisecond || d > 490*time.Millisecond {
 		t.Fatalf("healthy %s after start, want within [300ms, 490ms]", d)
@@ -39,10 +36,7 @@ func TestAcceleratedUntilFirstPassWithoutStartPeriod(t *testing.T) {
 	b.add("db").Health = health(5*time.Second, time.Second, 5, 0)
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{ProbePassAfter: 300 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	d := s.await(ResourceHealthy, "db", time.Second).TS.Sub(s.await(ResourceStarted, "db", time.Second).TS)
 	if d < 300*time.Millisecond || d > 490*time.Millisecond {
 		t.Fatalf("healthy %s after start, want within [300ms, 490ms] (1.3 × 300ms + 100ms)", d)
@@ -58,10 +52,7 @@ func TestStartIntervalBoundsGaps_33(t *testing.T) {
 	b.add("db").Health = h
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{ProbePassAfter: 1500 * time.Millisecond, ProbeLatency: 5 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	startReady(t, b.p, rt, fast())
 	execs := rt.CallsOf("exec")
 	if len(execs) < 8 {
 		t.Fatalf("only %d probes in 1.5 s", len(execs))
@@ -96,10 +87,7 @@ func TestUnhealthyOnlyAfterReady_34(t *testing.T) {
 		}
 		return since > 350*time.Millisecond // several failures inside start_period first
 	}})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	if len(rt.CallsOf("exec")) < 4 || index(s.events(), ResourceUnhealthy, "db") >= 0 {
 		t.Fatalf("start-period failures must not count: %s", describe(s.events()))
 	}
@@ -191,10 +179,7 @@ func TestPortPrecheckBeforeExec(t *testing.T) {
 	b.add("db").Health = h
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{PortAfter: 80 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	startReady(t, b.p, rt, fast())
 	start, execs := rt.CallsOf("start")[0].At, rt.CallsOf("exec")
 	if len(rt.CallsOf("wait-port")) != 1 || len(execs) != 1 || execs[0].At.Sub(start) < 80*time.Millisecond {
 		t.Fatalf("exec probes must wait for the port: %+v", rt.Calls())
@@ -214,10 +199,7 @@ func TestNativeProbeRunsNoExec(t *testing.T) {
 	rt.Set("cache", fakert.Behavior{Probe: func(n int, since time.Duration) bool {
 		return n > 1 && since < healthyUntil
 	}})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	s.await(ResourceUnhealthy, "cache", 5*time.Second)
 	if n := len(rt.CallsOf("exec")); n != 0 {
 		t.Fatalf("%d exec calls for a native healthcheck", n)
@@ -260,10 +242,7 @@ func TestNativeProbesAlignOnInterval(t *testing.T) {
 	}
 	rt := fakert.New()
 	rt.Set("slow", fakert.Behavior{ProbeLatency: 70 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	ready := time.Now()
 	awaitCalls(t, rt, "probe", len(rt.CallsOf("probe")), 10, 5*time.Second)
 	s.stop(false, 5*time.Second)

@@ -71,6 +71,16 @@ func startStack(t testing.TB, p *plan.Plan, rt *fakert.Runtime, o Options) *stac
 	return s
 }
 
+// startReady is startStack, then waits until the stack is ready.
+func startReady(t testing.TB, p *plan.Plan, rt *fakert.Runtime, o Options) *stack {
+	t.Helper()
+	s := startStack(t, p, rt, o)
+	if err := s.waitReady(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func (s *stack) collect(ch <-chan Event) {
 	defer close(s.closed)
 	for e := range ch {

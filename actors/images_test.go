@@ -27,10 +27,7 @@ func TestPrefetchedImagesJoined(t *testing.T) {
 	awaitCalls(t, rt, "ensure-image", 0, 2, 5*time.Second)
 	o := fast()
 	o.Images = images
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	if n := len(rt.CallsOf("ensure-image")); n != 2 {
 		t.Fatalf("%d acquisitions of two images", n)
 	}

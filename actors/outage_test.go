@@ -55,10 +55,7 @@ func TestOutageHoldsHealthAndReportsHeldExit(t *testing.T) {
 	web.Health = health(10*time.Millisecond, time.Second, 2, 0)
 	web.Restart = plan.RestartAlways
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	rt.SetUnavailable(true)
 	awaitCalls(t, rt, "exec", len(rt.CallsOf("exec")), 5, 2*time.Second) // more than retries
 	if err := rt.Exit("web", 137); err != nil {
@@ -85,10 +82,7 @@ func breakWatchWhileDown(t *testing.T, policy plan.RestartPolicy) (*stack, *fake
 	b := newPlan("p")
 	b.add("job").Restart = policy
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	rt.SetUnavailable(true)
 	if err := rt.BreakExitStream("job"); err != nil {
 		t.Fatal(err)

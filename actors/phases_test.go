@@ -42,10 +42,7 @@ func TestPhaseSpans(t *testing.T) {
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{Pull: 30 * time.Millisecond, Prepare: 10 * time.Millisecond, ProbePassAfter: 40 * time.Millisecond})
 	log := &phaseLog{}
-	s := startStack(t, b.p, rt, Options{Phase: log.add})
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, Options{Phase: log.add})
 	for _, name := range []string{"db", "api"} {
 		ph := log.of(name)
 		img, prep, start, ready := ph[PhaseImage], ph[PhasePrepare], ph[PhaseStart], ph[PhaseReadiness]
@@ -89,10 +86,7 @@ func TestSlowStepSaysWhatItWaitsFor(t *testing.T) {
 	b.add("api")
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{Prepare: 300 * time.Millisecond})
-	s := startStack(t, b.p, rt, Options{SlowStep: 40 * time.Millisecond})
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, Options{SlowStep: 40 * time.Millisecond})
 	first := s.await(ResourceWaiting, "db", time.Second)
 	if first.Step != PhasePrepare || first.Task != "no task yet" || first.Waited < 40*time.Millisecond {
 		t.Errorf("first resource_waiting of db: %+v", first)

@@ -16,10 +16,7 @@ func TestRestartOne_46(t *testing.T) {
 	b.add("db").Health = health(time.Second, time.Second, 3, time.Second)
 	b.add("api", "db")
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	apiBefore, dbBefore := rt.ContainerSerial("api"), rt.ContainerSerial("db")
 	n := len(s.events())
 	if err := s.h.Restart("db"); err != nil {
@@ -105,10 +102,7 @@ func TestRestartFailureAndPendingAttempt(t *testing.T) {
 	rt := fakert.New()
 	o := fast()
 	o.Backoff = func(int) time.Duration { return time.Hour }
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	if err := rt.Exit("w", 1); err != nil {
 		t.Fatal(err)
 	}

@@ -20,10 +20,7 @@ func TestShutdownReverseOrder_50(t *testing.T) {
 	for _, n := range []string{"db", "cache", "api", "web", "worker"} {
 		rt.Set(n, fakert.Behavior{Stop: 200 * time.Millisecond})
 	}
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	s.stop(false, 5*time.Second)
 	evs := s.events()
 	assertReverseStopOrder(t, evs, b)
@@ -65,10 +62,7 @@ func TestSecondInterruptKills_51(t *testing.T) {
 	}
 	o := fast()
 	o.Grace = time.Hour
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	s.h.Shutdown(false)
 	s.await(ResourceStopping, "api", time.Second)
 	s.h.Shutdown(true)
@@ -92,10 +86,7 @@ func TestShutdownIdempotent(t *testing.T) {
 	b := newPlan("p")
 	b.add("a")
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	s.h.Shutdown(false)
 	s.h.Shutdown(false)
 	s.waitDone(5 * time.Second)
@@ -133,10 +124,7 @@ func TestStopDoesNotWaitForProbeInFlight(t *testing.T) {
 		b := newPlan("p")
 		b.add("api").Health = health(10*time.Millisecond, time.Second, 3, 0)
 		rt := fakert.New()
-		s := startStack(t, b.p, rt, fast())
-		if err := s.waitReady(5 * time.Second); err != nil {
-			t.Fatal(err)
-		}
+		s := startReady(t, b.p, rt, fast())
 		begun, hold := make(chan struct{}, 1), make(chan struct{})
 		rt.Set("api", fakert.Behavior{ProbeBlock: func() {
 			select {

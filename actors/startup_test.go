@@ -17,10 +17,7 @@ func TestDependentStartsAfterDependencyHealthy_9(t *testing.T) {
 	b.add("api", "db")
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{ProbePassAfter: 100 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	evs := s.events()
 	healthy, starting := index(evs, ResourceHealthy, "db"), index(evs, ResourceStarting, "api")
 	if index(evs, ResourceStarted, "db") > healthy || healthy > starting || starting < 0 {
@@ -80,10 +77,7 @@ func TestJoinWaitsForEveryDependency(t *testing.T) {
 	rt.Set("x", fakert.Behavior{ProbePassAfter: 30 * time.Millisecond})
 	rt.Set("y", fakert.Behavior{ProbePassAfter: 120 * time.Millisecond})
 	rt.Set("z", fakert.Behavior{ProbePassAfter: 60 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	evs := s.events()
 	for _, d := range []string{"x", "y", "z"} {
 		if index(evs, ResourceHealthy, d) > index(evs, ResourceStarting, "join") {
@@ -245,10 +239,7 @@ func TestOrphansRemovedFirst(t *testing.T) {
 	rt := fakert.New()
 	rt.AddManaged(managed("shop_old", "shop", "old"))
 	rt.AddManaged(managed("other_x", "other", "x"))
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	s.await(ResourceStopped, "old", time.Second)
 	var removed, network time.Time
 	for _, c := range rt.Calls() {
@@ -320,10 +311,7 @@ func TestNetworkFailure(t *testing.T) {
 // does not contain.
 func TestDegeneratePlans(t *testing.T) {
 	empty := newPlan("p")
-	s := startStack(t, empty.p, fakert.New(), fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, empty.p, fakert.New(), fast())
 	s.stop(false, 5*time.Second)
 
 	b := newPlan("q")
@@ -349,10 +337,7 @@ func TestIdenticalImagesFetchedOnce(t *testing.T) {
 	rt := fakert.New()
 	rt.Set("a", fakert.Behavior{Pull: 30 * time.Millisecond})
 	rt.Set("b", fakert.Behavior{Pull: 30 * time.Millisecond})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	if n := len(rt.CallsOf("ensure-image")); n != 1 {
 		t.Fatalf("%d acquisitions of one image", n)
 	}
@@ -367,10 +352,7 @@ func TestAdoptedContainer(t *testing.T) {
 	b.add("db").Health = health(time.Second, time.Second, 3, time.Second)
 	rt := fakert.New()
 	rt.Set("db", fakert.Behavior{Adopt: true})
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	evs := s.events()
 	if index(evs, ResourceStarting, "db") < 0 || index(evs, ResourceStarted, "db") < 0 || len(rt.CallsOf("exec")) == 0 {
 		t.Fatalf("adoption: %s", describe(evs))

@@ -17,10 +17,7 @@ func TestExitAfterReadyReported_42(t *testing.T) {
 	b.add("db")
 	b.add("api", "db")
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	if err := rt.Exit("db", 137); err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +54,7 @@ func TestOnFailureBackoff_43(t *testing.T) {
 		asked = append(asked, n)
 		return time.Duration(n) * 5 * time.Millisecond
 	}
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	for n := 1; n <= 4; n++ {
 		e := s.awaitNth(ResourceRestarting, "w", n, 5*time.Second)
 		if e.Attempt != n {
@@ -115,10 +109,7 @@ func TestRestartPolicies_44(t *testing.T) {
 			b.add("w").Restart = tc.policy
 			b.add("marker") // stays up: makes "restart did not happen" observable
 			rt := fakert.New()
-			s := startStack(t, b.p, rt, fast())
-			if err := s.waitReady(5 * time.Second); err != nil {
-				t.Fatal(err)
-			}
+			s := startReady(t, b.p, rt, fast())
 			if err := rt.Exit("w", tc.code); err != nil {
 				t.Fatal(err)
 			}
@@ -151,10 +142,7 @@ func TestAttemptCounterResets_45(t *testing.T) {
 	rt := fakert.New()
 	o := fast()
 	o.ResetAfter = 100 * time.Millisecond
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	for n := 1; n <= 2; n++ { // exits right after readiness: the counter grows
 		if err := rt.Exit("w", 1); err != nil {
 			t.Fatal(err)
@@ -210,10 +198,7 @@ func TestFailedPolicyAttemptSchedulesNext(t *testing.T) {
 	b.add("w").Restart = plan.RestartOnFailure
 	b.p.Nodes[0].Health = health(time.Second, time.Second, 3, time.Second)
 	rt := fakert.New()
-	s := startStack(t, b.p, rt, fast())
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, fast())
 	rt.Set("w", fakert.Behavior{ProbePassAfter: time.Hour, ExitAfter: 5 * time.Millisecond, ExitCode: 1, ExitEveryStart: true})
 	if err := rt.Exit("w", 1); err != nil {
 		t.Fatal(err)
@@ -240,10 +225,7 @@ func TestDeadlineAttemptContainerRemovedFirst(t *testing.T) {
 	o := fast()
 	o.WaitTimeout = 60 * time.Millisecond
 	o.Backoff = func(int) time.Duration { return 30 * time.Millisecond }
-	s := startStack(t, b.p, rt, o)
-	if err := s.waitReady(5 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := startReady(t, b.p, rt, o)
 	rt.Set("w", fakert.Behavior{ProbePassAfter: time.Hour})
 	if err := rt.Exit("w", 1); err != nil {
 		t.Fatal(err)
