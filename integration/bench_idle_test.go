@@ -214,10 +214,10 @@ func takeCPUSample(env *harness.Env, supervisor, daemon int) cpuSample {
 			s.stack.shims += processCPU(pid)
 		}
 	}
+	s.split = takeExecSplit(env.Namespace)
 	// The cgroup also holds what /proc's children times miss: children that the
 	// containers' processes reap themselves or leave to be auto-reaped (busybox httpd).
-	s.stack.containers = namespaceCgroupNS(env.Namespace) * userHZ / uint64(time.Second)
-	s.split = takeExecSplit(env.Namespace)
+	s.stack.containers = s.split.cgroup * userHZ / uint64(time.Second)
 	return s
 }
 
