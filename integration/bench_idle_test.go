@@ -335,7 +335,7 @@ func formatIdleTable(rows []idleRow) string {
 	for _, r := range rows {
 		if idleModes[r.mode].native {
 			fmt.Fprintf(&sb, "Target <= %s of one core, %s: lsctl's own (supervisor + log drivers) %s %s; stack total %s %s, of which the containers answering %s\n",
-				pct(idleTargetCore), r.mode, pct(r.lsctlCore()), verdictCore(r.lsctlCore()), pct(r.stackCore()), verdictCore(r.stackCore()), pct(r.core(r.stack.containers)))
+				pct(idleTargetCore), r.mode, pct(r.lsctlCore()), verdict(r.lsctlCore(), idleTargetCore), pct(r.stackCore()), verdict(r.stackCore(), idleTargetCore), pct(r.core(r.stack.containers)))
 		}
 	}
 	return sb.String()
@@ -343,11 +343,3 @@ func formatIdleTable(rows []idleRow) string {
 
 // pct renders a fraction of one core as a percentage.
 func pct(f float64) string { return fmt.Sprintf("%.2f%%", 100*f) }
-
-// verdictCore applies idleTargetCore.
-func verdictCore(f float64) string {
-	if f > idleTargetCore {
-		return "MISSED"
-	}
-	return "met"
-}

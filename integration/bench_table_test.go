@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,7 +68,7 @@ func upLimit(floor time.Duration) time.Duration {
 }
 
 // verdict marks a measured value against its limit.
-func verdict(v, limit time.Duration) string {
+func verdict[T cmp.Ordered](v, limit T) string {
 	if v <= limit {
 		return "met"
 	}
@@ -142,11 +143,7 @@ func rssCell(r benchRow) string {
 	if r.maxRSS == 0 {
 		return "-"
 	}
-	v := "met"
-	if r.maxRSS > rssTargetKiB {
-		v = "MISSED"
-	}
-	return fmt.Sprintf("%.1f MiB (VmHWM %.1f) ≤ 60 MiB %s", float64(r.maxRSS)/1024, float64(r.hwm)/1024, v)
+	return fmt.Sprintf("%.1f MiB (VmHWM %.1f) ≤ 60 MiB %s", float64(r.maxRSS)/1024, float64(r.hwm)/1024, verdict(r.maxRSS, rssTargetKiB))
 }
 
 // lsctlPhases reads the phase times off a timed `lsctl up` output (docs/spec/runtime.md §16.3
