@@ -53,6 +53,10 @@ func TestBenchTargets(t *testing.T) {
 		{"up and down missed", benchRow{stack: "flat10", size: 10,
 			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1251 * ms},
 			lsctlDown: []time.Duration{601 * ms}}, []string{"≤ 1250 ms MISSED", "≤ 600 ms MISSED", "1.25"}},
+		{"down missed by the floor too", benchRow{stack: "flat10", size: 10,
+			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1000 * ms},
+			floorDown: []time.Duration{1000 * ms}, lsctlDown: []time.Duration{900 * ms}},
+			[]string{"≤ 600 ms MISSED (floor too: lsctl/floor 0.90)"}},
 		{"down target only for 10 containers", benchRow{stack: "chain5", size: 5,
 			floorUp: []time.Duration{1000 * ms}, lsctlUp: []time.Duration{1000 * ms},
 			lsctlDown: []time.Duration{5 * time.Second}}, []string{"≤ 1250 ms met"}},
@@ -196,5 +200,27 @@ func TestRunGated(t *testing.T) {
 	}
 	if !slices.Equal(ran, []string{"c1", "c2"}) {
 		t.Errorf("ran %v, want [c1 c2]", ran)
+	}
+}
+
+// The idle table judges lsctl's own CPU and the stack total of native rows only.
+func TestIdleTargets(t *testing.T) {
+	window := 10 * time.Second
+	rows := []idleRow{
+		{mode: "http", window: window, stack: stackCPU{supervisor: 8, logDrivers: 2, containers: 20}},
+		{mode: "tcp", window: window, stack: stackCPU{supervisor: 30}},
+		{mode: "exec", window: window, stack: stackCPU{supervisor: 50, shims: 900}, execs: 100},
+	}
+	out := formatIdleTable(rows)
+	for _, w := range []string{
+		"http: lsctl's own (supervisor + log drivers) 1.00% met; stack total 3.00% MISSED, of which the containers answering 2.00%",
+		"tcp: lsctl's own (supervisor + log drivers) 3.00% MISSED; stack total 3.00% MISSED",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("table lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "exec: lsctl's own") {
+		t.Errorf("a target judged the exec row:\n%s", out)
 	}
 }
